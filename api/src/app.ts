@@ -1,0 +1,216 @@
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import type { AddressInfo } from "node:net";
+import { fileURLToPath } from "node:url";
+import { GraphQLError, Kind, valueFromASTUntyped, type DocumentNode } from "graphql";
+import { createYoga } from "graphql-yoga";
+import { CloseCode } from "graphql-ws";
+import { useServer } from "graphql-ws/use/ws";
+import { WebSocketServer } from "ws";
+import { systemClock, type Clock } from "./clock.js";
+import type { Config } from "./config.js";
+import { createContext, type Context } from "./context.js";
+import { openDatabase, type Database } from "./db.js";
+import { DomainError } from "./errors.js";
+import { createLogger } from "./log.js";
+import { applyMigrations } from "./migrate.js";
+import { createLocalPubSub } from "./pubsub.js";
+import { schema } from "./schema/index.js";
+import type { Actor } from "./services/actors.js";
+import { createWidgetPresence, type App, type Logger } from "./services/app.js";
+import { DEMO_ADMIN_EMAIL, DEMO_AGENT_EMAIL, DEMO_PASSWORD, seedDemo } from "./services/demo.js";
+
+export const MIGRATIONS_DIR = fileURLToPath(new URL("../../prisma/migrations", import.meta.url));
+
+export interface AppOptions {
+  config: Config;
+  clock?: Clock;
+  log?: Logger;
+}
+
+export interface RunningApp {
+  app: App;
+  db: Database;
+  /** Listens on `port` (0 for any free one) and resolves with the base URL. */
+  start(port?: number): Promise<string>;
+  /** Finishes in-flight requests, closes sockets and the database. */
+  stop(): Promise<void>;
+}
+
+/** Turns domain errors into coded GraphQL errors and hides everything unexpected. */
+function maskError(log: Logger) {
+  return (error: unknown): Error => {
+    const original = error instanceof GraphQLError ? error.originalError : error;
+    const path = error instanceof GraphQLError ? error.path : undefined;
+    if (original instanceof DomainError) {
+      return new GraphQLError(original.message, { path, extensions: { code: original.code } });
+    }
+    if (error instanceof GraphQLError && (!original || original instanceof GraphQLError)) {
+      const source = original instanceof GraphQLError ? original : error;
+      return new GraphQLError(source.message, {
+        path,
+        nodes: source.nodes,
+        extensions: { ...source.extensions, code: source.extensions.code ?? "BAD_USER_INPUT" },
+      });
+    }
+    log.error(`unexpected error${path ? ` at ${path.join(".")}` : ""}`, original);
+    return new GraphQLError("Unexpected error.", { path, extensions: { code: "INTERNAL_SERVER_ERROR" } });
+  };
+}
+
+export async function buildApp(options: AppOptions): Promise<RunningApp> {
+  const { config } = options;
+  const log = options.log ?? createLogger();
+  const db = await openDatabase({ url: config.databaseUrl, dataDir: config.dataDir });
+  const session = await db.openSession();
+  try {
+    await applyMigrations(session, MIGRATIONS_DIR, log.info);
+  } finally {
+    await session.release();
+  }
+  const app: App = {
+    prisma: db.prisma,
+    pubsub: createLocalPubSub(),
+    clock: options.clock ?? systemClock,
+    config,
+    presence: createWidgetPresence(),
+    log,
+  };
+
+  if (config.seedDemo) {
+    const demo = await seedDemo(app);
+    if (demo.created) {
+      log.info(`[demo] seeded the "${demo.workspaceName}" workspace`);
+      log.info(`[demo] sign in as ${DEMO_ADMIN_EMAIL} (ADMIN) or ${DEMO_AGENT_EMAIL} (AGENT), password: ${DEMO_PASSWORD}`);
+      log.info(`[demo] demo API key, shown only now: ${demo.apiKey}`);
+    } else {
+      log.info(`[demo] sign in as ${DEMO_ADMIN_EMAIL} or ${DEMO_AGENT_EMAIL}, password: ${DEMO_PASSWORD}`);
+    }
+  }
+
+  const yoga = createYoga<{ req?: IncomingMessage; actor?: Actor | null }, Context>({
+    schema,
+    graphqlEndpoint: "/graphql",
+    landingPage: false,
+    graphiql: config.production ? false : { subscriptionsProtocol: "WS" },
+    maskedErrors: { maskError: maskError(log) },
+    logging: false,
+    context: async (initial) => {
+      // WebSocket operations arrive with the actor found when the socket connected.
+      if (initial.actor !== undefined) return { app, actor: initial.actor, badCredentials: false };
+      return createContext(app, { authorization: initial.request.headers.get("authorization") });
+    },
+  });
+
+  const server: Server = createServer((req, res) => {
+    handle(req, res).catch((err) => {
+      log.error(`request ${req.method} ${req.url} failed`, err);
+      if (!res.headersSent) res.writeHead(500, { "content-type": "application/json" });
+      res.end(JSON.stringify({ error: "Unexpected error." }));
+    });
+  });
+  let ready = false;
+
+  async function handle(req: IncomingMessage, res: ServerResponse) {
+    const url = new URL(req.url ?? "/", "http://localhost");
+    if (url.pathname === "/healthz") {
+      res.writeHead(ready ? 200 : 503, { "content-type": "application/json" });
+      res.end(JSON.stringify({ ok: ready }));
+      return;
+    }
+    if (url.pathname === "/graphql") {
+      await yoga(req, res, { req });
+      return;
+    }
+    res.writeHead(404, { "content-type": "application/json" });
+    res.end(JSON.stringify({ error: "Not found" }));
+  }
+
+  const wss = new WebSocketServer({ server, path: "/graphql" });
+  useServer<Record<string, unknown>, { actor?: Actor | null }>(
+    {
+      execute: (args) => (args.rootValue as { execute: typeof import("graphql").execute }).execute(args),
+      subscribe: (args) => (args.rootValue as { subscribe: typeof import("graphql").subscribe }).subscribe(args),
+      onConnect: async (ctx) => {
+        const params = ctx.connectionParams ?? {};
+        const context = await createContext(app, {
+          authorization: typeof params.authorization === "string" ? params.authorization : undefined,
+          visitorToken: typeof params.visitorToken === "string" ? params.visitorToken : undefined,
+        });
+        // A wrong token refuses the socket (4403); no token at all may still use public fields.
+        if (context.badCredentials) return false;
+        ctx.extra.actor = context.actor;
+        return true;
+      },
+      onSubscribe: async (ctx, _id, payload) => {
+        const { schema, execute, subscribe, contextFactory, parse, validate } = yoga.getEnveloped({
+          ...ctx,
+          req: ctx.extra.request,
+          socket: ctx.extra.socket,
+          params: payload,
+          actor: ctx.extra.actor ?? null,
+        });
+        const document = parse(payload.query);
+        const errors = validate(schema, document);
+        if (errors.length > 0) return errors;
+        const args = {
+          schema,
+          operationName: payload.operationName,
+          document,
+          variableValues: payload.variables,
+          contextValue: await contextFactory(),
+          rootValue: { execute, subscribe },
+        };
+        if (!widgetMayRun(ctx.extra.actor ?? null, args.document, payload.variables)) {
+          ctx.extra.socket.close(CloseCode.Forbidden, "Forbidden");
+          return [new GraphQLError("Forbidden", { extensions: { code: "FORBIDDEN" } })];
+        }
+        return args;
+      },
+    },
+    wss,
+  );
+
+  return {
+    app,
+    db,
+    async start(port = config.port) {
+      await new Promise<void>((resolve, reject) => {
+        server.once("error", reject);
+        server.listen(port, () => resolve());
+      });
+      ready = true;
+      const { port: actual } = server.address() as AddressInfo;
+      log.info(`[http] listening on http://localhost:${actual} (GraphQL and graphql-ws at /graphql)`);
+      return `http://localhost:${actual}`;
+    },
+    async stop() {
+      ready = false;
+      for (const socket of wss.clients) socket.close(1001, "Server shutting down");
+      await new Promise<void>((resolve) => wss.close(() => resolve()));
+      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      server.closeIdleConnections();
+      const forced = setTimeout(() => server.closeAllConnections(), 5000);
+      await closed;
+      clearTimeout(forced);
+      await db.close();
+      log.info("[http] stopped");
+    },
+  };
+}
+
+/**
+ * A `csatRequested` subscription is for its conversation's visitor alone; anyone else's attempt
+ * closes the socket with 4403 rather than leaving it open to try other ids.
+ */
+function widgetMayRun(actor: Actor | null, document: DocumentNode, variables: Record<string, unknown> | null | undefined): boolean {
+  for (const definition of document.definitions) {
+    if (definition.kind !== Kind.OPERATION_DEFINITION || definition.operation !== "subscription") continue;
+    for (const selection of definition.selectionSet.selections) {
+      if (selection.kind !== Kind.FIELD || selection.name.value !== "csatRequested") continue;
+      const arg = selection.arguments?.find((a) => a.name.value === "conversationId");
+      const value = arg ? valueFromASTUntyped(arg.value, variables ?? undefined) : undefined;
+      if (actor?.kind !== "visitor" || actor.conversationId !== value) return false;
+    }
+  }
+  return true;
+}

@@ -1,0 +1,33 @@
+import SchemaBuilder from "@pothos/core";
+import PrismaPlugin from "@pothos/plugin-prisma";
+import ScopeAuthPlugin from "@pothos/plugin-scope-auth";
+import type { Context } from "./context.js";
+import { forbidden, unauthenticated } from "./errors.js";
+import type PrismaTypes from "./generated/pothos-types.js";
+import { getDatamodel } from "./generated/pothos-types.js";
+import { isAdmin, isMember } from "./services/actors.js";
+
+export const builder = new SchemaBuilder<{
+  Context: Context;
+  PrismaTypes: PrismaTypes;
+  Scalars: { DateTime: { Input: Date; Output: Date }; ID: { Input: string; Output: string } };
+  AuthScopes: { public: boolean; member: boolean; admin: boolean; visitorOf: string };
+}>({
+  plugins: [ScopeAuthPlugin, PrismaPlugin],
+  scopeAuth: {
+    authorizeOnSubscribe: true,
+    authScopes: (ctx) => ({
+      public: true,
+      member: isMember(ctx.actor),
+      admin: isAdmin(ctx.actor),
+      visitorOf: (conversationId) => ctx.actor?.kind === "visitor" && ctx.actor.conversationId === conversationId,
+    }),
+    unauthorizedError: (_parent, ctx) => (ctx.actor && !ctx.badCredentials ? forbidden() : unauthenticated()),
+  },
+  prisma: {
+    client: (ctx) => ctx.app.prisma,
+    dmmf: getDatamodel(),
+    filterConnectionTotalCount: true,
+    onUnusedQuery: process.env.NODE_ENV === "production" ? null : "warn",
+  },
+});

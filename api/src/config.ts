@@ -1,0 +1,36 @@
+import { resolve } from "node:path";
+
+/** Everything the server reads from its environment, read once at start. */
+export interface Config {
+  port: number;
+  databaseUrl: string | undefined;
+  dataDir: string;
+  redisUrl: string | undefined;
+  resendApiKey: string | undefined;
+  emailFrom: string;
+  publicUrl: string;
+  seedDemo: boolean;
+  production: boolean;
+}
+
+export function readConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const port = env.PORT === undefined || env.PORT === "" ? 4000 : Number(env.PORT);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) {
+    throw new Error(`PORT must be a whole number from 0 to 65535, not ${JSON.stringify(env.PORT)}`);
+  }
+  const databaseUrl = env.DATABASE_URL || undefined;
+  if (databaseUrl && !/^postgres(ql)?:\/\//.test(databaseUrl)) {
+    throw new Error("DATABASE_URL must start with postgres:// or postgresql://");
+  }
+  return {
+    port,
+    databaseUrl,
+    dataDir: resolve(env.DATA_DIR || ".data"),
+    redisUrl: env.REDIS_URL || undefined,
+    resendApiKey: env.RESEND_API_KEY || undefined,
+    emailFrom: env.CSAT_EMAIL_FROM || "Hydra <csat@localhost>",
+    publicUrl: (env.PUBLIC_URL || `http://localhost:${port}`).replace(/\/+$/, ""),
+    seedDemo: env.SEED_DEMO !== "0",
+    production: env.NODE_ENV === "production",
+  };
+}

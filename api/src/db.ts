@@ -1,0 +1,91 @@
+import { mkdirSync } from "node:fs";
+import { join } from "node:path";
+import { PGlite } from "@electric-sql/pglite";
+import { PrismaPg } from "@prisma/adapter-pg";
+import { PrismaPGlite } from "pglite-prisma-adapter";
+import pg from "pg";
+import { PrismaClient } from "./generated/prisma/client.js";
+
+/** A single session for work that must hold one connection: migrations under an advisory lock. */
+export interface SqlSession {
+  query<T = Record<string, unknown>>(sql: string, params?: unknown[]): Promise<T[]>;
+  /** Runs a script of several statements. */
+  exec(script: string): Promise<void>;
+  release(): Promise<void>;
+}
+
+export interface Database {
+  kind: "pglite" | "postgres";
+  prisma: PrismaClient;
+  openSession(): Promise<SqlSession>;
+  close(): Promise<void>;
+}
+
+export interface DatabaseOptions {
+  /** postgres:// URL; when unset, PGlite is used. */
+  url?: string | undefined;
+  /** PGlite's folder, or "memory://" for a throw-away database. */
+  dataDir: string;
+  poolSize?: number;
+}
+
+export async function openDatabase(options: DatabaseOptions): Promise<Database> {
+  return options.url ? openPostgres(options.url, options.poolSize ?? 10) : openPglite(options.dataDir);
+}
+
+async function openPostgres(url: string, poolSize: number): Promise<Database> {
+  const pool = new pg.Pool({ connectionString: url, max: poolSize, connectionTimeoutMillis: 5000 });
+  // An idle client that loses its server must not crash the process: the pool replaces it.
+  pool.on("error", (err) => console.error(`[db] idle connection lost: ${err.message}`));
+  const prisma = new PrismaClient({ adapter: new PrismaPg(pool) });
+  return {
+    kind: "postgres",
+    prisma,
+    async openSession() {
+      const client = new pg.Client({ connectionString: url });
+      await client.connect();
+      return {
+        async query<T>(sql: string, params?: unknown[]) {
+          return (await client.query(sql, params as unknown[])).rows as T[];
+        },
+        async exec(script: string) {
+          await client.query(script);
+        },
+        release: () => client.end(),
+      };
+    },
+    async close() {
+      await prisma.$disconnect();
+      await pool.end();
+    },
+  };
+}
+
+async function openPglite(dataDir: string): Promise<Database> {
+  let location = dataDir;
+  if (dataDir !== "memory://") {
+    location = join(dataDir, "pglite");
+    mkdirSync(location, { recursive: true });
+  }
+  const pglite = await PGlite.create(location);
+  const prisma = new PrismaClient({ adapter: new PrismaPGlite(pglite) });
+  return {
+    kind: "pglite",
+    prisma,
+    async openSession() {
+      return {
+        async query<T>(sql: string, params?: unknown[]) {
+          return (await pglite.query<T>(sql, params)).rows;
+        },
+        async exec(script: string) {
+          await pglite.exec(script);
+        },
+        release: async () => {},
+      };
+    },
+    async close() {
+      await prisma.$disconnect();
+      await pglite.close();
+    },
+  };
+}

@@ -1,0 +1,24 @@
+import { builder } from "../builder.js";
+import { listAuditEntries } from "../services/audit.js";
+import { Teammate } from "./workspaces.js";
+
+const AuditEntry = builder.prismaObject("AuditEntry", {
+  fields: (t) => ({
+    id: t.exposeID("id"),
+    action: t.exposeString("action"),
+    actor: t.relation("actor", { nullable: true, type: Teammate }),
+    before: t.string({ description: "JSON text of the values before.", resolve: (e) => JSON.stringify(e.before) }),
+    after: t.string({ description: "JSON text of the values after.", resolve: (e) => JSON.stringify(e.after) }),
+    createdAt: t.expose("createdAt", { type: "DateTime" }),
+  }),
+});
+
+builder.queryField("auditLog", (t) =>
+  t.prismaField({
+    type: [AuditEntry],
+    authScopes: { admin: true },
+    description: "Newest first.",
+    args: { first: t.arg.int({ defaultValue: 50 }) },
+    resolve: (_query, _root, args, ctx) => listAuditEntries(ctx.app, ctx.actor, args.first),
+  }),
+);

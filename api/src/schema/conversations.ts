@@ -1,0 +1,134 @@
+import { builder } from "../builder.js";
+import {
+  createConversation,
+  getConversation,
+  listConversations,
+  reopenConversation,
+  resolveConversation,
+  sendMessage,
+  startWidgetConversation,
+} from "../services/conversations.js";
+import { ConversationStatus } from "./scalars.js";
+
+export const Customer = builder.prismaObject("Customer", {
+  fields: (t) => ({
+    id: t.exposeID("id"),
+    name: t.exposeString("name"),
+    email: t.exposeString("email", { nullable: true }),
+  }),
+});
+
+export const Message = builder.prismaObject("Message", {
+  fields: (t) => ({
+    id: t.exposeID("id"),
+    body: t.exposeString("body"),
+    fromCustomer: t.exposeBoolean("fromCustomer"),
+    createdAt: t.expose("createdAt", { type: "DateTime" }),
+  }),
+});
+
+export const Conversation = builder.prismaObject("Conversation", {
+  fields: (t) => ({
+    id: t.exposeID("id"),
+    status: t.expose("status", { type: ConversationStatus }),
+    channel: t.relation("channel", { nullable: true }),
+    bot: t.relation("bot", { nullable: true }),
+    customer: t.relation("customer"),
+    messages: t.relation("messages", { query: { orderBy: [{ createdAt: "asc" }, { id: "asc" }] } }),
+    resolvedAt: t.expose("resolvedAt", { type: "DateTime", nullable: true }),
+    csatSurvey: t.relation("csatSurvey", { nullable: true }),
+    createdAt: t.expose("createdAt", { type: "DateTime" }),
+    updatedAt: t.expose("updatedAt", { type: "DateTime" }),
+  }),
+});
+
+const CustomerInput = builder.inputType("CustomerInput", {
+  fields: (t) => ({ name: t.string({ required: true }), email: t.string() }),
+});
+
+const CreateConversationInput = builder.inputType("CreateConversationInput", {
+  fields: (t) => ({
+    channelId: t.id({ required: true }),
+    botId: t.id(),
+    customer: t.field({ type: CustomerInput, required: true }),
+    firstMessage: t.string(),
+  }),
+});
+
+const StartWidgetConversationInput = builder.inputType("StartWidgetConversationInput", {
+  fields: (t) => ({
+    channelId: t.id({ required: true }),
+    customer: t.field({ type: CustomerInput, required: true }),
+    firstMessage: t.string(),
+  }),
+});
+
+const WidgetSession = builder
+  .objectRef<Awaited<ReturnType<typeof startWidgetConversation>>>("WidgetSession")
+  .implement({
+    fields: (t) => ({
+      conversation: t.expose("conversation", { type: Conversation }),
+      visitorToken: t.exposeString("visitorToken"),
+    }),
+  });
+
+builder.queryFields((t) => ({
+  conversation: t.prismaField({
+    type: Conversation,
+    nullable: true,
+    args: { id: t.arg.id({ required: true }) },
+    authScopes: (_root, args) => ({ $any: { member: true, visitorOf: args.id } }),
+    resolve: (query, _root, args, ctx) => getConversation(ctx.app, ctx.actor, args.id, query),
+  }),
+  conversations: t.prismaField({
+    type: [Conversation],
+    args: { status: t.arg({ type: ConversationStatus }), first: t.arg.int({ defaultValue: 50 }) },
+    authScopes: { member: true },
+    resolve: (query, _root, args, ctx) => listConversations(ctx.app, ctx.actor, args, query),
+  }),
+}));
+
+builder.mutationFields((t) => ({
+  createConversation: t.prismaField({
+    type: Conversation,
+    args: { input: t.arg({ type: CreateConversationInput, required: true }) },
+    authScopes: { member: true },
+    resolve: async (query, _root, { input }, ctx) => {
+      const created = await createConversation(ctx.app, ctx.actor, input);
+      return getConversation(ctx.app, ctx.actor, created.id, query);
+    },
+  }),
+  startWidgetConversation: t.field({
+    type: WidgetSession,
+    args: { input: t.arg({ type: StartWidgetConversationInput, required: true }) },
+    authScopes: { public: true },
+    resolve: (_root, { input }, ctx) => startWidgetConversation(ctx.app, input),
+  }),
+  sendMessage: t.prismaField({
+    type: Message,
+    args: { conversationId: t.arg.id({ required: true }), body: t.arg.string({ required: true }) },
+    authScopes: (_root, args) => ({ $any: { member: true, visitorOf: args.conversationId } }),
+    resolve: (_query, _root, args, ctx) => sendMessage(ctx.app, ctx.actor, args.conversationId, args.body),
+  }),
+  resolveConversation: t.prismaField({
+    type: Conversation,
+    args: {
+      id: t.arg.id({ required: true }),
+      skipCsat: t.arg.boolean({ defaultValue: false, description: "Resolve without a survey." }),
+    },
+    authScopes: { member: true },
+    resolve: async (query, _root, args, ctx) => {
+      await resolveConversation(ctx.app, ctx.actor, args.id, { via: "INBOX", skipCsat: args.skipCsat });
+      return getConversation(ctx.app, ctx.actor, args.id, query);
+    },
+  }),
+  reopenConversation: t.prismaField({
+    type: Conversation,
+    args: { id: t.arg.id({ required: true }) },
+    authScopes: { member: true },
+    resolve: async (query, _root, args, ctx) => {
+      await reopenConversation(ctx.app, ctx.actor, args.id);
+      return getConversation(ctx.app, ctx.actor, args.id, query);
+    },
+  }),
+}));

@@ -1,0 +1,114 @@
+import { builder } from "../builder.js";
+import type { CsatPrompt as Prompt } from "../pubsub.js";
+import {
+  getCsatSettings,
+  publicSurveyByToken,
+  submitCsatAnswer,
+  updateCsatSettings,
+  watchCsatRequests,
+  type PublicCsatSurvey as PublicSurvey,
+  type CsatSettingsValues,
+} from "../services/csat.js";
+import { CsatAnswerVia, CsatSurveyState, PublicSurveyState, ResolvedVia, SubmitOutcome } from "./scalars.js";
+
+builder.prismaObject("CsatSurvey", {
+  fields: (t) => ({
+    id: t.exposeID("id"),
+    state: t.expose("state", { type: CsatSurveyState }),
+    dueAt: t.expose("dueAt", { type: "DateTime" }),
+    dispatchedAt: t.expose("dispatchedAt", { type: "DateTime", nullable: true }),
+    expiresAt: t.expose("expiresAt", { type: "DateTime", nullable: true }),
+    deliveredToWidget: t.exposeBoolean("deliveredToWidget"),
+    emailed: t.exposeBoolean("emailed"),
+    score: t.exposeInt("score", { nullable: true }),
+    comment: t.exposeString("comment", { nullable: true }),
+    answeredAt: t.expose("answeredAt", { type: "DateTime", nullable: true }),
+    answeredVia: t.expose("answeredVia", { type: CsatAnswerVia, nullable: true }),
+    resolvedVia: t.expose("resolvedVia", { type: ResolvedVia }),
+  }),
+});
+
+const CsatSettings = builder.objectRef<CsatSettingsValues>("CsatSettings").implement({
+  fields: (t) => ({
+    enabled: t.exposeBoolean("enabled"),
+    delayMinutes: t.exposeInt("delayMinutes"),
+  }),
+});
+
+const CsatSettingsInput = builder.inputType("CsatSettingsInput", {
+  fields: (t) => ({ enabled: t.boolean(), delayMinutes: t.int() }),
+});
+
+const PublicCsatSurvey = builder.objectRef<PublicSurvey>("PublicCsatSurvey").implement({
+  fields: (t) => ({
+    question: t.exposeString("question"),
+    state: t.expose("state", { type: PublicSurveyState }),
+    workspaceName: t.exposeString("workspaceName"),
+    score: t.exposeInt("score", { nullable: true }),
+    comment: t.exposeString("comment", { nullable: true }),
+  }),
+});
+
+const SubmitCsatResult = builder
+  .objectRef<{ outcome: (typeof SubmitOutcome)["$inferType"]; survey: PublicSurvey | null }>("SubmitCsatResult")
+  .implement({
+    fields: (t) => ({
+      outcome: t.expose("outcome", { type: SubmitOutcome }),
+      survey: t.expose("survey", { type: PublicCsatSurvey, nullable: true }),
+    }),
+  });
+
+const CsatPrompt = builder.objectRef<Prompt>("CsatPrompt").implement({
+  fields: (t) => ({
+    surveyId: t.exposeID("surveyId"),
+    conversationId: t.exposeID("conversationId"),
+    question: t.exposeString("question"),
+    token: t.exposeString("token"),
+    expiresAt: t.expose("expiresAt", { type: "DateTime" }),
+  }),
+});
+
+builder.queryFields((t) => ({
+  csatSettings: t.field({
+    type: CsatSettings,
+    authScopes: { member: true },
+    resolve: (_root, _args, ctx) => getCsatSettings(ctx.app, ctx.actor),
+  }),
+  csatSurveyByToken: t.field({
+    type: PublicCsatSurvey,
+    nullable: true,
+    authScopes: { public: true },
+    args: { token: t.arg.string({ required: true }) },
+    resolve: (_root, args, ctx) => publicSurveyByToken(ctx.app, args.token),
+  }),
+}));
+
+builder.mutationFields((t) => ({
+  updateCsatSettings: t.field({
+    type: CsatSettings,
+    authScopes: { admin: true },
+    args: { input: t.arg({ type: CsatSettingsInput, required: true }) },
+    resolve: (_root, { input }, ctx) => updateCsatSettings(ctx.app, ctx.actor, input),
+  }),
+  submitCsat: t.field({
+    type: SubmitCsatResult,
+    authScopes: { public: true },
+    args: {
+      token: t.arg.string({ required: true }),
+      score: t.arg.int({ required: true }),
+      comment: t.arg.string(),
+    },
+    resolve: (_root, args, ctx) => submitCsatAnswer(ctx.app, { ...args, via: "WIDGET" }),
+  }),
+}));
+
+builder.subscriptionField("csatRequested", (t) =>
+  t.field({
+    type: CsatPrompt,
+    description: "The customer's widget, authenticated by its visitor token for this conversation.",
+    args: { conversationId: t.arg.id({ required: true }) },
+    authScopes: (_root, args) => ({ visitorOf: args.conversationId }),
+    subscribe: (_root, args, ctx) => watchCsatRequests(ctx.app, ctx.actor, args.conversationId),
+    resolve: (prompt) => prompt,
+  }),
+);

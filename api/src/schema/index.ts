@@ -1,0 +1,16 @@
+import { lexicographicSortSchema } from "graphql";
+import { builder } from "../builder.js";
+import "./scalars.js";
+import "./workspaces.js";
+import "./bots.js";
+import "./channels.js";
+import "./conversations.js";
+import "./csat.js";
+import "./reports.js";
+import "./audit.js";
+
+builder.queryType({});
+builder.mutationType({});
+builder.subscriptionType({});
+
+export const schema = lexicographicSortSchema(builder.toSchema());

@@ -1,0 +1,95 @@
+import { TokenPrefix, hashPassword, newSecret, sha256, verifyPassword } from "../tokens.js";
+import { DomainError, unauthenticated } from "../errors.js";
+import type { Actor, Member } from "./actors.js";
+import { requireAdmin } from "./actors.js";
+import type { App, Tx } from "./app.js";
+import { emailSchema, nameSchema, parseInput } from "./validation.js";
+
+const SESSION_DAYS = 30;
+
+/**
+ * Finds who a bearer secret belongs to. `undefined` for no secret; `null` for a secret that is
+ * unknown, expired or revoked.
+ */
+export async function authenticate(app: App, secret: string | undefined): Promise<Actor | null | undefined> {
+  if (!secret) return undefined;
+  const tokenHash = sha256(secret);
+  const now = app.clock.now();
+  if (secret.startsWith(TokenPrefix.Session)) {
+    const session = await app.prisma.session.findUnique({
+      where: { tokenHash },
+      select: { id: true, expiresAt: true, revokedAt: true, teammate: { select: { id: true, workspaceId: true, role: true } } },
+    });
+    if (!session || session.revokedAt || session.expiresAt <= now) return null;
+    const { teammate } = session;
+    return { kind: "teammate", workspaceId: teammate.workspaceId, teammateId: teammate.id, role: teammate.role, sessionId: session.id };
+  }
+  if (secret.startsWith(TokenPrefix.ApiKey)) {
+    const key = await app.prisma.apiKey.findUnique({ where: { tokenHash }, select: { id: true, workspaceId: true, revokedAt: true } });
+    if (!key || key.revokedAt) return null;
+    return { kind: "apiKey", workspaceId: key.workspaceId, apiKeyId: key.id };
+  }
+  if (secret.startsWith(TokenPrefix.Visitor)) {
+    const conversation = await app.prisma.conversation.findUnique({
+      where: { visitorTokenHash: tokenHash },
+      select: { id: true, workspaceId: true },
+    });
+    if (!conversation) return null;
+    return { kind: "visitor", workspaceId: conversation.workspaceId, conversationId: conversation.id };
+  }
+  return null;
+}
+
+/** Reads `Authorization: Bearer <secret>`; anything else is no secret. */
+export function bearerSecret(header: string | null | undefined): string | undefined {
+  const match = /^Bearer\s+(\S+)\s*$/i.exec(header ?? "");
+  return match?.[1];
+}
+
+export async function createSession(tx: Tx, teammateId: string, now: Date): Promise<string> {
+  const token = newSecret(TokenPrefix.Session);
+  await tx.session.create({
+    data: { teammateId, tokenHash: sha256(token), expiresAt: new Date(now.getTime() + SESSION_DAYS * 86_400_000) },
+  });
+  return token;
+}
+
+export async function signIn(app: App, input: { email: string; password: string }) {
+  const email = parseInput(emailSchema, input.email);
+  const teammate = await app.prisma.teammate.findUnique({ where: { email } });
+  // Hash even for an unknown email, so timing does not tell which emails exist.
+  const ok = await verifyPassword(input.password, teammate?.passwordHash ?? (await dummyHash()));
+  if (!teammate || !ok) throw new DomainError("UNAUTHENTICATED", "Wrong email or password");
+  const token = await app.prisma.$transaction((tx) => createSession(tx, teammate.id, app.clock.now()));
+  return { token, teammate };
+}
+
+let dummy: Promise<string> | undefined;
+function dummyHash() {
+  dummy ??= hashPassword("not a password anyone has");
+  return dummy;
+}
+
+export async function signOut(app: App, actor: Actor | null): Promise<boolean> {
+  if (actor?.kind !== "teammate") throw unauthenticated();
+  await app.prisma.session.update({ where: { id: actor.sessionId }, data: { revokedAt: app.clock.now() } });
+  return true;
+}
+
+export { hashPassword };
+
+export async function createApiKey(app: App, actor: Actor | null, name: string) {
+  const admin: Member = requireAdmin(actor);
+  const keyName = parseInput(nameSchema("name"), name);
+  const key = newSecret(TokenPrefix.ApiKey);
+  const apiKey = await app.prisma.apiKey.create({
+    data: {
+      workspaceId: admin.workspaceId,
+      name: keyName,
+      prefix: key.slice(0, 8),
+      tokenHash: sha256(key),
+      createdById: admin.kind === "teammate" ? admin.teammateId : null,
+    },
+  });
+  return { apiKey, key };
+}

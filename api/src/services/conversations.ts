@@ -1,0 +1,199 @@
+import { z } from "zod";
+import type { ConversationStatus, ResolvedVia } from "../generated/prisma/enums.js";
+import type { Prisma } from "../generated/prisma/client.js";
+import { TokenPrefix, isId, newSecret, sha256 } from "../tokens.js";
+import { forbidden, notFound, unauthenticated } from "../errors.js";
+import type { Actor, Member } from "./actors.js";
+import { isMember, requireMember } from "./actors.js";
+import type { App, Tx } from "./app.js";
+import { createSurveyOnFirstResolve, holdSurvey, publishPrompt, resumeSurvey, type SurveyEffect } from "./csat.js";
+import { emailSchema, messageBodySchema, nameSchema, pageSize, parseInput } from "./validation.js";
+
+/** Prisma's include/select for a conversation, as GraphQL selections plan it. */
+export type ConversationQuery = Pick<Prisma.ConversationFindUniqueArgs, "include" | "select">;
+
+const customerInput = z.object({ name: nameSchema("customer.name"), email: emailSchema.nullish() });
+const createInput = z.object({
+  channelId: z.string(),
+  botId: z.string().nullish(),
+  customer: customerInput,
+  firstMessage: messageBodySchema.nullish(),
+});
+const widgetInput = z.object({ channelId: z.string(), customer: customerInput, firstMessage: messageBodySchema.nullish() });
+
+/** The conversation if the actor may see it: its workspace's members, or its own visitor. */
+export async function getConversation(app: App, actor: Actor | null, id: string, query: ConversationQuery = {}) {
+  if (!actor) throw unauthenticated();
+  if (actor.kind === "visitor" && actor.conversationId !== id) throw forbidden("A visitor sees only its own conversation");
+  const conversation = isId(id)
+    ? await app.prisma.conversation.findFirst({ ...query, where: { id, workspaceId: actor.workspaceId } })
+    : null;
+  if (!conversation) throw notFound("conversation");
+  return conversation;
+}
+
+export async function listConversations(
+  app: App,
+  actor: Actor | null,
+  args: { status?: ConversationStatus | null | undefined; first?: number | null | undefined },
+  query: ConversationQuery = {},
+) {
+  const member = requireMember(actor);
+  return app.prisma.conversation.findMany({
+    ...query,
+    where: { workspaceId: member.workspaceId, ...(args.status ? { status: args.status } : {}) },
+    orderBy: [{ updatedAt: "desc" }, { id: "desc" }],
+    take: pageSize(args.first, 50),
+  });
+}
+
+async function findChannel(tx: Tx, workspaceId: string, channelId: string) {
+  const channel = isId(channelId) ? await tx.channel.findFirst({ where: { id: channelId, workspaceId } }) : null;
+  if (!channel) throw notFound("channel");
+  return channel;
+}
+
+async function openConversation(
+  tx: Tx,
+  workspaceId: string,
+  data: { channelId: string; botId: string | null; customer: { name: string; email?: string | null | undefined }; firstMessage?: string | null | undefined; visitorTokenHash?: string },
+) {
+  const customer = await tx.customer.create({
+    data: { workspaceId, name: data.customer.name, email: data.customer.email ?? null },
+  });
+  return tx.conversation.create({
+    data: {
+      workspaceId,
+      channelId: data.channelId,
+      botId: data.botId,
+      customerId: customer.id,
+      visitorTokenHash: data.visitorTokenHash ?? null,
+      ...(data.firstMessage ? { messages: { create: { workspaceId, body: data.firstMessage, fromCustomer: true } } } : {}),
+    },
+  });
+}
+
+export async function createConversation(app: App, actor: Actor | null, input: z.input<typeof createInput>) {
+  const member = requireMember(actor);
+  const data = parseInput(createInput, input);
+  return app.prisma.$transaction(async (tx) => {
+    const channel = await findChannel(tx, member.workspaceId, data.channelId);
+    let botId: string | null = null;
+    if (data.botId) {
+      const bot = isId(data.botId) ? await tx.bot.findFirst({ where: { id: data.botId, workspaceId: member.workspaceId } }) : null;
+      if (!bot) throw notFound("bot");
+      botId = bot.id;
+    }
+    return openConversation(tx, member.workspaceId, { ...data, channelId: channel.id, botId });
+  });
+}
+
+/** A customer opens the widget: a conversation on that channel and a visitor token for it alone. */
+export async function startWidgetConversation(app: App, input: z.input<typeof widgetInput>) {
+  const data = parseInput(widgetInput, input);
+  const visitorToken = newSecret(TokenPrefix.Visitor);
+  const conversation = await app.prisma.$transaction(async (tx) => {
+    const channel = isId(data.channelId) ? await tx.channel.findUnique({ where: { id: data.channelId } }) : null;
+    if (!channel) throw notFound("channel");
+    return openConversation(tx, channel.workspaceId, {
+      ...data,
+      channelId: channel.id,
+      botId: null,
+      visitorTokenHash: sha256(visitorToken),
+    });
+  });
+  return { conversation, visitorToken };
+}
+
+/** A teammate (or API key) replies, or the conversation's own visitor writes. */
+export async function sendMessage(app: App, actor: Actor | null, conversationId: string, body: string) {
+  const text = parseInput(messageBodySchema, body);
+  const conversation = await getConversation(app, actor, conversationId, { select: { id: true, workspaceId: true } });
+  const fromCustomer = !isMember(actor);
+  const now = app.clock.now();
+  const [message] = await app.prisma.$transaction([
+    app.prisma.message.create({
+      data: {
+        workspaceId: conversation.workspaceId,
+        conversationId: conversation.id,
+        body: text,
+        fromCustomer,
+        authorId: actor?.kind === "teammate" ? actor.teammateId : null,
+        createdAt: now,
+      },
+    }),
+    app.prisma.conversation.update({ where: { id: conversation.id }, data: { updatedAt: now } }),
+  ]);
+  return message;
+}
+
+interface LockedConversation {
+  id: string;
+  workspace_id: string;
+  bot_id: string | null;
+  channel_id: string | null;
+  status: ConversationStatus;
+  first_resolved_at: Date | null;
+}
+
+async function lockConversation(tx: Tx, member: Member, id: string): Promise<LockedConversation> {
+  const rows = isId(id)
+    ? await tx.$queryRaw<LockedConversation[]>`
+        SELECT id, workspace_id, bot_id, channel_id, status, first_resolved_at FROM conversation
+        WHERE id = ${id}::uuid AND workspace_id = ${member.workspaceId}::uuid FOR UPDATE`
+    : [];
+  if (!rows[0]) throw notFound("conversation");
+  return rows[0];
+}
+
+export interface ResolveResult {
+  conversationId: string;
+  /** False when it was resolved already: resolving is idempotent. */
+  changed: boolean;
+  surveyCreated: boolean;
+}
+
+/**
+ * The one resolve path of the inbox, the REST API and MCP. The conversation row is locked, so of
+ * racing resolves one makes the OPEN→RESOLVED transition and the rest are no-ops.
+ */
+export async function resolveConversation(
+  app: App,
+  actor: Actor | null,
+  id: string,
+  options: { via: ResolvedVia; skipCsat?: boolean | null | undefined },
+): Promise<ResolveResult> {
+  const member = requireMember(actor);
+  const now = app.clock.now();
+  const { changed, effect } = await app.prisma.$transaction(async (tx) => {
+    const row = await lockConversation(tx, member, id);
+    if (row.status === "RESOLVED") return { changed: false, effect: { surveyCreated: false, prompt: null } as SurveyEffect };
+    await tx.conversation.update({
+      where: { id: row.id },
+      data: { status: "RESOLVED", resolvedAt: now, updatedAt: now, firstResolvedAt: row.first_resolved_at ?? now },
+    });
+    const conversation = { id: row.id, workspaceId: row.workspace_id, botId: row.bot_id, channelId: row.channel_id };
+    let effect: SurveyEffect = { surveyCreated: false, prompt: null };
+    if (row.first_resolved_at === null) {
+      if (!options.skipCsat) effect = await createSurveyOnFirstResolve(tx, app, conversation, options.via, now);
+    } else {
+      effect = await resumeSurvey(tx, app, conversation, now);
+    }
+    return { changed: true, effect };
+  });
+  publishPrompt(app, effect.prompt);
+  return { conversationId: id, changed, surveyCreated: effect.surveyCreated };
+}
+
+export async function reopenConversation(app: App, actor: Actor | null, id: string): Promise<{ conversationId: string; changed: boolean }> {
+  const member = requireMember(actor);
+  const now = app.clock.now();
+  const changed = await app.prisma.$transaction(async (tx) => {
+    const row = await lockConversation(tx, member, id);
+    if (row.status === "OPEN") return false;
+    await tx.conversation.update({ where: { id: row.id }, data: { status: "OPEN", resolvedAt: null, updatedAt: now } });
+    await holdSurvey(tx, row.id);
+    return true;
+  });
+  return { conversationId: id, changed };
+}

@@ -1,0 +1,67 @@
+import { z } from "zod";
+import { badInput } from "../errors.js";
+
+/** Parses `value` with `schema`, turning the first issue into a clear BAD_USER_INPUT error. */
+export function parseInput<T>(schema: z.ZodType<T>, value: unknown): T {
+  const result = schema.safeParse(value);
+  if (result.success) return result.data;
+  const issue = result.error.issues[0];
+  const where = issue && issue.path.length ? `${issue.path.join(".")}: ` : "";
+  throw badInput(`${where}${issue?.message ?? "invalid input"}`);
+}
+
+/** Text PostgreSQL can store exactly as given: no NUL, no unpaired surrogate halves. */
+export const storableText = (s: string) => !s.includes("\u0000") && s.isWellFormed();
+
+const trimmed = (label: string, max: number) =>
+  z
+    .string()
+    .trim()
+    .min(1, `${label} must not be empty`)
+    .max(max, `${label} must be at most ${max} characters`)
+    .refine(storableText, `${label} must not contain NUL characters or unpaired surrogates`);
+
+export const nameSchema = (label: string) => trimmed(label, 200);
+export const emailSchema = z
+  .string()
+  .trim()
+  .max(254, "email must be at most 254 characters")
+  .email("email must be a valid address")
+  .transform((s) => s.toLowerCase());
+export const passwordSchema = z
+  .string()
+  .min(8, "password must be at least 8 characters")
+  .max(200, "password must be at most 200 characters");
+export const messageBodySchema = trimmed("message", 10_000);
+
+export const MAX_DELAY_MINUTES = 10_080;
+export const MAX_COMMENT_LENGTH = 2_000;
+
+export const csatSettingsInputSchema = z.object({
+  enabled: z.boolean({ error: "enabled must be true or false" }).nullish(),
+  delayMinutes: z
+    .number({ error: "delayMinutes must be a whole number" })
+    .int("delayMinutes must be a whole number of minutes")
+    .min(0, "delayMinutes must be 0 (immediate) or more")
+    .max(MAX_DELAY_MINUTES, `delayMinutes must be at most ${MAX_DELAY_MINUTES} (7 days)`)
+    .nullish(),
+});
+
+export const scoreSchema = z
+  .number({ error: "score must be a whole number from 1 to 5" })
+  .int("score must be a whole number from 1 to 5")
+  .min(1, "score must be a whole number from 1 to 5")
+  .max(5, "score must be a whole number from 1 to 5");
+
+export const commentSchema = z
+  .string({ error: "comment must be text" })
+  .refine((s) => [...s].length <= MAX_COMMENT_LENGTH, `comment must be at most ${MAX_COMMENT_LENGTH} characters`)
+  .refine(storableText, "comment must not contain NUL characters or unpaired surrogates")
+  .nullish();
+
+/** List sizes: `first` defaults per field, never more than 100. */
+export function pageSize(first: number | null | undefined, fallback: number): number {
+  if (first === null || first === undefined) return fallback;
+  if (!Number.isInteger(first) || first < 0) throw badInput("first must be a whole number from 0 to 100");
+  return Math.min(first, 100);
+}
