@@ -12,7 +12,9 @@ export const builder = new SchemaBuilder<{
   PrismaTypes: PrismaTypes;
   Scalars: { DateTime: { Input: Date; Output: Date }; ID: { Input: string; Output: string } };
   AuthScopes: { public: boolean; member: boolean; admin: boolean; visitorOf: string };
+  DefaultFieldNullability: false;
 }>({
+  defaultFieldNullability: false,
   plugins: [ScopeAuthPlugin, PrismaPlugin],
   scopeAuth: {
     authorizeOnSubscribe: true,

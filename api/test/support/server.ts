@@ -1,0 +1,79 @@
+import { randomBytes } from "node:crypto";
+import pg from "pg";
+import { buildApp, type RunningApp } from "../../src/app.js";
+import type { Clock } from "../../src/clock.js";
+import { readConfig, type Config } from "../../src/config.js";
+import type { Logger } from "../../src/services/app.js";
+
+export type DbKind = "pglite" | "postgres";
+export const DB_KINDS: DbKind[] = ["pglite", "postgres"];
+
+/** The server's PostgreSQL; each test server gets a database of its own there. */
+export const PG_ADMIN_URL = process.env.TEST_PG_URL ?? "postgresql://postgres@127.0.0.1:5432/postgres";
+
+export async function createTestDatabase(): Promise<{ url: string; drop(): Promise<void> }> {
+  const name = `hydra_t_${process.pid}_${randomBytes(4).toString("hex")}`;
+  const admin = new pg.Client({ connectionString: PG_ADMIN_URL });
+  await admin.connect();
+  await admin.query(`CREATE DATABASE ${name}`);
+  await admin.end();
+  const url = new URL(PG_ADMIN_URL);
+  url.pathname = `/${name}`;
+  return {
+    url: url.toString(),
+    async drop() {
+      const c = new pg.Client({ connectionString: PG_ADMIN_URL });
+      await c.connect();
+      await c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+      await c.end();
+    },
+  };
+}
+
+/** Collects the server's log lines, so tests can read them and the output stays quiet. */
+export function createMemoryLogger(): Logger & { lines: string[] } {
+  const lines: string[] = [];
+  return {
+    lines,
+    info: (line) => void lines.push(line),
+    warn: (line) => void lines.push(`WARN ${line}`),
+    error: (line, err) => void lines.push(`ERROR ${line} ${err instanceof Error ? err.stack : String(err ?? "")}`),
+  };
+}
+
+export interface TestServer {
+  url: string;
+  wsUrl: string;
+  running: RunningApp;
+  log: ReturnType<typeof createMemoryLogger>;
+  stop(): Promise<void>;
+}
+
+/** A real server on a free port, over a fresh PGlite in memory or a fresh PostgreSQL database. */
+export async function startTestServer(
+  options: { db: DbKind; clock?: Clock; config?: Partial<Config> } = { db: "pglite" },
+): Promise<TestServer> {
+  const database = options.db === "postgres" ? await createTestDatabase() : null;
+  const config: Config = {
+    ...readConfig({}),
+    port: 0,
+    dataDir: "memory://",
+    databaseUrl: database?.url,
+    seedDemo: false,
+    publicUrl: "http://csat.test",
+    ...options.config,
+  };
+  const log = createMemoryLogger();
+  const running = await buildApp({ config, log, ...(options.clock ? { clock: options.clock } : {}) });
+  const url = await running.start(0);
+  return {
+    url,
+    wsUrl: url.replace(/^http/, "ws") + "/graphql",
+    running,
+    log,
+    async stop() {
+      await running.stop();
+      await database?.drop();
+    },
+  };
+}
