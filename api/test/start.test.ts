@@ -1,0 +1,54 @@
+import { spawn } from "node:child_process";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, describe, expect, it } from "vitest";
+import { gqlOk, until } from "./support/client.js";
+
+/** `npm start`'s own entry point, run as a newcomer would, on a fresh data folder. */
+describe("npm start", () => {
+  const dataDir = mkdtempSync(join(tmpdir(), "hydra-start-"));
+  afterAll(() => rmSync(dataDir, { recursive: true, force: true }));
+
+  it("serves on PORT, seeds the demo workspace, answers /healthz and stops cleanly on SIGTERM", async () => {
+    const port = 40000 + Math.floor(Math.random() * 20000);
+    const child = spawn(process.execPath, ["--import", "tsx", "api/src/main.ts"], {
+      env: { ...process.env, PORT: String(port), DATA_DIR: dataDir, DATABASE_URL: "", SEED_DEMO: "1" },
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    let output = "";
+    child.stdout.on("data", (b) => (output += b));
+    child.stderr.on("data", (b) => (output += b));
+    const exited = new Promise<number | null>((resolve) => child.on("exit", (code) => resolve(code)));
+    const url = `http://127.0.0.1:${port}`;
+    try {
+      await until(
+        async () => (await fetch(`${url}/healthz`).catch(() => null))?.status === 200,
+        60_000,
+        "/healthz",
+      );
+      expect(await (await fetch(`${url}/healthz`)).json()).toEqual({ ok: true });
+      const key = /demo API key, shown only now: (hck_\S+)/.exec(output)?.[1];
+      expect(key, output).toBeTruthy();
+      expect(output).toContain("sign in as admin@demo.hydra.test");
+      const data = await gqlOk(url, `{ workspace { name } bots { name } conversations { status } }`, {}, key);
+      expect(data.workspace.name).toBe("Demo Support");
+      expect(data.bots.map((b: { name: string }) => b.name)).toEqual(["Ava", "Billing bot"]);
+      expect(data.conversations).toHaveLength(3);
+      const signIn = await gqlOk(
+        url,
+        `mutation { signIn(email: "admin@demo.hydra.test", password: "hydra-demo") { teammate { role } } }`,
+      );
+      expect(signIn.signIn.teammate.role).toBe("ADMIN");
+    } finally {
+      const stoppedAt = Date.now();
+      child.kill("SIGTERM");
+      const code = await exited;
+      expect(code, output).toBe(0);
+      expect(Date.now() - stoppedAt).toBeLessThan(10_000);
+    }
+    expect(output).toContain("[stop] SIGTERM");
+    expect(output).toContain("[http] stopped");
+    expect(output).not.toMatch(/ERROR/);
+  }, 120_000);
+});
