@@ -12,11 +12,16 @@ import { createContext, type Context } from "./context.js";
 import { openDatabase, type Database } from "./db.js";
 import { DomainError } from "./errors.js";
 import { createLogger } from "./log.js";
+import { handleMcp } from "./http/mcp.js";
+import { handleRatingPage } from "./http/ratingPage.js";
+import { handleRest } from "./http/rest.js";
 import { applyMigrations } from "./migrate.js";
 import { createLocalPubSub } from "./pubsub.js";
 import { schema } from "./schema/index.js";
 import type { Actor } from "./services/actors.js";
 import { createWidgetPresence, type App, type Logger } from "./services/app.js";
+import { createResendSender } from "./services/outbox.js";
+import { startWorkers, type Workers } from "./services/workers.js";
 import { DEMO_ADMIN_EMAIL, DEMO_AGENT_EMAIL, DEMO_PASSWORD, seedDemo } from "./services/demo.js";
 
 export const MIGRATIONS_DIR = fileURLToPath(new URL("../../prisma/migrations", import.meta.url));
@@ -30,6 +35,8 @@ export interface AppOptions {
 export interface RunningApp {
   app: App;
   db: Database;
+  /** The scheduler and outbox loop; tests call `runOnce()` after moving the clock. */
+  workers: Workers;
   /** Listens on `port` (0 for any free one) and resolves with the base URL. */
   start(port?: number): Promise<string>;
   /** Finishes in-flight requests, closes sockets and the database. */
@@ -121,6 +128,10 @@ export async function buildApp(options: AppOptions): Promise<RunningApp> {
       await yoga(req, res, { req });
       return;
     }
+    if (url.pathname.startsWith("/api/") && (await handleRest(app, req, res, url.pathname))) return;
+    if (url.pathname === "/mcp") return handleMcp(app, req, res);
+    const rating = /^\/csat\/([^/]+)$/.exec(url.pathname);
+    if (rating) return handleRatingPage(app, req, res, decodeURIComponent(rating[1]!), url);
     res.writeHead(404, { "content-type": "application/json" });
     res.end(JSON.stringify({ error: "Not found" }));
   }
@@ -170,21 +181,32 @@ export async function buildApp(options: AppOptions): Promise<RunningApp> {
     wss,
   );
 
-  return {
+  let workers: Workers | null = null;
+  const running: RunningApp = {
     app,
     db,
+    get workers(): Workers {
+      if (!workers) throw new Error("workers start with start()");
+      return workers;
+    },
     async start(port = config.port) {
       await new Promise<void>((resolve, reject) => {
         server.once("error", reject);
         server.listen(port, () => resolve());
       });
       ready = true;
+      workers = startWorkers(app, {
+        sender: config.resendApiKey ? createResendSender(config.resendApiKey, config.resendBaseUrl) : null,
+        intervalMs: config.workerIntervalMs,
+      });
+      void workers.runOnce();
       const { port: actual } = server.address() as AddressInfo;
       log.info(`[http] listening on http://localhost:${actual} (GraphQL and graphql-ws at /graphql)`);
       return `http://localhost:${actual}`;
     },
     async stop() {
       ready = false;
+      await workers?.stop();
       for (const socket of wss.clients) socket.close(1001, "Server shutting down");
       await new Promise<void>((resolve) => wss.close(() => resolve()));
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
@@ -196,6 +218,7 @@ export async function buildApp(options: AppOptions): Promise<RunningApp> {
       log.info("[http] stopped");
     },
   };
+  return running;
 }
 
 /**

@@ -7,6 +7,10 @@ export interface Config {
   dataDir: string;
   redisUrl: string | undefined;
   resendApiKey: string | undefined;
+  /** Resend's API base; the SDK's own default when unset. */
+  resendBaseUrl: string | undefined;
+  /** How often each process looks for due surveys and unsent emails. */
+  workerIntervalMs: number;
   emailFrom: string;
   publicUrl: string;
   seedDemo: boolean;
@@ -28,6 +32,8 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): Config {
     dataDir: resolve(env.DATA_DIR || ".data"),
     redisUrl: env.REDIS_URL || undefined,
     resendApiKey: env.RESEND_API_KEY || undefined,
+    resendBaseUrl: env.RESEND_BASE_URL || undefined,
+    workerIntervalMs: 5_000,
     emailFrom: env.CSAT_EMAIL_FROM || "Hydra <csat@localhost>",
     publicUrl: (env.PUBLIC_URL || `http://localhost:${port}`).replace(/\/+$/, ""),
     seedDemo: env.SEED_DEMO !== "0",

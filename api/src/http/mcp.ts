@@ -1,0 +1,131 @@
+import type { IncomingMessage, ServerResponse } from "node:http";
+import { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
+import { StreamableHTTPServerTransport } from "@modelcontextprotocol/sdk/server/streamableHttp.js";
+import { z } from "zod";
+import { DomainError } from "../errors.js";
+import type { Member } from "../services/actors.js";
+import { isMember } from "../services/actors.js";
+import type { App } from "../services/app.js";
+import { authenticate, bearerSecret } from "../services/auth.js";
+import { reopenConversation, resolveConversation } from "../services/conversations.js";
+import { csatReport, recentComments } from "../services/reports.js";
+import { readBody, sendError, sendJson, HttpError } from "./json.js";
+
+const text = (t: string, isError = false) => ({ content: [{ type: "text" as const, text: t }], ...(isError ? { isError } : {}) });
+
+/** Runs a tool body, turning domain errors (not found, bad input) into tool errors the agent can read. */
+async function tool(run: () => Promise<string>) {
+  try {
+    return text(await run());
+  } catch (err) {
+    if (err instanceof DomainError) return text(`${err.code}: ${err.message}`, true);
+    throw err;
+  }
+}
+
+function createMcpServer(app: App, actor: Member): McpServer {
+  const server = new McpServer({ name: "hydra-csat", version: "0.1.0" });
+  server.registerTool(
+    "close_conversation",
+    {
+      description:
+        "Resolve a support conversation, exactly as the inbox's Resolve button does. With CSAT on, the first resolve creates the customer's satisfaction survey.",
+      inputSchema: {
+        conversation_id: z.string().describe("The conversation's id"),
+        skip_csat: z.boolean().optional().describe("Resolve without a survey"),
+      },
+    },
+    ({ conversation_id, skip_csat }) =>
+      tool(async () => {
+        const r = await resolveConversation(app, actor, conversation_id, { via: "MCP", skipCsat: skip_csat ?? false });
+        const what = r.changed ? "resolved" : "was already resolved";
+        const survey = r.surveyCreated ? "a CSAT survey was created" : "no CSAT survey was created";
+        return `Conversation ${conversation_id} ${what}; ${survey}.`;
+      }),
+  );
+  server.registerTool(
+    "reopen_conversation",
+    {
+      description: "Reopen a resolved conversation. A survey not yet sent waits until the conversation is resolved again.",
+      inputSchema: { conversation_id: z.string().describe("The conversation's id") },
+    },
+    ({ conversation_id }) =>
+      tool(async () => {
+        const r = await reopenConversation(app, actor, conversation_id);
+        return `Conversation ${conversation_id} ${r.changed ? "reopened" : "was already open"}.`;
+      }),
+  );
+  server.registerTool(
+    "csat_report",
+    {
+      description:
+        "Customer satisfaction figures for a range (by dispatch time): totals, per bot and per channel (average rating 1–5, response rate 0–1, surveys sent and submitted), and recent comments.",
+      inputSchema: { range: z.enum(["LAST_7_DAYS", "LAST_30_DAYS", "LAST_90_DAYS", "ALL_TIME"]) },
+    },
+    ({ range }) =>
+      tool(async () => {
+        const report = await csatReport(app, actor, range);
+        const comments = await recentComments(app, report, 20);
+        return JSON.stringify(
+          {
+            range: report.range,
+            totals: report.totals,
+            byBot: report.byBot,
+            byChannel: report.byChannel,
+            recentComments: comments.map((c) => ({
+              score: c.score,
+              comment: c.comment,
+              answeredAt: c.answeredAt,
+              bot: c.bot?.name ?? null,
+              channel: c.channel?.name ?? null,
+            })),
+          },
+          null,
+          2,
+        );
+      }),
+  );
+  return server;
+}
+
+/** Origins allowed to call /mcp from a browser: our own. Requests without Origin (agents, servers) pass. */
+function originAllowed(req: IncomingMessage, publicUrl: string): boolean {
+  const origin = req.headers.origin;
+  if (!origin) return true;
+  const allowed = new Set([new URL(publicUrl).origin]);
+  if (req.headers.host) allowed.add(`http://${req.headers.host}`).add(`https://${req.headers.host}`);
+  return allowed.has(origin);
+}
+
+/** `POST /mcp`: the MCP server over Streamable HTTP, stateless, one server per request. */
+export async function handleMcp(app: App, req: IncomingMessage, res: ServerResponse): Promise<void> {
+  try {
+    if (!originAllowed(req, app.config.publicUrl)) throw new HttpError(403, { error: "Origin not allowed" });
+    const actor = await authenticate(app, bearerSecret(req.headers.authorization));
+    if (!isMember(actor ?? null)) {
+      res.setHeader("www-authenticate", 'Bearer realm="hydra-csat"');
+      throw new HttpError(401, { error: "Send an API key as Authorization: Bearer <key>" });
+    }
+    if (req.method !== "POST") {
+      sendJson(res, 405, { error: "Use POST (stateless Streamable HTTP)" }, { allow: "POST" });
+      return;
+    }
+    const raw = await readBody(req, 1024 * 1024);
+    let body: unknown;
+    try {
+      body = JSON.parse(raw.toString("utf8"));
+    } catch {
+      throw new HttpError(400, { error: "Body must be JSON-RPC" });
+    }
+    const server = createMcpServer(app, actor as Member);
+    const transport = new StreamableHTTPServerTransport({ sessionIdGenerator: undefined, enableJsonResponse: true });
+    res.on("close", () => {
+      void transport.close();
+      void server.close();
+    });
+    await server.connect(transport);
+    await transport.handleRequest(req, res, body);
+  } catch (err) {
+    sendError(res, err);
+  }
+}

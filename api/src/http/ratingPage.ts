@@ -1,0 +1,122 @@
+import type { IncomingMessage, ServerResponse } from "node:http";
+import { DomainError } from "../errors.js";
+import type { App } from "../services/app.js";
+import { CSAT_QUESTION, publicSurveyByToken, submitCsatAnswer, type PublicCsatSurvey } from "../services/csat.js";
+import { escapeHtml } from "../services/email.js";
+import { MAX_COMMENT_LENGTH } from "../services/validation.js";
+import { HttpError, readBody } from "./json.js";
+
+const HEADERS = {
+  "content-type": "text/html; charset=utf-8",
+  "cache-control": "no-store",
+  // The token is in the URL: never hand it to another site.
+  "referrer-policy": "no-referrer",
+  "x-content-type-options": "nosniff",
+  "content-security-policy": "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
+};
+
+const STYLE = `
+*{box-sizing:border-box}body{margin:0;font:16px/1.5 system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;background:#f5f7fa;color:#1f2933}
+main{max-width:32rem;margin:0 auto;padding:2rem 1rem}.card{background:#fff;border-radius:12px;padding:1.5rem;box-shadow:0 1px 3px rgba(0,0,0,.12)}
+h1{font-size:1.5rem;margin:.25rem 0 1rem}.ws{color:#52606d;margin:0}fieldset{border:0;padding:0;margin:0 0 1rem}legend{font-weight:600;margin-bottom:.5rem}
+.stars{display:flex;flex-direction:row-reverse;justify-content:flex-end;gap:.25rem}.stars input{position:absolute;opacity:0;width:1px;height:1px}
+.stars label{font-size:2.5rem;line-height:1;color:#9aa5b1;cursor:pointer;padding:.1rem}.stars input:checked~label,.stars label:hover,.stars label:hover~label{color:#c77700}
+.stars input:focus-visible+label{outline:3px solid #2563eb;outline-offset:2px;border-radius:4px}
+label.block{display:block;font-weight:600;margin-bottom:.25rem}textarea{width:100%;min-height:6rem;font:inherit;padding:.5rem;border:1px solid #7b8794;border-radius:8px}
+button{margin-top:1rem;font:inherit;font-weight:600;background:#1d4ed8;color:#fff;border:0;border-radius:8px;padding:.65rem 1.25rem;cursor:pointer}
+button:focus-visible{outline:3px solid #1e3a8a;outline-offset:2px}.error{color:#b91c1c;font-weight:600}.given{font-size:1.75rem;color:#c77700}
+.sr{position:absolute;width:1px;height:1px;overflow:hidden;clip:rect(0 0 0 0)}`;
+
+function page(title: string, body: string): string {
+  return `<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
+<meta name="robots" content="noindex"><title>${escapeHtml(title)}</title><style>${STYLE}</style></head>
+<body><main><div class="card">${body}</div></main></body></html>`;
+}
+
+const starsText = (score: number) => `${"★".repeat(score)}${"☆".repeat(5 - score)}`;
+
+function answered(survey: PublicCsatSurvey, heading: string): string {
+  const score = survey.score ?? 0;
+  return page(
+    heading,
+    `<p class="ws">${escapeHtml(survey.workspaceName)}</p><h1>${escapeHtml(heading)}</h1>
+<p>Your rating: <span class="given" aria-hidden="true">${starsText(score)}</span><span class="sr">${score} out of 5 stars</span></p>
+${survey.comment ? `<p>Your comment:</p><blockquote>${escapeHtml(survey.comment)}</blockquote>` : ""}`,
+  );
+}
+
+function form(token: string, survey: PublicCsatSurvey, score: number | null, comment: string, error?: string): string {
+  const stars = [5, 4, 3, 2, 1]
+    .map(
+      (n) =>
+        `<input type="radio" id="s${n}" name="score" value="${n}"${n === score ? " checked" : ""} required><label for="s${n}" title="${n} star${n > 1 ? "s" : ""}"><span aria-hidden="true">★</span><span class="sr">${n} star${n > 1 ? "s" : ""}</span></label>`,
+    )
+    .join("");
+  return page(
+    CSAT_QUESTION,
+    `<p class="ws">${escapeHtml(survey.workspaceName)}</p><h1>${escapeHtml(CSAT_QUESTION)}</h1>
+${error ? `<p class="error" role="alert">${escapeHtml(error)}</p>` : ""}
+<form method="post" action="/csat/${escapeHtml(token)}">
+<fieldset><legend>Your rating</legend><div class="stars">${stars}</div></fieldset>
+<label class="block" for="comment">Comment (optional)</label>
+<textarea id="comment" name="comment" maxlength="${MAX_COMMENT_LENGTH}">${escapeHtml(comment)}</textarea>
+<button type="submit">Submit</button>
+</form>`,
+  );
+}
+
+const expired = (survey: PublicCsatSurvey) =>
+  page("Survey expired", `<p class="ws">${escapeHtml(survey.workspaceName)}</p><h1>This survey has expired</h1><p>Survey links work for 30 days after they are sent.</p>`);
+const notFound = () => page("Survey not found", `<h1>Survey not found</h1><p>This link does not match any survey. Check that it was copied whole.</p>`);
+
+function send(res: ServerResponse, status: number, html: string) {
+  res.writeHead(status, HEADERS);
+  res.end(html);
+}
+
+function parseScore(value: string | null): number | null {
+  return value !== null && /^[1-5]$/.test(value) ? Number(value) : null;
+}
+
+/**
+ * `GET /csat/:token` shows the survey (`?score=N` only preselects a star: link scanners open links);
+ * `POST /csat/:token` submits the form. Both work without JavaScript.
+ */
+export async function handleRatingPage(app: App, req: IncomingMessage, res: ServerResponse, token: string, url: URL): Promise<void> {
+  if (req.method === "GET" || req.method === "HEAD") {
+    const survey = await publicSurveyByToken(app, token);
+    if (!survey) return send(res, 404, notFound());
+    if (survey.state === "ALREADY_SUBMITTED") return send(res, 200, answered(survey, "Already submitted."));
+    if (survey.state === "EXPIRED") return send(res, 410, expired(survey));
+    return send(res, 200, form(token, survey, parseScore(url.searchParams.get("score")), ""));
+  }
+  if (req.method !== "POST") {
+    res.writeHead(405, { allow: "GET, HEAD, POST" });
+    res.end();
+    return;
+  }
+  let fields: URLSearchParams;
+  try {
+    fields = new URLSearchParams((await readBody(req)).toString("utf8"));
+  } catch (err) {
+    if (err instanceof HttpError) return send(res, err.status, page("Too large", `<h1>That was too much text</h1>`));
+    throw err;
+  }
+  const score = parseScore(fields.get("score"));
+  const comment = fields.get("comment") ?? "";
+  const survey = await publicSurveyByToken(app, token);
+  if (!survey) return send(res, 404, notFound());
+  if (score === null) return send(res, 400, form(token, survey, null, comment, "Choose from 1 to 5 stars."));
+  try {
+    const result = await submitCsatAnswer(app, { token, score, comment, via: "EMAIL_LINK" });
+    if (result.outcome === "ACCEPTED" && result.survey) return send(res, 200, answered(result.survey, "Thank you for your feedback!"));
+    if (result.outcome === "EXPIRED" && result.survey) return send(res, 410, expired(result.survey));
+    if (result.outcome === "ALREADY_SUBMITTED" && result.survey) return send(res, 409, answered(result.survey, "Already submitted."));
+    return send(res, 404, notFound());
+  } catch (err) {
+    if (err instanceof DomainError && err.code === "BAD_USER_INPUT") {
+      return send(res, 400, form(token, survey, score, comment, err.message));
+    }
+    throw err;
+  }
+}

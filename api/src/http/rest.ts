@@ -1,0 +1,87 @@
+import type { IncomingMessage, ServerResponse } from "node:http";
+import type { App } from "../services/app.js";
+import { authenticate, bearerSecret } from "../services/auth.js";
+import { getConversation, reopenConversation, resolveConversation } from "../services/conversations.js";
+import { submitCsatAnswer, type SubmitOutcome } from "../services/csat.js";
+import { unauthenticated } from "../errors.js";
+import { HttpError, readJsonObject, sendError, sendJson } from "./json.js";
+
+const SUBMIT_STATUS: Record<SubmitOutcome, number> = { ACCEPTED: 200, ALREADY_SUBMITTED: 409, EXPIRED: 410, NOT_FOUND: 404 };
+
+/** The conversation as the REST API shows it. */
+export async function conversationJson(app: App, actor: Awaited<ReturnType<typeof authenticate>>, id: string) {
+  const c = await getConversation(app, actor ?? null, id);
+  const s = await app.prisma.csatSurvey.findUnique({ where: { conversationId: c.id } });
+  return {
+    id: c.id,
+    status: c.status.toLowerCase(),
+    resolvedAt: c.resolvedAt,
+    csatSurvey: s && {
+      id: s.id,
+      state: s.state,
+      resolvedVia: s.resolvedVia,
+      dueAt: s.dueAt,
+      dispatchedAt: s.dispatchedAt,
+      expiresAt: s.expiresAt,
+      deliveredToWidget: s.deliveredToWidget,
+      emailed: s.emailed,
+      score: s.score,
+      comment: s.comment,
+      answeredAt: s.answeredAt,
+      answeredVia: s.answeredVia,
+    },
+  };
+}
+
+/** `PATCH /api/conversations/:id` with `{"status":"resolved"|"open", "skipCsat"?: boolean}`. */
+async function patchConversation(app: App, req: IncomingMessage, res: ServerResponse, id: string) {
+  const actor = await authenticate(app, bearerSecret(req.headers.authorization));
+  if (!actor || actor.kind === "visitor") throw unauthenticated();
+  const body = await readJsonObject(req);
+  const status = typeof body.status === "string" ? body.status.toLowerCase() : undefined;
+  if (status !== "resolved" && status !== "open") {
+    throw new HttpError(400, { error: 'status must be "resolved" or "open"' });
+  }
+  if (body.skipCsat !== undefined && typeof body.skipCsat !== "boolean") {
+    throw new HttpError(400, { error: "skipCsat must be true or false" });
+  }
+  if (status === "resolved") await resolveConversation(app, actor, id, { via: "API", skipCsat: body.skipCsat === true });
+  else await reopenConversation(app, actor, id);
+  sendJson(res, 200, await conversationJson(app, actor, id));
+}
+
+/** `POST /api/csat/submit` with `{"token","score","comment"?}`: public, decided by the token. */
+async function submit(app: App, req: IncomingMessage, res: ServerResponse) {
+  const body = await readJsonObject(req);
+  if (typeof body.token !== "string") throw new HttpError(400, { error: "token must be a string" });
+  if (typeof body.score !== "number") throw new HttpError(400, { error: "score must be a whole number from 1 to 5" });
+  if (body.comment !== undefined && body.comment !== null && typeof body.comment !== "string") {
+    throw new HttpError(400, { error: "comment must be a string" });
+  }
+  const { outcome } = await submitCsatAnswer(app, {
+    token: body.token,
+    score: body.score,
+    comment: body.comment as string | null | undefined,
+    via: "API",
+  });
+  sendJson(res, SUBMIT_STATUS[outcome], { outcome });
+}
+
+/** Handles the REST routes; false when the path is not one of them. */
+export async function handleRest(app: App, req: IncomingMessage, res: ServerResponse, path: string): Promise<boolean> {
+  const conversation = /^\/api\/conversations\/([^/]+)$/.exec(path);
+  const isSubmit = path === "/api/csat/submit";
+  if (!conversation && !isSubmit) return false;
+  const method = conversation ? "PATCH" : "POST";
+  if (req.method !== method) {
+    sendJson(res, 405, { error: `Use ${method}` }, { allow: method });
+    return true;
+  }
+  try {
+    if (conversation) await patchConversation(app, req, res, decodeURIComponent(conversation[1]!));
+    else await submit(app, req, res);
+  } catch (err) {
+    sendError(res, err);
+  }
+  return true;
+}

@@ -1,0 +1,98 @@
+import { Resend } from "resend";
+import type { App } from "./app.js";
+
+const BATCH = 20;
+const LOCK_MS = 60_000;
+export const MAX_ATTEMPTS = 10;
+
+/** The wait before attempt n+1: 30 s doubling, at most an hour. */
+export function backoffMs(attempts: number): number {
+  return Math.min(30_000 * 2 ** Math.max(0, attempts - 1), 3_600_000);
+}
+
+interface ClaimedEmail {
+  id: string;
+  survey_id: string;
+  to: string;
+  subject: string;
+  html: string;
+  text: string;
+  attempts: number;
+}
+
+/** Sends survey emails through Resend; one key per survey so a resend after a crash is deduplicated. */
+export interface EmailSender {
+  send(email: ClaimedEmail, from: string): Promise<{ ok: true; id: string } | { ok: false; permanent: boolean; message: string }>;
+}
+
+export function createResendSender(apiKey: string, baseUrl?: string): EmailSender {
+  const resend = new Resend(apiKey, baseUrl ? { baseUrl } : undefined);
+  return {
+    async send(email, from) {
+      const { data, error } = await resend.emails.send(
+        { from, to: email.to, subject: email.subject, html: email.html, text: email.text },
+        { idempotencyKey: `csat-survey/${email.survey_id}` },
+      );
+      if (data) return { ok: true, id: data.id };
+      const status = error?.statusCode ?? null;
+      // Bad content is final; everything else (5xx, 429, network, keys being fixed) is tried again.
+      const permanent = status === 400 || status === 422;
+      return { ok: false, permanent, message: `${error?.name ?? "error"}${status ? ` (${status})` : ""}: ${error?.message ?? "unknown"}` };
+    },
+  };
+}
+
+/**
+ * Sends what the outbox holds. A row is claimed (SENDING with a lease) before the call to Resend and
+ * marked SENT after; a process that dies in between leaves a lease that expires, and the row is sent
+ * again under the same idempotency key, so the customer gets one email.
+ */
+export async function deliverOutbox(app: App, sender: EmailSender): Promise<{ sent: number; failed: number; retried: number }> {
+  const result = { sent: 0, failed: 0, retried: 0 };
+  for (;;) {
+    const now = app.clock.now();
+    const claimed = await app.prisma.$queryRaw<ClaimedEmail[]>`
+      UPDATE email_outbox SET state = 'SENDING', attempts = attempts + 1,
+        locked_until = ${new Date(now.getTime() + LOCK_MS)}
+      WHERE id IN (
+        SELECT id FROM email_outbox
+        WHERE (state = 'PENDING' AND next_attempt_at <= ${now}) OR (state = 'SENDING' AND locked_until <= ${now})
+        ORDER BY next_attempt_at LIMIT ${BATCH}
+        FOR UPDATE SKIP LOCKED)
+      RETURNING id, survey_id, "to", subject, html, text, attempts`;
+    for (const email of claimed) {
+      let outcome: Awaited<ReturnType<EmailSender["send"]>>;
+      try {
+        outcome = await sender.send(email, app.config.emailFrom);
+      } catch (err) {
+        outcome = { ok: false, permanent: false, message: (err as Error).message };
+      }
+      const at = app.clock.now();
+      if (outcome.ok) {
+        await app.prisma.emailOutbox.update({
+          where: { id: email.id },
+          data: { state: "SENT", sentAt: at, providerId: outcome.id, lockedUntil: null, lastError: null },
+        });
+        result.sent++;
+        app.log.info(`[outbox] sent survey email ${email.id} (attempt ${email.attempts})`);
+      } else if (outcome.permanent || email.attempts >= MAX_ATTEMPTS) {
+        await app.prisma.emailOutbox.update({
+          where: { id: email.id },
+          data: { state: "FAILED", lockedUntil: null, lastError: outcome.message },
+        });
+        result.failed++;
+        app.log.error(`[outbox] survey email ${email.id} failed for good after ${email.attempts} attempt(s): ${outcome.message}`);
+      } else {
+        const wait = backoffMs(email.attempts);
+        await app.prisma.emailOutbox.update({
+          where: { id: email.id },
+          data: { state: "PENDING", lockedUntil: null, lastError: outcome.message, nextAttemptAt: new Date(at.getTime() + wait) },
+        });
+        result.retried++;
+        app.log.warn(`[outbox] survey email ${email.id} attempt ${email.attempts} failed (${outcome.message}); next try in ${Math.round(wait / 1000)} s`);
+      }
+    }
+    if (claimed.length < BATCH) break;
+  }
+  return result;
+}
