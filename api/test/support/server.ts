@@ -49,17 +49,22 @@ export interface TestServer {
   stop(): Promise<void>;
 }
 
-/** A real server on a free port, over a fresh PGlite in memory or a fresh PostgreSQL database. */
+/**
+ * A real server on a free port, over a fresh PGlite in memory or a fresh PostgreSQL database. Pass
+ * `config.databaseUrl` or `config.dataDir` to use a database that outlives the server (restarts).
+ */
 export async function startTestServer(
   options: { db: DbKind; clock?: Clock; config?: Partial<Config> } = { db: "pglite" },
 ): Promise<TestServer> {
-  const database = options.db === "postgres" ? await createTestDatabase() : null;
+  const ownDatabase = options.db === "postgres" && !options.config?.databaseUrl;
+  const database = ownDatabase ? await createTestDatabase() : null;
   const config: Config = {
     ...readConfig({}),
     port: 0,
     dataDir: "memory://",
     databaseUrl: database?.url,
     seedDemo: false,
+    workerIntervalMs: 60_000,
     publicUrl: "http://csat.test",
     ...options.config,
   };
