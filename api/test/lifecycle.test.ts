@@ -261,6 +261,41 @@ describe.each(DB_KINDS)("survey lifecycle on %s", (db: DbKind) => {
     expect(await (await submit(JSON.stringify({ token: "0".repeat(32), score: 3 }))).json()).toEqual({ outcome: "NOT_FOUND" });
     expect((await submit(JSON.stringify({ token: "x", score: 3, comment: "y".repeat(17_000) }))).status).toBe(413);
   });
+  it("shows recorded emails to admins (emailOutbox), MCP refuses a foreign Origin, unknown tokens get the not-found page", async () => {
+    await enableCsat(server.url, ws.token, 0);
+    const id = await createConversation(server.url, ws, { name: "Dee", email: "dee@example.com" });
+    await gqlOk(server.url, `mutation($id: ID!) { resolveConversation(id: $id) { id } }`, { id }, ws.token);
+    const { emailOutbox } = await gqlOk(
+      server.url,
+      `{ emailOutbox(first: 100) { to subject state attempts html text survey { id state } } }`,
+      {},
+      ws.token,
+    );
+    const dee = emailOutbox.filter((e: { to: string }) => e.to === "dee@example.com");
+    expect(dee).toHaveLength(1);
+    expect(dee[0]).toMatchObject({ to: "dee@example.com", state: "RECORDED", attempts: 0, survey: { state: "DISPATCHED" } });
+    expect(dee[0].html).toMatch(/csat\/[0-9a-f]{32}\?score=5/);
+
+    const foreign = await fetch(`${server.url}/mcp`, {
+      method: "POST",
+      headers: { "content-type": "application/json", accept: "application/json, text/event-stream", origin: "https://evil.example", authorization: `Bearer ${apiKey}` },
+      body: JSON.stringify({ jsonrpc: "2.0", id: 1, method: "tools/list" }),
+    });
+    expect(foreign.status).toBe(403);
+    const anonymous = await fetch(`${server.url}/mcp`, {
+      method: "POST",
+      headers: { "content-type": "application/json", accept: "application/json, text/event-stream" },
+      body: JSON.stringify({ jsonrpc: "2.0", id: 1, method: "tools/list" }),
+    });
+    expect(anonymous.status).toBe(401);
+
+    for (const token of ["0".repeat(32), "not-a-token", "F".repeat(32)]) {
+      const page = await fetch(`${server.url}/csat/${token}`);
+      expect(page.status).toBe(404);
+      expect(await page.text()).toContain("Survey not found");
+    }
+  });
+
   // Last: it moves the clock past every session's life.
   it("refuses an expired token 30 days and a minute after dispatch", async () => {
     await enableCsat(server.url, ws.token, 0);
@@ -321,14 +356,21 @@ describe.each(DB_KINDS)("email through Resend on %s", (db: DbKind) => {
       // A process that committed a dispatch and died before sending: the next process sends it, once.
       const b = await createConversation(first.url, ws, { name: "Bob", email: "bob@example.com" });
       await gqlOk(first.url, `mutation($id: ID!) { resolveConversation(id: $id) { id } }`, { id: b }, ws.token);
+      // And a survey that falls due while no process runs is dispatched by the next one.
+      await enableCsat(first.url, ws.token, 60);
+      const c = await createConversation(first.url, ws, { name: "Cat", email: "cat@example.com" });
+      await gqlOk(first.url, `mutation($id: ID!) { resolveConversation(id: $id) { id } }`, { id: c }, ws.token);
       await first.running.stop();
       first = null;
+      clock.advance(61 * MINUTE);
       second = await startTestServer({ db, clock, config });
       await second.running.workers.runOnce();
       await second.running.workers.runOnce();
-      expect(resend.delivered.size).toBe(2);
       expect(await outboxOf(second, b)).toMatchObject([{ state: "SENT", attempts: 1 }]);
-      expect([...resend.delivered.values()][1]!.body.to).toBe("bob@example.com");
+      expect(await surveyOf(second, c)).toMatchObject({ state: "DISPATCHED", emailed: true });
+      expect(await outboxOf(second, c)).toMatchObject([{ state: "SENT", attempts: 1 }]);
+      expect([...resend.delivered.values()].map((e) => e.body.to).sort()).toEqual(["ann@example.com", "bob@example.com", "cat@example.com"]);
+      expect(resend.requests.filter((r) => r.idempotencyKey?.startsWith("csat-survey/")).length).toBe(4); // 3 emails + one 500
     } finally {
       await first?.running.stop();
       await second?.running.stop();

@@ -8,6 +8,7 @@ import "./conversations.js";
 import "./csat.js";
 import "./reports.js";
 import "./audit.js";
+import "./outbox.js";
 
 builder.queryType({});
 builder.mutationType({});

@@ -1,5 +1,8 @@
 import { Resend } from "resend";
+import type { Actor } from "./actors.js";
+import { requireAdmin } from "./actors.js";
 import type { App } from "./app.js";
+import { pageSize } from "./validation.js";
 
 const BATCH = 20;
 const LOCK_MS = 60_000;
@@ -95,4 +98,14 @@ export async function deliverOutbox(app: App, sender: EmailSender): Promise<{ se
     if (claimed.length < BATCH) break;
   }
   return result;
+}
+
+/** The workspace's survey emails, newest first: what was sent, is waiting, failed, or was only recorded. */
+export async function listOutbox(app: App, actor: Actor | null, first: number | null | undefined) {
+  const admin = requireAdmin(actor);
+  return app.prisma.emailOutbox.findMany({
+    where: { workspaceId: admin.workspaceId },
+    orderBy: [{ createdAt: "desc" }, { id: "desc" }],
+    take: pageSize(first, 50),
+  });
 }
