@@ -15,6 +15,7 @@ import { createLogger } from "./log.js";
 import { handleMcp } from "./http/mcp.js";
 import { handleRatingPage } from "./http/ratingPage.js";
 import { handleRest } from "./http/rest.js";
+import { createStaticHandler } from "./http/static.js";
 import { applyMigrations } from "./migrate.js";
 import { createLocalPubSub } from "./pubsub.js";
 import { schema } from "./schema/index.js";
@@ -25,6 +26,8 @@ import { startWorkers, type Workers } from "./services/workers.js";
 import { DEMO_ADMIN_EMAIL, DEMO_AGENT_EMAIL, DEMO_PASSWORD, seedDemo } from "./services/demo.js";
 
 export const MIGRATIONS_DIR = fileURLToPath(new URL("../../prisma/migrations", import.meta.url));
+/** The built web app (`npm run build`); without it only the API is served. */
+export const WEB_DIST_DIR = fileURLToPath(new URL("../../web/dist", import.meta.url));
 
 export interface AppOptions {
   config: Config;
@@ -108,6 +111,7 @@ export async function buildApp(options: AppOptions): Promise<RunningApp> {
     },
   });
 
+  const serveWeb = createStaticHandler(WEB_DIST_DIR);
   const server: Server = createServer((req, res) => {
     handle(req, res).catch((err) => {
       log.error(`request ${req.method} ${req.url} failed`, err);
@@ -131,7 +135,8 @@ export async function buildApp(options: AppOptions): Promise<RunningApp> {
     if (url.pathname.startsWith("/api/") && (await handleRest(app, req, res, url.pathname))) return;
     if (url.pathname === "/mcp") return handleMcp(app, req, res);
     const rating = /^\/csat\/([^/]+)$/.exec(url.pathname);
-    if (rating) return handleRatingPage(app, req, res, decodeURIComponent(rating[1]!), url);
+    if (rating) return handleRatingPage(app, req, res, rating[1]!, url);
+    if (await serveWeb(req, res)) return;
     res.writeHead(404, { "content-type": "application/json" });
     res.end(JSON.stringify({ error: "Not found" }));
   }

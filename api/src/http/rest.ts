@@ -78,7 +78,7 @@ export async function handleRest(app: App, req: IncomingMessage, res: ServerResp
     return true;
   }
   try {
-    if (conversation) await patchConversation(app, req, res, decodeURIComponent(conversation[1]!));
+    if (conversation) await patchConversation(app, req, res, conversation[1]!);
     else await submit(app, req, res);
   } catch (err) {
     sendError(res, err);

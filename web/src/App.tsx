@@ -1,0 +1,64 @@
+import { useEffect, useMemo, useRef } from "react";
+import { Provider } from "urql";
+import { createApiClient } from "./client";
+import { AppShell } from "./components/AppShell";
+import { InboxPage } from "./pages/InboxPage";
+import { NotFoundPage } from "./pages/NotFoundPage";
+import { SignInPage } from "./pages/SignInPage";
+import { Redirect, usePathname } from "./router";
+import { endSession, setSessionToken, useSessionToken } from "./session";
+
+export function App() {
+  const token = useSessionToken();
+  const pathname = usePathname();
+  const api = useMemo(
+    () => createApiClient({ token, onUnauthenticated: () => token && endSession(token) }),
+    [token],
+  );
+  useEffect(() => () => api.dispose(), [api]);
+  useFocusOnNavigation(pathname);
+
+  return (
+    <Provider value={api.client}>
+      <Routes pathname={pathname} signedIn={token !== null} />
+    </Provider>
+  );
+}
+
+function Routes({ pathname, signedIn }: { pathname: string; signedIn: boolean }) {
+  if (pathname === "/sign-in") {
+    return signedIn ? <Redirect to={afterSignIn()} /> : <SignInPage onSignedIn={setSessionToken} />;
+  }
+  if (!signedIn) {
+    const next = pathname === "/" ? "" : `?next=${encodeURIComponent(pathname + window.location.search)}`;
+    return <Redirect to={`/sign-in${next}`} />;
+  }
+  if (pathname === "/") return <Redirect to="/inbox" />;
+  return (
+    <AppShell onSignedOut={() => setSessionToken(null)}>
+      {pathname === "/inbox" ? <InboxPage /> : <NotFoundPage />}
+    </AppShell>
+  );
+}
+
+/** Where the sign-in page was asked to return to: a path on this site, else the inbox. */
+function afterSignIn(): string {
+  const next = new URLSearchParams(window.location.search).get("next");
+  return next && /^\/(?![/\\])/.test(next) ? next : "/inbox";
+}
+
+/** After an in-app navigation, moves focus to the new page's heading so screen readers announce it. */
+function useFocusOnNavigation(pathname: string) {
+  const first = useRef(true);
+  useEffect(() => {
+    if (first.current) {
+      first.current = false;
+      return;
+    }
+    const main = document.querySelector("main");
+    const active = document.activeElement;
+    // A page that placed focus itself (the sign-in form's email field) keeps it.
+    if (active && active !== document.body && main?.contains(active)) return;
+    main?.querySelector<HTMLElement>("h1")?.focus();
+  }, [pathname]);
+}

@@ -1,0 +1,79 @@
+import type { ReactNode } from "react";
+import { useMutation, useQuery } from "urql";
+import { graphql } from "../gql";
+import { Link, usePathname } from "../router";
+
+const AppHeaderQuery = graphql(`
+  query AppHeader {
+    workspace {
+      id
+      name
+    }
+    me {
+      id
+      name
+      role
+    }
+  }
+`);
+
+const SignOutMutation = graphql(`
+  mutation SignOut {
+    signOut
+  }
+`);
+
+const NAV = [{ to: "/inbox", label: "Inbox" }] as const;
+
+/** The signed-in layout: skip link, header with workspace, teammate and Sign out, then the page. */
+export function AppShell({ children, onSignedOut }: { children: ReactNode; onSignedOut: () => void }) {
+  const pathname = usePathname();
+  const [{ data }] = useQuery({ query: AppHeaderQuery });
+  const [{ fetching: signingOut }, signOut] = useMutation(SignOutMutation);
+
+  async function handleSignOut() {
+    if (signingOut) return;
+    // The session ends here whatever the server says; an unreachable server must not keep it alive.
+    await signOut({});
+    onSignedOut();
+  }
+
+  return (
+    <>
+      <a className="skip-link" href="#main">
+        Skip to main content
+      </a>
+      <header className="app-header">
+        <div className="app-header__brand">
+          <span className="app-header__product">Hydra CSAT</span>
+          {data?.workspace ? <span className="app-header__workspace">{data.workspace.name}</span> : null}
+        </div>
+        <nav aria-label="Main" className="app-header__nav">
+          <ul>
+            {NAV.map((item) => (
+              <li key={item.to}>
+                <Link to={item.to} aria-current={pathname === item.to ? "page" : undefined}>
+                  {item.label}
+                </Link>
+              </li>
+            ))}
+          </ul>
+        </nav>
+        <div className="app-header__account">
+          {data?.me ? (
+            <span>
+              <span className="visually-hidden">Signed in as </span>
+              {data.me.name} <span className="role">{data.me.role === "ADMIN" ? "Admin" : "Agent"}</span>
+            </span>
+          ) : null}
+          <button type="button" className="button button--secondary" onClick={handleSignOut} aria-busy={signingOut}>
+            {signingOut ? "Signing out…" : "Sign out"}
+          </button>
+        </div>
+      </header>
+      <main id="main" tabIndex={-1}>
+        {children}
+      </main>
+    </>
+  );
+}

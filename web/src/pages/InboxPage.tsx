@@ -1,0 +1,79 @@
+import { useId, useState } from "react";
+import { useQuery } from "urql";
+import { ConversationItem } from "../components/ConversationItem";
+import { describeError } from "../errors";
+import { graphql } from "../gql";
+import type { ConversationStatus } from "../gql/graphql";
+import { useDocumentTitle } from "../useDocumentTitle";
+
+const InboxQuery = graphql(`
+  query Inbox($status: ConversationStatus) {
+    conversations(status: $status) {
+      id
+      ...ConversationItem_Conversation
+    }
+  }
+`);
+
+type StatusFilter = ConversationStatus | "ALL";
+
+const FILTERS: { value: StatusFilter; label: string }[] = [
+  { value: "ALL", label: "All" },
+  { value: "OPEN", label: "Open" },
+  { value: "RESOLVED", label: "Resolved" },
+];
+
+export function InboxPage() {
+  useDocumentTitle("Inbox");
+  const filterId = useId();
+  const [filter, setFilter] = useState<StatusFilter>("ALL");
+  const [{ data, fetching, error }, refetch] = useQuery({
+    query: InboxQuery,
+    variables: { status: filter === "ALL" ? null : filter },
+  });
+  const conversations = data?.conversations;
+
+  return (
+    <section className="page" aria-labelledby="inbox-heading">
+      <div className="page__header">
+        <h1 id="inbox-heading" tabIndex={-1}>
+          Inbox
+        </h1>
+        <div className="toolbar">
+          <label htmlFor={filterId}>Show</label>
+          <select id={filterId} value={filter} onChange={(event) => setFilter(event.target.value as StatusFilter)}>
+            {FILTERS.map((option) => (
+              <option key={option.value} value={option.value}>
+                {option.label}
+              </option>
+            ))}
+          </select>
+          <button
+            type="button"
+            className="button button--secondary"
+            onClick={() => refetch({ requestPolicy: "network-only" })}
+            aria-busy={fetching}
+          >
+            Refresh
+          </button>
+        </div>
+      </div>
+      <p role="status" className="page__status">
+        {fetching && !conversations ? "Loading conversations…" : ""}
+      </p>
+      {error && !conversations ? (
+        <p role="alert" className="alert">
+          {describeError(error)}
+        </p>
+      ) : null}
+      {conversations && conversations.length === 0 ? <p>No conversations here yet.</p> : null}
+      {conversations && conversations.length > 0 ? (
+        <ul className="conversation-list" aria-label="Conversations">
+          {conversations.map((conversation) => (
+            <ConversationItem key={conversation.id} conversation={conversation} />
+          ))}
+        </ul>
+      ) : null}
+    </section>
+  );
+}
