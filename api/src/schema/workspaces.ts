@@ -65,7 +65,7 @@ builder.queryFields((t) => ({
   me: t.prismaField({
     type: Teammate,
     nullable: true,
-    authScopes: { public: true },
+    authScopes: (_root, _args, ctx) => !ctx.badCredentials,
     description: "The signed-in teammate; null for API keys, visitors and anonymous callers.",
     resolve: (query, _root, _args, ctx) =>
       ctx.actor?.kind === "teammate"

@@ -79,7 +79,7 @@ export async function createConversation(app: App, actor: Actor | null, input: z
   return app.prisma.$transaction(async (tx) => {
     const channel = await findChannel(tx, member.workspaceId, data.channelId);
     let botId: string | null = null;
-    if (data.botId) {
+    if (data.botId !== null && data.botId !== undefined) {
       const bot = isId(data.botId) ? await tx.bot.findFirst({ where: { id: data.botId, workspaceId: member.workspaceId } }) : null;
       if (!bot) throw notFound("bot");
       botId = bot.id;

@@ -1,0 +1,204 @@
+import type { Client } from "graphql-ws";
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { collect, gql, gqlOk, until, wsClient } from "./support/client.js";
+import { createConversation, createWorkspaceFixture, enableCsat, type WorkspaceFixture } from "./support/fixtures.js";
+import { DB_KINDS, startTestServer, type TestServer } from "./support/server.js";
+
+// graphql-ws at /graphql: the widget's csatRequested subscription, and teammates' operations.
+
+const DAY_MS = 86_400_000;
+const CSAT_REQUESTED = `subscription($id: ID!) { csatRequested(conversationId: $id) { surveyId conversationId question token expiresAt } }`;
+const SURVEY = `query($id: ID!) { conversation(id: $id) { status csatSurvey { id state dispatchedAt expiresAt deliveredToWidget emailed score comment answeredVia } } }`;
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** One query or mutation over graphql-ws: its single result. */
+function wsRequest(client: Client, query: string, variables?: Record<string, unknown>) {
+  return new Promise<{ data?: Record<string, any> | null; errors?: readonly { message: string; extensions?: { code?: string } }[] }>(
+    (resolve, reject) => {
+      let result: unknown;
+      client.subscribe(
+        { query, variables },
+        { next: (value) => void (result = value), error: reject, complete: () => resolve(result as never) },
+      );
+    },
+  );
+}
+
+describe.each(DB_KINDS)("graphql-ws on %s", (db) => {
+  let server: TestServer;
+  let url: string;
+  let ws: WorkspaceFixture;
+  const clients: Client[] = [];
+
+  beforeAll(async () => {
+    server = await startTestServer({ db });
+    url = server.url;
+    ws = await createWorkspaceFixture(url, "Sockets");
+    await enableCsat(url, ws.token, 0);
+  });
+  afterEach(async () => {
+    await Promise.all(clients.splice(0).map((c) => c.dispose()));
+  });
+  afterAll(() => server?.stop());
+
+  const client = (params?: Record<string, unknown>) => {
+    const c = wsClient(server.wsUrl, params);
+    clients.push(c);
+    return c;
+  };
+
+  async function startWidget(customer: { name: string; email?: string | null } = { name: "Wendy" }) {
+    const data = await gqlOk(
+      url,
+      `mutation($input: StartWidgetConversationInput!) { startWidgetConversation(input: $input) { visitorToken conversation { id } } }`,
+      { input: { channelId: ws.channelId, customer, firstMessage: "Hi" } },
+    );
+    return { id: data.startWidgetConversation.conversation.id as string, visitorToken: data.startWidgetConversation.visitorToken as string };
+  }
+
+  const resolve = (id: string) => gqlOk(url, `mutation($id: ID!) { resolveConversation(id: $id) { status } }`, { id }, ws.token);
+  const survey = async (id: string) => (await gqlOk(url, SURVEY, { id }, ws.token)).conversation.csatSurvey;
+  const isOpen = (id: string) => server.running.app.presence.isOpen(id);
+
+  it("the open widget receives the prompt when a teammate resolves, and the survey records it", async () => {
+    const widget = await startWidget();
+    const socket = client({ visitorToken: widget.visitorToken });
+    const sub = collect(socket, CSAT_REQUESTED, { id: widget.id });
+    await until(() => isOpen(widget.id), 5000, "the subscription to be live");
+
+    await resolve(widget.id);
+    await until(() => sub.events.length > 0, 5000, "the prompt");
+    const row = await survey(widget.id);
+    expect(sub.events).toEqual([
+      {
+        data: {
+          csatRequested: {
+            surveyId: row.id,
+            conversationId: widget.id,
+            question: "How was your experience?",
+            token: expect.stringMatching(/^[0-9a-f]{32}$/),
+            expiresAt: new Date(Date.parse(row.dispatchedAt) + 30 * DAY_MS).toISOString(),
+          },
+        },
+      },
+    ]);
+    expect(row).toMatchObject({ state: "DISPATCHED", deliveredToWidget: true, emailed: false, expiresAt: sub.events[0]!.data!.csatRequested.expiresAt });
+
+    // The pushed token answers the survey, once.
+    const token = sub.events[0]!.data!.csatRequested.token as string;
+    const byToken = await gqlOk(url, `query($t: String!) { csatSurveyByToken(token: $t) { state workspaceName } }`, { t: token });
+    expect(byToken.csatSurveyByToken).toEqual({ state: "OPEN", workspaceName: "Sockets" });
+    const submitted = await gqlOk(url, `mutation($t: String!) { submitCsat(token: $t, score: 5, comment: "Great") { outcome } }`, { t: token });
+    expect(submitted.submitCsat).toEqual({ outcome: "ACCEPTED" });
+    expect(await survey(widget.id)).toMatchObject({ state: "SUBMITTED", score: 5, comment: "Great", answeredVia: "WIDGET" });
+
+    // Resolving again, or reopening and resolving, pushes nothing more.
+    await resolve(widget.id);
+    await gqlOk(url, `mutation($id: ID!) { reopenConversation(id: $id) { status } }`, { id: widget.id }, ws.token);
+    await resolve(widget.id);
+    await sleep(150);
+    expect(sub.events).toHaveLength(1);
+    expect(sub.error).toBeUndefined();
+    expect(socket.closes).toEqual([]);
+  });
+
+  it("the prompt goes to its own conversation's widget only", async () => {
+    const [mine, other] = await Promise.all([startWidget({ name: "Mine" }), startWidget({ name: "Other" })]);
+    const mySub = collect(client({ visitorToken: mine.visitorToken }), CSAT_REQUESTED, { id: mine.id });
+    const otherSub = collect(client({ visitorToken: other.visitorToken }), CSAT_REQUESTED, { id: other.id });
+    await until(() => isOpen(mine.id) && isOpen(other.id), 5000, "both subscriptions");
+    await resolve(mine.id);
+    await until(() => mySub.events.length > 0, 5000, "the prompt");
+    await sleep(150);
+    expect(mySub.events).toHaveLength(1);
+    expect(mySub.events[0]!.data!.csatRequested.conversationId).toBe(mine.id);
+    expect(otherSub.events).toEqual([]);
+    expect((await survey(other.id))).toBeNull();
+  });
+
+  it("with no widget subscribed, deliveredToWidget is false (and the email is the way)", async () => {
+    const widget = await startWidget({ name: "Ed", email: "ed@customer.test" });
+    await resolve(widget.id);
+    expect(await survey(widget.id)).toMatchObject({ state: "DISPATCHED", deliveredToWidget: false, emailed: true });
+  });
+
+  it("a widget that closed before the resolve no longer counts as open", async () => {
+    const widget = await startWidget();
+    const socket = client({ visitorToken: widget.visitorToken });
+    const sub = collect(socket, CSAT_REQUESTED, { id: widget.id });
+    await until(() => isOpen(widget.id), 5000, "the subscription to be live");
+    sub.dispose();
+    await until(() => !isOpen(widget.id), 5000, "the subscription to end");
+
+    // The same again, ended by closing the whole socket.
+    const socket2 = client({ visitorToken: widget.visitorToken });
+    collect(socket2, CSAT_REQUESTED, { id: widget.id });
+    await until(() => isOpen(widget.id), 5000, "the second subscription");
+    await socket2.dispose();
+    await until(() => !isOpen(widget.id), 5000, "the socket to close");
+
+    await resolve(widget.id);
+    expect(await survey(widget.id)).toMatchObject({ state: "DISPATCHED", deliveredToWidget: false });
+  });
+
+  it("a socket with a wrong visitorToken, or a wrong authorization, is refused with 4403", async () => {
+    const widget = await startWidget();
+    for (const params of [{ visitorToken: "hcv_wrong" }, { visitorToken: "nonsense" }, { authorization: "Bearer hcs_wrong" }]) {
+      const socket = client(params);
+      const sub = collect(socket, CSAT_REQUESTED, { id: widget.id });
+      await until(() => socket.closes.length > 0, 5000, "the socket to close");
+      expect({ params, closes: socket.closes }).toEqual({ params, closes: [4403] });
+      expect(sub.events).toEqual([]);
+      expect(sub.error).toBeDefined();
+    }
+    expect(isOpen(widget.id)).toBe(false);
+  });
+
+  it("a visitor subscribing with another conversation's id, a teammate, or no one at all gets 4403", async () => {
+    const [mine, theirs] = await Promise.all([startWidget({ name: "Me" }), startWidget({ name: "Them" })]);
+    for (const params of [{ visitorToken: mine.visitorToken }, { authorization: `Bearer ${ws.token}` }, undefined]) {
+      const socket = client(params);
+      const sub = collect(socket, CSAT_REQUESTED, { id: theirs.id });
+      await until(() => socket.closes.length > 0, 5000, "the socket to close");
+      expect({ params, closes: socket.closes }).toEqual({ params, closes: [4403] });
+      expect(sub.events).toEqual([]);
+    }
+    expect(isOpen(theirs.id)).toBe(false);
+    await resolve(theirs.id);
+    expect(await survey(theirs.id)).toMatchObject({ deliveredToWidget: false });
+  });
+
+  it("teammates run queries and mutations over the socket with connectionParams.authorization", async () => {
+    const socket = client({ authorization: `Bearer ${ws.token}` });
+    const me = await wsRequest(socket, `{ me { id role } bots { id name } channels { id } csatSettings { enabled delayMinutes } }`);
+    expect(me).toEqual({
+      data: {
+        me: { id: ws.adminId, role: "ADMIN" },
+        bots: [{ id: ws.botId, name: "Ava" }],
+        channels: [{ id: ws.channelId }],
+        csatSettings: { enabled: true, delayMinutes: 0 },
+      },
+    });
+    const id = await createConversation(url, ws);
+    const resolved = await wsRequest(socket, `mutation($id: ID!) { resolveConversation(id: $id) { id status csatSurvey { state } } }`, { id });
+    expect(resolved).toEqual({ data: { resolveConversation: { id, status: "RESOLVED", csatSurvey: { state: "DISPATCHED" } } } });
+    // The lazy client closes normally (1000) once idle; the server never refused it.
+    expect(socket.closes.filter((code) => code !== 1000)).toEqual([]);
+
+    // Without credentials the socket stays up but member fields say UNAUTHENTICATED.
+    const anonymous = client();
+    const refused = await wsRequest(anonymous, `{ bots { id } }`);
+    expect(refused.data ?? null).toBeNull();
+    expect(refused.errors?.map((e) => e.extensions?.code)).toEqual(["UNAUTHENTICATED"]);
+    // A visitor reads its own conversation over the socket, but is no member.
+    const widget = await startWidget();
+    const visitor = client({ visitorToken: widget.visitorToken });
+    const own = await wsRequest(visitor, `query($id: ID!) { conversation(id: $id) { id status } }`, { id: widget.id });
+    expect(own).toEqual({ data: { conversation: { id: widget.id, status: "OPEN" } } });
+    const list = await wsRequest(visitor, `{ conversations { id } }`);
+    expect(list.errors?.map((e) => e.extensions?.code)).toEqual(["FORBIDDEN"]);
+    // HTTP agrees.
+    expect((await gql(url, `{ conversations { id } }`, {}, widget.visitorToken)).errors?.map((e) => e.extensions?.code)).toEqual(["FORBIDDEN"]);
+  });
+});
