@@ -17,10 +17,10 @@ import { handleRatingPage } from "./http/ratingPage.js";
 import { handleRest } from "./http/rest.js";
 import { createStaticHandler } from "./http/static.js";
 import { applyMigrations } from "./migrate.js";
-import { createLocalPubSub } from "./pubsub.js";
+import { createFanout } from "./fanout.js";
 import { schema } from "./schema/index.js";
 import type { Actor } from "./services/actors.js";
-import { createWidgetPresence, type App, type Logger } from "./services/app.js";
+import type { App, Logger } from "./services/app.js";
 import { createResendSender } from "./services/outbox.js";
 import { startWorkers, type Workers } from "./services/workers.js";
 import { DEMO_ADMIN_EMAIL, DEMO_AGENT_EMAIL, DEMO_PASSWORD, seedDemo } from "./services/demo.js";
@@ -77,12 +77,13 @@ export async function buildApp(options: AppOptions): Promise<RunningApp> {
   } finally {
     await session.release();
   }
+  const fanout = createFanout(config.redisUrl, log);
   const app: App = {
     prisma: db.prisma,
-    pubsub: createLocalPubSub(),
+    pubsub: fanout.pubsub,
     clock: options.clock ?? systemClock,
     config,
-    presence: createWidgetPresence(),
+    presence: fanout.presence,
     log,
   };
 
@@ -219,6 +220,7 @@ export async function buildApp(options: AppOptions): Promise<RunningApp> {
       const forced = setTimeout(() => server.closeAllConnections(), 5000);
       await closed;
       clearTimeout(forced);
+      await fanout.close();
       await db.close();
       log.info("[http] stopped");
     },

@@ -33,10 +33,17 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): Config {
     redisUrl: env.REDIS_URL || undefined,
     resendApiKey: env.RESEND_API_KEY || undefined,
     resendBaseUrl: env.RESEND_BASE_URL || undefined,
-    workerIntervalMs: 5_000,
+    workerIntervalMs: positiveInt(env.WORKER_INTERVAL_MS, 5_000, "WORKER_INTERVAL_MS"),
     emailFrom: env.CSAT_EMAIL_FROM || "Hydra <csat@localhost>",
     publicUrl: (env.PUBLIC_URL || `http://localhost:${port}`).replace(/\/+$/, ""),
     seedDemo: env.SEED_DEMO !== "0",
     production: env.NODE_ENV === "production",
   };
+}
+
+function positiveInt(value: string | undefined, fallback: number, name: string): number {
+  if (value === undefined || value === "") return fallback;
+  const n = Number(value);
+  if (!Number.isInteger(n) || n <= 0) throw new Error(`${name} must be a positive whole number, not ${JSON.stringify(value)}`);
+  return n;
 }

@@ -107,7 +107,7 @@ describe.each(DB_KINDS)("graphql-ws on %s", (db) => {
     const [mine, other] = await Promise.all([startWidget({ name: "Mine" }), startWidget({ name: "Other" })]);
     const mySub = collect(client({ visitorToken: mine.visitorToken }), CSAT_REQUESTED, { id: mine.id });
     const otherSub = collect(client({ visitorToken: other.visitorToken }), CSAT_REQUESTED, { id: other.id });
-    await until(() => isOpen(mine.id) && isOpen(other.id), 5000, "both subscriptions");
+    await until(async () => (await isOpen(mine.id)) && (await isOpen(other.id)), 5000, "both subscriptions");
     await resolve(mine.id);
     await until(() => mySub.events.length > 0, 5000, "the prompt");
     await sleep(150);
@@ -129,14 +129,14 @@ describe.each(DB_KINDS)("graphql-ws on %s", (db) => {
     const sub = collect(socket, CSAT_REQUESTED, { id: widget.id });
     await until(() => isOpen(widget.id), 5000, "the subscription to be live");
     sub.dispose();
-    await until(() => !isOpen(widget.id), 5000, "the subscription to end");
+    await until(async () => !(await isOpen(widget.id)), 5000, "the subscription to end");
 
     // The same again, ended by closing the whole socket.
     const socket2 = client({ visitorToken: widget.visitorToken });
     collect(socket2, CSAT_REQUESTED, { id: widget.id });
     await until(() => isOpen(widget.id), 5000, "the second subscription");
     await socket2.dispose();
-    await until(() => !isOpen(widget.id), 5000, "the socket to close");
+    await until(async () => !(await isOpen(widget.id)), 5000, "the socket to close");
 
     await resolve(widget.id);
     expect(await survey(widget.id)).toMatchObject({ state: "DISPATCHED", deliveredToWidget: false });
@@ -152,7 +152,7 @@ describe.each(DB_KINDS)("graphql-ws on %s", (db) => {
       expect(sub.events).toEqual([]);
       expect(sub.error).toBeDefined();
     }
-    expect(isOpen(widget.id)).toBe(false);
+    expect(await isOpen(widget.id)).toBe(false);
   });
 
   it("a visitor subscribing with another conversation's id, a teammate, or no one at all gets 4403", async () => {
@@ -164,7 +164,7 @@ describe.each(DB_KINDS)("graphql-ws on %s", (db) => {
       expect({ params, closes: socket.closes }).toEqual({ params, closes: [4403] });
       expect(sub.events).toEqual([]);
     }
-    expect(isOpen(theirs.id)).toBe(false);
+    expect(await isOpen(theirs.id)).toBe(false);
     await resolve(theirs.id);
     expect(await survey(theirs.id)).toMatchObject({ deliveredToWidget: false });
   });

@@ -4,7 +4,8 @@ import * as enums from "../generated/prisma/enums.js";
 
 builder.scalarType("DateTime", {
   description: "An instant, as an ISO 8601 string in UTC.",
-  serialize: (date) => date.toISOString(),
+  // Payloads that crossed Redis arrive with dates as ISO strings.
+  serialize: (value) => (value instanceof Date ? value : new Date(value as unknown as string)).toISOString(),
   parseValue: (value) => {
     const date = typeof value === "string" ? new Date(value) : new Date(NaN);
     if (Number.isNaN(date.getTime())) throw badInput("DateTime must be an ISO 8601 string");

@@ -11,14 +11,15 @@ export interface Logger {
 
 /** Tracks which conversations have a live `csatRequested` subscription in this process. */
 export interface WidgetPresence {
-  isOpen(conversationId: string): boolean;
+  isOpen(conversationId: string): Promise<boolean>;
+  /** Marks the widget open until the returned function is called. */
   open(conversationId: string): () => void;
 }
 
 export function createWidgetPresence(): WidgetPresence {
   const counts = new Map<string, number>();
   return {
-    isOpen: (conversationId) => (counts.get(conversationId) ?? 0) > 0,
+    isOpen: async (conversationId) => (counts.get(conversationId) ?? 0) > 0,
     open(conversationId) {
       counts.set(conversationId, (counts.get(conversationId) ?? 0) + 1);
       let closed = false;

@@ -150,7 +150,7 @@ export async function dispatchSurvey(tx: Tx, app: App, surveyId: string, now: Da
   if (!survey || survey.state !== "SCHEDULED") return null;
   const token = newSurveyToken();
   const expiresAt = new Date(now.getTime() + SURVEY_LIFETIME_MS);
-  const widgetOpen = app.presence.isOpen(survey.conversationId);
+  const widgetOpen = await app.presence.isOpen(survey.conversationId);
   const email = survey.conversation.customer.email;
   const { count } = await tx.csatSurvey.updateMany({
     where: { id: surveyId, state: "SCHEDULED" },

@@ -34,9 +34,10 @@ export function startWorkers(app: App, options: { sender: EmailSender | null; in
   function runOnce(): Promise<void> {
     // Passes never overlap within a process; a caller during a pass waits for it and runs another.
     const next = (running ?? Promise.resolve()).then(pass);
-    running = next.finally(() => {
-      if (running === next) running = null;
+    const tracked: Promise<void> = next.finally(() => {
+      if (running === tracked) running = null;
     });
+    running = tracked;
     return next;
   }
 
