@@ -14,6 +14,9 @@ import { DomainError } from "./errors.js";
 import { createLogger } from "./log.js";
 import { handleMcp } from "./http/mcp.js";
 import { handleRatingPage } from "./http/ratingPage.js";
+import { graphqlGuards } from "./http/graphqlGuards.js";
+import { MAX_GRAPHQL_BODY_BYTES, sendJson } from "./http/json.js";
+import { createRateLimiter } from "./http/rateLimit.js";
 import { handleRest } from "./http/rest.js";
 import { createStaticHandler } from "./http/static.js";
 import { applyMigrations } from "./migrate.js";
@@ -85,6 +88,10 @@ export async function buildApp(options: AppOptions): Promise<RunningApp> {
     config,
     presence: fanout.presence,
     log,
+    limits: {
+      publicToken: createRateLimiter({ perMinute: config.rateLimitTokenPerMinute }),
+      apiKey: createRateLimiter({ perMinute: config.rateLimitApiPerMinute }),
+    },
   };
 
   if (config.seedDemo) {
@@ -105,6 +112,7 @@ export async function buildApp(options: AppOptions): Promise<RunningApp> {
     graphiql: config.production ? false : { subscriptionsProtocol: "WS" },
     maskedErrors: { maskError: maskError(log) },
     logging: false,
+    plugins: graphqlGuards({ production: config.production, limits: app.limits }),
     context: async (initial) => {
       // WebSocket operations arrive with the actor found when the socket connected.
       if (initial.actor !== undefined) return { app, actor: initial.actor, badCredentials: false };
@@ -130,6 +138,16 @@ export async function buildApp(options: AppOptions): Promise<RunningApp> {
       return;
     }
     if (url.pathname === "/graphql") {
+      if (req.method === "POST") {
+        const length = Number(req.headers["content-length"]);
+        if (!req.headers["content-length"] || !Number.isFinite(length)) {
+          return sendJson(res, 411, { errors: [{ message: "POST /graphql needs a Content-Length" }] });
+        }
+        if (length > MAX_GRAPHQL_BODY_BYTES) {
+          req.resume();
+          return sendJson(res, 413, { errors: [{ message: `Request body is larger than ${MAX_GRAPHQL_BODY_BYTES} bytes` }] });
+        }
+      }
       await yoga(req, res, { req });
       return;
     }

@@ -11,6 +11,10 @@ export interface Config {
   resendBaseUrl: string | undefined;
   /** How often each process looks for due surveys and unsent emails. */
   workerIntervalMs: number;
+  /** Requests a minute per IP on the public token endpoints; 0 turns the limit off. */
+  rateLimitTokenPerMinute: number;
+  /** Requests a minute per API key; 0 turns the limit off. */
+  rateLimitApiPerMinute: number;
   emailFrom: string;
   publicUrl: string;
   seedDemo: boolean;
@@ -34,6 +38,8 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): Config {
     resendApiKey: env.RESEND_API_KEY || undefined,
     resendBaseUrl: env.RESEND_BASE_URL || undefined,
     workerIntervalMs: positiveInt(env.WORKER_INTERVAL_MS, 5_000, "WORKER_INTERVAL_MS"),
+    rateLimitTokenPerMinute: wholeNumber(env.RATE_LIMIT_TOKEN_PER_MIN, 120, "RATE_LIMIT_TOKEN_PER_MIN"),
+    rateLimitApiPerMinute: wholeNumber(env.RATE_LIMIT_API_PER_MIN, 1200, "RATE_LIMIT_API_PER_MIN"),
     emailFrom: env.CSAT_EMAIL_FROM || "Hydra <csat@localhost>",
     publicUrl: (env.PUBLIC_URL || `http://localhost:${port}`).replace(/\/+$/, ""),
     seedDemo: env.SEED_DEMO !== "0",
@@ -45,5 +51,12 @@ function positiveInt(value: string | undefined, fallback: number, name: string):
   if (value === undefined || value === "") return fallback;
   const n = Number(value);
   if (!Number.isInteger(n) || n <= 0) throw new Error(`${name} must be a positive whole number, not ${JSON.stringify(value)}`);
+  return n;
+}
+
+function wholeNumber(value: string | undefined, fallback: number, name: string): number {
+  if (value === undefined || value === "") return fallback;
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 0) throw new Error(`${name} must be a whole number (0 turns it off), not ${JSON.stringify(value)}`);
   return n;
 }

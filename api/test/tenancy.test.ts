@@ -155,7 +155,7 @@ describe.each(DB_KINDS)("tenancy on %s", (db) => {
       await until(() => client.closes.length > 0, 5000, "the socket to close");
       expect(client.closes).toEqual([4403]);
       expect(sub.events).toEqual([]);
-      expect(server.running.app.presence.isOpen(aWidget.conversationId)).toBe(false);
+      expect(await server.running.app.presence.isOpen(aWidget.conversationId)).toBe(false);
     } finally {
       await client.dispose();
     }

@@ -1,15 +1,31 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { DomainError, type ErrorCode } from "../errors.js";
+import type { RateLimiter } from "./rateLimit.js";
 
 export const MAX_BODY_BYTES = 16 * 1024;
+/** GraphQL documents with their variables: generous for real operations, small for abuse. */
+export const MAX_GRAPHQL_BODY_BYTES = 64 * 1024;
 
 /** A request the client got wrong, answered with `status` and a JSON body. */
 export class HttpError extends Error {
   constructor(
     readonly status: number,
     readonly body: Record<string, unknown>,
+    readonly headers: Record<string, string> = {},
   ) {
     super(String(body.error ?? status));
+  }
+}
+
+/** Spends one request of `key`'s allowance, or answers 429 with Retry-After. */
+export function enforceRate(limiter: RateLimiter, key: string): void {
+  const decision = limiter.take(key);
+  if (!decision.ok) {
+    throw new HttpError(
+      429,
+      { error: `Too many requests; try again in ${decision.retryAfterSeconds} s`, code: "RATE_LIMITED" },
+      { "retry-after": String(decision.retryAfterSeconds) },
+    );
   }
 }
 
@@ -63,7 +79,7 @@ const STATUS_OF: Record<ErrorCode, number> = { BAD_USER_INPUT: 400, UNAUTHENTICA
 
 /** Domain and HTTP errors become their status with `{"error": message}`; anything else rethrows. */
 export function sendError(res: ServerResponse, err: unknown): void {
-  if (err instanceof HttpError) return sendJson(res, err.status, err.body);
+  if (err instanceof HttpError) return sendJson(res, err.status, err.body, err.headers);
   if (err instanceof DomainError) return sendJson(res, STATUS_OF[err.code], { error: err.message, code: err.code });
   throw err;
 }

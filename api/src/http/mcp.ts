@@ -9,7 +9,7 @@ import type { App } from "../services/app.js";
 import { authenticate, bearerSecret } from "../services/auth.js";
 import { reopenConversation, resolveConversation } from "../services/conversations.js";
 import { csatReport, recentComments } from "../services/reports.js";
-import { readBody, sendError, sendJson, HttpError } from "./json.js";
+import { enforceRate, readBody, sendError, sendJson, HttpError } from "./json.js";
 
 const text = (t: string, isError = false) => ({ content: [{ type: "text" as const, text: t }], ...(isError ? { isError } : {}) });
 
@@ -106,6 +106,7 @@ export async function handleMcp(app: App, req: IncomingMessage, res: ServerRespo
       res.setHeader("www-authenticate", 'Bearer realm="hydra-csat"');
       throw new HttpError(401, { error: "Send an API key as Authorization: Bearer <key>" });
     }
+    if (actor?.kind === "apiKey") enforceRate(app.limits.apiKey, actor.apiKeyId);
     if (req.method !== "POST") {
       sendJson(res, 405, { error: "Use POST (stateless Streamable HTTP)" }, { allow: "POST" });
       return;

@@ -5,6 +5,7 @@ import { CSAT_QUESTION, publicSurveyByToken, submitCsatAnswer, type PublicCsatSu
 import { escapeHtml } from "../services/email.js";
 import { MAX_COMMENT_LENGTH } from "../services/validation.js";
 import { HttpError, readBody } from "./json.js";
+import { clientIp } from "./rateLimit.js";
 
 const HEADERS = {
   "content-type": "text/html; charset=utf-8",
@@ -83,6 +84,12 @@ function parseScore(value: string | null): number | null {
  * `POST /csat/:token` submits the form. Both work without JavaScript.
  */
 export async function handleRatingPage(app: App, req: IncomingMessage, res: ServerResponse, token: string, url: URL): Promise<void> {
+  const decision = app.limits.publicToken.take(clientIp(req));
+  if (!decision.ok) {
+    res.writeHead(429, { ...HEADERS, "retry-after": String(decision.retryAfterSeconds) });
+    res.end(page("Too many requests", `<h1>Too many requests</h1><p>Please try again in ${decision.retryAfterSeconds} seconds.</p>`));
+    return;
+  }
   if (req.method === "GET" || req.method === "HEAD") {
     const survey = await publicSurveyByToken(app, token);
     if (!survey) return send(res, 404, notFound());

@@ -4,7 +4,8 @@ import { authenticate, bearerSecret } from "../services/auth.js";
 import { getConversation, reopenConversation, resolveConversation } from "../services/conversations.js";
 import { submitCsatAnswer, type SubmitOutcome } from "../services/csat.js";
 import { unauthenticated } from "../errors.js";
-import { HttpError, readJsonObject, sendError, sendJson } from "./json.js";
+import { enforceRate, HttpError, readJsonObject, sendError, sendJson } from "./json.js";
+import { clientIp } from "./rateLimit.js";
 
 const SUBMIT_STATUS: Record<SubmitOutcome, number> = { ACCEPTED: 200, ALREADY_SUBMITTED: 409, EXPIRED: 410, NOT_FOUND: 404 };
 
@@ -37,6 +38,7 @@ export async function conversationJson(app: App, actor: Awaited<ReturnType<typeo
 async function patchConversation(app: App, req: IncomingMessage, res: ServerResponse, id: string) {
   const actor = await authenticate(app, bearerSecret(req.headers.authorization));
   if (!actor || actor.kind === "visitor") throw unauthenticated();
+  if (actor.kind === "apiKey") enforceRate(app.limits.apiKey, actor.apiKeyId);
   const body = await readJsonObject(req);
   const status = typeof body.status === "string" ? body.status.toLowerCase() : undefined;
   if (status !== "resolved" && status !== "open") {
@@ -52,6 +54,7 @@ async function patchConversation(app: App, req: IncomingMessage, res: ServerResp
 
 /** `POST /api/csat/submit` with `{"token","score","comment"?}`: public, decided by the token. */
 async function submit(app: App, req: IncomingMessage, res: ServerResponse) {
+  enforceRate(app.limits.publicToken, clientIp(req));
   const body = await readJsonObject(req);
   if (typeof body.token !== "string") throw new HttpError(400, { error: "token must be a string" });
   if (typeof body.score !== "number") throw new HttpError(400, { error: "score must be a whole number from 1 to 5" });

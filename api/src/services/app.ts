@@ -1,6 +1,7 @@
 import type { Config } from "../config.js";
 import type { Clock } from "../clock.js";
 import type { PrismaClient } from "../generated/prisma/client.js";
+import type { RateLimits } from "../http/rateLimit.js";
 import type { PubSub } from "../pubsub.js";
 
 export interface Logger {
@@ -42,6 +43,7 @@ export interface App {
   config: Pick<Config, "publicUrl" | "emailFrom" | "resendApiKey">;
   presence: WidgetPresence;
   log: Logger;
+  limits: RateLimits;
 }
 
 export type Tx = Parameters<Parameters<PrismaClient["$transaction"]>[0]>[0];

@@ -65,6 +65,9 @@ export async function startTestServer(
     databaseUrl: database?.url,
     seedDemo: false,
     workerIntervalMs: 60_000,
+    // Tests send many requests from one address; the limits have tests of their own.
+    rateLimitTokenPerMinute: 0,
+    rateLimitApiPerMinute: 0,
     publicUrl: "http://csat.test",
     ...options.config,
   };
