@@ -3,6 +3,7 @@ import type { ConversationStatus, ResolvedVia } from "../generated/prisma/enums.
 import type { Prisma } from "../generated/prisma/client.js";
 import { TokenPrefix, isId, newSecret, sha256 } from "../tokens.js";
 import { forbidden, notFound, unauthenticated } from "../errors.js";
+import { faultPoint } from "../faults.js";
 import type { Actor, Member } from "./actors.js";
 import { isMember, requireMember } from "./actors.js";
 import type { App, Tx } from "./app.js";
@@ -181,6 +182,7 @@ export async function resolveConversation(
     }
     return { changed: true, effect };
   });
+  if (effect.surveyCreated) faultPoint("dispatch:after-commit");
   publishPrompt(app, effect.prompt);
   return { conversationId: id, changed, surveyCreated: effect.surveyCreated };
 }

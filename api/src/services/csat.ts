@@ -1,10 +1,11 @@
 import { z } from "zod";
 import type { CsatAnswerVia, ResolvedVia } from "../generated/prisma/enums.js";
 import { SURVEY_TOKEN_PATTERN, newSurveyToken, sha256 } from "../tokens.js";
-import type { CsatPrompt } from "../pubsub.js";
+import type { CsatAnswered, CsatPrompt } from "../pubsub.js";
 import type { Actor } from "./actors.js";
 import { requireAdmin, requireMember } from "./actors.js";
 import { forbidden } from "../errors.js";
+import { faultPoint } from "../faults.js";
 import type { App, Tx } from "./app.js";
 import { renderSurveyEmail } from "./email.js";
 import { commentSchema, csatSettingsInputSchema, parseInput, scoreSchema } from "./validation.js";
@@ -48,6 +49,7 @@ export async function updateCsatSettings(
     };
     if (after.enabled === before.enabled && after.delayMinutes === before.delayMinutes) return before;
     await tx.csatSettings.update({ where: { workspaceId: admin.workspaceId }, data: after });
+    faultPoint("settings:mid-transaction");
     await tx.auditEntry.create({
       data: {
         workspaceId: admin.workspaceId,
@@ -226,10 +228,34 @@ export async function submitCsatAnswer(
     where: { tokenHash, state: "DISPATCHED", answeredAt: null, expiresAt: { gt: now } },
     data: { state: "SUBMITTED", score, comment: comment || null, answeredAt: now, answeredVia: input.via },
   });
+  if (count === 1) await publishAnswer(app, tokenHash);
   const survey = await findPublicSurvey(app, tokenHash, now);
   if (count === 1) return { outcome: "ACCEPTED", survey };
   if (!survey) return { outcome: "NOT_FOUND", survey: null };
   return { outcome: survey.state === "EXPIRED" ? "EXPIRED" : "ALREADY_SUBMITTED", survey };
+}
+
+/** Tells the workspace's open report pages and inboxes about an answer, once it is committed. */
+async function publishAnswer(app: App, tokenHash: string): Promise<void> {
+  const s = await app.prisma.csatSurvey.findUnique({ where: { tokenHash }, include: { bot: true, channel: true } });
+  if (!s?.answeredAt || s.score === null || !s.answeredVia || !s.dispatchedAt) return;
+  app.pubsub.publish("csat:answered", s.workspaceId, {
+    surveyId: s.id,
+    conversationId: s.conversationId,
+    score: s.score,
+    comment: s.comment,
+    answeredAt: s.answeredAt,
+    answeredVia: s.answeredVia,
+    dispatchedAt: s.dispatchedAt,
+    bot: s.bot,
+    channel: s.channel,
+  });
+}
+
+/** A teammate's (or API key's) feed of its own workspace's answers, as they come. */
+export function watchCsatAnswers(app: App, actor: Actor | null): AsyncIterable<CsatAnswered> {
+  const member = requireMember(actor);
+  return app.pubsub.subscribe("csat:answered", member.workspaceId);
 }
 
 export async function publicSurveyByToken(app: App, token: string): Promise<PublicCsatSurvey | null> {

@@ -1,4 +1,5 @@
 import { Resend } from "resend";
+import { faultPoint } from "../faults.js";
 import type { Actor } from "./actors.js";
 import { requireAdmin } from "./actors.js";
 import type { App } from "./app.js";
@@ -63,6 +64,7 @@ export async function deliverOutbox(app: App, sender: EmailSender): Promise<{ se
         ORDER BY next_attempt_at LIMIT ${BATCH}
         FOR UPDATE SKIP LOCKED)
       RETURNING id, survey_id, "to", subject, html, text, attempts`;
+    if (claimed.length) faultPoint("outbox:after-claim");
     for (const email of claimed) {
       let outcome: Awaited<ReturnType<EmailSender["send"]>>;
       try {
@@ -71,6 +73,7 @@ export async function deliverOutbox(app: App, sender: EmailSender): Promise<{ se
         outcome = { ok: false, permanent: false, message: (err as Error).message };
       }
       const at = app.clock.now();
+      if (outcome.ok) faultPoint("outbox:after-send");
       if (outcome.ok) {
         await app.prisma.emailOutbox.update({
           where: { id: email.id },

@@ -54,7 +54,7 @@ export interface TestServer {
  * `config.databaseUrl` or `config.dataDir` to use a database that outlives the server (restarts).
  */
 export async function startTestServer(
-  options: { db: DbKind; clock?: Clock; config?: Partial<Config> } = { db: "pglite" },
+  options: { db: DbKind; clock?: Clock; config?: Partial<Config>; port?: number } = { db: "pglite" },
 ): Promise<TestServer> {
   const ownDatabase = options.db === "postgres" && !options.config?.databaseUrl;
   const database = ownDatabase ? await createTestDatabase() : null;
@@ -73,7 +73,7 @@ export async function startTestServer(
   };
   const log = createMemoryLogger();
   const running = await buildApp({ config, log, ...(options.clock ? { clock: options.clock } : {}) });
-  const url = await running.start(0);
+  const url = await running.start(options.port ?? 0);
   return {
     url,
     wsUrl: url.replace(/^http/, "ws") + "/graphql",

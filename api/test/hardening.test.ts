@@ -1,0 +1,306 @@
+/**
+ * Hardening: limits, authorization everywhere, conformance suites written by others, faults and
+ * bad input. `npm run test:hardening` runs this file alone; it prints a table of figures at the end
+ * and asserts every figure that must be zero.
+ */
+import { createHash } from "node:crypto";
+import { Client as McpClient } from "@modelcontextprotocol/sdk/client/index.js";
+import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
+import fc from "fast-check";
+import { GraphQLObjectType, isObjectType, getNamedType, type GraphQLSchema } from "graphql";
+import { serverAudits } from "graphql-http";
+import pg from "pg";
+import WebSocket from "ws";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { schema } from "../src/schema/index.js";
+import { collect, gql, gqlOk, until, wsClient } from "./support/client.js";
+import { createConversation, createWorkspaceFixture, enableCsat, type WorkspaceFixture } from "./support/fixtures.js";
+import { startServerProcess } from "./support/processes.js";
+import { startResendStandIn } from "./support/resend.js";
+import { createTestDatabase, startTestServer, type TestServer } from "./support/server.js";
+import { figures, looksUnmasked, MUST_BE_ZERO, printTable } from "./hardening/figures.js";
+
+const CSRF = { "x-hydra-csrf": "1" };
+
+afterAll(() => {
+  console.log(`\nHardening figures\n${printTable()}\n`);
+  for (const key of MUST_BE_ZERO) expect(figures[key], key).toBe(0);
+});
+
+/** Root fields anyone may call; everything else must carry scope-auth scopes. */
+const PUBLIC_ROOT_FIELDS = [
+  "Mutation.createWorkspace",
+  "Mutation.signIn",
+  "Mutation.startWidgetConversation",
+  "Mutation.submitCsat",
+  "Query.csatSurveyByToken",
+  "Query.me",
+];
+/** Types a public field may return: nothing here may lead into a workspace's data. */
+const PUBLIC_TYPES = ["CreateWorkspacePayload", "Workspace", "Teammate", "SignInPayload", "WidgetSession", "Conversation", "SubmitCsatResult", "PublicCsatSurvey"];
+
+describe("authorization everywhere", () => {
+  function rootFields(s: GraphQLSchema) {
+    return [s.getQueryType(), s.getMutationType(), s.getSubscriptionType()]
+      .filter((t): t is GraphQLObjectType => !!t)
+      .flatMap((t) => Object.values(t.getFields()).map((f) => ({ name: `${t.name}.${f.name}`, field: f })));
+  }
+
+  it("every root field is scoped by scope-auth, and only the listed ones are public", () => {
+    const unscoped: string[] = [];
+    const isPublic: string[] = [];
+    for (const { name, field } of rootFields(schema)) {
+      const scopes = (field.extensions as { pothosOptions?: { authScopes?: unknown } }).pothosOptions?.authScopes;
+      if (scopes === undefined) unscoped.push(name);
+      else if (typeof scopes === "function" ? name === "Query.me" : (scopes as { public?: boolean }).public) isPublic.push(name);
+    }
+    expect(unscoped).toEqual([]);
+    expect(isPublic.sort()).toEqual([...PUBLIC_ROOT_FIELDS].sort());
+  });
+
+  it("public fields return only the listed types", () => {
+    for (const { name, field } of rootFields(schema)) {
+      if (!PUBLIC_ROOT_FIELDS.includes(name)) continue;
+      const type = getNamedType(field.type);
+      if (isObjectType(type)) expect(PUBLIC_TYPES, `${name} returns ${type.name}`).toContain(type.name);
+    }
+  });
+});
+
+describe("the public HTTP surface", () => {
+  let server: TestServer;
+  let ws: WorkspaceFixture;
+  let other: WorkspaceFixture;
+  let otherKey: string;
+  let apiKey: string;
+
+  beforeAll(async () => {
+    server = await startTestServer({ db: "pglite", config: { rateLimitTokenPerMinute: 0, rateLimitApiPerMinute: 0 } });
+    ws = await createWorkspaceFixture(server.url, "Alpha");
+    other = await createWorkspaceFixture(server.url, "Beta");
+    apiKey = (await gqlOk(server.url, `mutation { createApiKey(name: "a") { key } }`, {}, ws.token)).createApiKey.key;
+    otherKey = (await gqlOk(server.url, `mutation { createApiKey(name: "b") { key } }`, {}, other.token)).createApiKey.key;
+  });
+  afterAll(() => server?.stop());
+
+  it("passes every MUST of graphql-http's server audits", async () => {
+    const audits = serverAudits({ url: `${server.url}/graphql`, fetchFn: fetch });
+    const failures: string[] = [];
+    const warnings: string[] = [];
+    for (const audit of audits) {
+      const result = await audit.fn();
+      const must = audit.name.startsWith("MUST");
+      if (must) figures.auditsMustTotal++;
+      if (result.status === "ok") {
+        if (must) figures.auditsMustPassed++;
+      } else if (must) failures.push(`${audit.name}: ${result.reason}`);
+      else warnings.push(audit.name);
+    }
+    figures.auditsShouldWarnings = warnings.length;
+    console.log(`graphql-http audits: ${figures.auditsMustPassed}/${figures.auditsMustTotal} MUST passed; SHOULD warnings:\n  ${warnings.join("\n  ")}`);
+    expect(failures).toEqual([]);
+  });
+
+  it("limits depth, aliases, tokens and body size, and needs the CSRF header on GET", async () => {
+    const deep = `{ conversations { customer { conversations { customer { conversations { customer { conversations { customer { conversations { id } } } } } } } } } }`;
+    const res = await gql(server.url, deep, {}, ws.token);
+    expect(res.errors?.[0]?.message).toMatch(/depth/i);
+    const aliases = `{ ${Array.from({ length: 40 }, (_, i) => `a${i}: me { id }`).join(" ")} }`;
+    expect((await gql(server.url, aliases, {}, ws.token)).errors?.[0]?.message).toMatch(/alias/i);
+    const tokens = `{ ${Array.from({ length: 1200 }, () => "__typename").join(" ")} }`;
+    expect((await gql(server.url, tokens, {}, ws.token)).errors?.[0]?.message).toMatch(/token/i);
+    const big = await fetch(`${server.url}/graphql`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ query: "{ __typename }", variables: { pad: "x".repeat(70_000) } }),
+    });
+    expect(big.status).toBe(413);
+    const noHeader = await fetch(`${server.url}/graphql?query=${encodeURIComponent("{ __typename }")}`);
+    expect(noHeader.status).toBeGreaterThanOrEqual(400);
+    const withHeader = await fetch(`${server.url}/graphql?query=${encodeURIComponent("{ __typename }")}`, { headers: CSRF });
+    expect(withHeader.status).toBe(200);
+  });
+
+  it("a cross-workspace matrix over GraphQL, REST, MCP and subscriptions finds nothing of B from A", async () => {
+    await enableCsat(server.url, other.token, 0);
+    const bConversation = await createConversation(server.url, other, { name: "B's customer", email: "b@example.com" });
+    const leak = (ok: boolean) => {
+      figures.crossWorkspaceChecks++;
+      if (!ok) figures.crossWorkspaceLeaks++;
+      return ok;
+    };
+    const gqlCases: [string, Record<string, unknown>][] = [
+      [`query($id: ID!) { conversation(id: $id) { id } }`, { id: bConversation }],
+      [`mutation($id: ID!) { sendMessage(conversationId: $id, body: "x") { id } }`, { id: bConversation }],
+      [`mutation($id: ID!) { resolveConversation(id: $id) { id } }`, { id: bConversation }],
+      [`mutation($id: ID!) { reopenConversation(id: $id) { id } }`, { id: bConversation }],
+      [`mutation($id: ID!) { deleteBot(id: $id) }`, { id: other.botId }],
+      [`mutation($id: ID!) { deleteChannel(id: $id) }`, { id: other.channelId }],
+      [`mutation($c: ID!) { createConversation(input: { channelId: $c, customer: { name: "x" } }) { id } }`, { c: other.channelId }],
+      [`mutation($c: ID!, $b: ID!) { createConversation(input: { channelId: $c, botId: $b, customer: { name: "x" } }) { id } }`, { c: ws.channelId, b: other.botId }],
+    ];
+    for (const token of [ws.token, apiKey]) {
+      for (const [query, variables] of gqlCases) {
+        const r = await gql(server.url, query, variables, token);
+        expect(leak(r.errors?.[0]?.extensions?.code === "NOT_FOUND"), query).toBe(true);
+      }
+    }
+    const patch = await fetch(`${server.url}/api/conversations/${bConversation}`, {
+      method: "PATCH",
+      headers: { "content-type": "application/json", authorization: `Bearer ${apiKey}` },
+      body: JSON.stringify({ status: "resolved" }),
+    });
+    expect(leak(patch.status === 404)).toBe(true);
+    const mcp = new McpClient({ name: "matrix", version: "1" });
+    await mcp.connect(new StreamableHTTPClientTransport(new URL(`${server.url}/mcp`), { requestInit: { headers: { authorization: `Bearer ${apiKey}` } } }));
+    for (const name of ["close_conversation", "reopen_conversation"]) {
+      const r = await mcp.callTool({ name, arguments: { conversation_id: bConversation } });
+      expect(leak(r.isError === true && (r.content as { text: string }[])[0]!.text.startsWith("NOT_FOUND")), name).toBe(true);
+    }
+    const report = await mcp.callTool({ name: "csat_report", arguments: { range: "ALL_TIME" } });
+    expect(leak(!(report.content as { text: string }[])[0]!.text.includes(other.botId))).toBe(true);
+    await mcp.close();
+    // A's teammate socket cannot subscribe to B's widget prompt.
+    const client = wsClient(server.wsUrl, { authorization: `Bearer ${ws.token}` });
+    const sub = collect(client, `subscription($id: ID!) { csatRequested(conversationId: $id) { token } }`, { id: bConversation });
+    await until(() => client.closes.length > 0 || sub.error !== undefined, 5000, "refusal");
+    expect(leak(client.closes.includes(4403))).toBe(true);
+    await client.dispose();
+    // B is untouched: its conversation is still open and has no survey.
+    const b = await gqlOk(server.url, `query($id: ID!) { conversation(id: $id) { status csatSurvey { id } messages { id } } }`, { id: bConversation }, otherKey);
+    expect(leak(b.conversation.status === "OPEN" && b.conversation.csatSurvey === null && b.conversation.messages.length === 1)).toBe(true);
+  });
+});
+
+describe("graphql-ws conformance", () => {
+  let server: TestServer;
+  let ws: WorkspaceFixture;
+  let widget: { id: string; visitorToken: string };
+
+  beforeAll(async () => {
+    server = await startTestServer({ db: "pglite" });
+    ws = await createWorkspaceFixture(server.url, "Sockets");
+    const data = await gqlOk(
+      server.url,
+      `mutation($c: ID!) { startWidgetConversation(input: { channelId: $c, customer: { name: "W" } }) { visitorToken conversation { id } } }`,
+      { c: ws.channelId },
+    );
+    widget = { id: data.startWidgetConversation.conversation.id, visitorToken: data.startWidgetConversation.visitorToken };
+  });
+  afterAll(() => server?.stop());
+
+  /** A raw graphql-transport-ws socket, to break the protocol on purpose. */
+  async function rawSocket() {
+    const socket = new WebSocket(server.wsUrl, "graphql-transport-ws");
+    const messages: { type: string }[] = [];
+    const closed = new Promise<number>((resolve) => socket.on("close", (code) => resolve(code)));
+    socket.on("message", (data) => messages.push(JSON.parse(String(data))));
+    await new Promise((resolve) => socket.on("open", resolve));
+    const send = (m: unknown) => socket.send(JSON.stringify(m));
+    return { socket, messages, closed, send };
+  }
+  const subscribe = (id: string) => ({
+    type: "subscribe",
+    id,
+    payload: { query: `subscription($id: ID!) { csatRequested(conversationId: $id) { token } }`, variables: { id: widget.id } },
+  });
+
+  it("closes with the protocol's codes: 4401, 4403, 4408, 4409, 4429", async () => {
+    const beforeAck = await rawSocket();
+    beforeAck.send(subscribe("1"));
+    expect(await beforeAck.closed).toBe(4401);
+
+    const real = wsClient(server.wsUrl, { visitorToken: "hcv_not-a-real-token" });
+    const sub = collect(real, `{ __typename }`);
+    await until(() => real.closes.length > 0 || sub.error !== undefined, 5000, "refusal");
+    expect(real.closes).toEqual([4403]);
+
+    const silent = await rawSocket();
+    expect(await silent.closed).toBe(4408);
+
+    const duplicate = await rawSocket();
+    duplicate.send({ type: "connection_init", payload: { visitorToken: widget.visitorToken } });
+    await until(() => duplicate.messages.some((m) => m.type === "connection_ack"), 5000, "ack");
+    duplicate.send(subscribe("same"));
+    duplicate.send(subscribe("same"));
+    expect(await duplicate.closed).toBe(4409);
+
+    const twice = await rawSocket();
+    twice.send({ type: "connection_init", payload: {} });
+    twice.send({ type: "connection_init", payload: {} });
+    expect(await twice.closed).toBe(4429);
+    figures.wsCloseCodesChecked += 5;
+  });
+});
+
+describe("graphql-ws reconnects after a server restart", () => {
+  it("the widget's client reconnects, resubscribes and receives its prompt", async () => {
+    const database = await createTestDatabase();
+    const config = { databaseUrl: database.url };
+    let server = await startTestServer({ db: "postgres", config });
+    const port = Number(new URL(server.url).port);
+    const ws = await createWorkspaceFixture(server.url, "Restart");
+    await enableCsat(server.url, ws.token, 0);
+    const data = await gqlOk(
+      server.url,
+      `mutation($c: ID!) { startWidgetConversation(input: { channelId: $c, customer: { name: "R" } }) { visitorToken conversation { id } } }`,
+      { c: ws.channelId },
+    );
+    const id = data.startWidgetConversation.conversation.id;
+    const { createClient } = await import("graphql-ws");
+    const client = createClient({
+      url: server.wsUrl,
+      webSocketImpl: WebSocket,
+      connectionParams: { visitorToken: data.startWidgetConversation.visitorToken },
+      retryAttempts: 50,
+      retryWait: async () => new Promise((r) => setTimeout(r, 200)),
+      shouldRetry: () => true,
+    });
+    const sub = collect(client, `subscription($id: ID!) { csatRequested(conversationId: $id) { conversationId } }`, { id });
+    try {
+      await until(() => server.running.app.presence.isOpen(id), 5000, "first subscription");
+      await server.running.stop();
+      server = await startTestServer({ db: "postgres", config, port });
+      await until(() => server.running.app.presence.isOpen(id), 15_000, "the resubscription");
+      await gqlOk(server.url, `mutation($id: ID!) { resolveConversation(id: $id) { id } }`, { id }, ws.token);
+      await until(() => sub.events.length > 0, 5000, "the prompt after the restart");
+      expect(sub.events[0]!.data!.csatRequested.conversationId).toBe(id);
+    } finally {
+      await client.dispose();
+      await server.running.stop();
+      await database.drop();
+    }
+  });
+});
+
+describe("rate limits", () => {
+  let server: TestServer;
+  let ws: WorkspaceFixture;
+  beforeAll(async () => {
+    server = await startTestServer({ db: "pglite", config: { rateLimitTokenPerMinute: 60, rateLimitApiPerMinute: 60 } });
+    ws = await createWorkspaceFixture(server.url, "Limited");
+  });
+  afterAll(() => server?.stop());
+
+  it("answer 429 with Retry-After on REST and RATE_LIMITED on GraphQL, per IP on token endpoints and per API key", async () => {
+    const submit = () =>
+      fetch(`${server.url}/api/csat/submit`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ token: "0".repeat(32), score: 3 }) });
+    const statuses: number[] = [];
+    for (let i = 0; i < 20; i++) statuses.push((await submit()).status);
+    expect(statuses.slice(0, 15).every((s) => s === 404)).toBe(true);
+    const limited = await submit();
+    expect(limited.status).toBe(429);
+    expect(Number(limited.headers.get("retry-after"))).toBeGreaterThan(0);
+    const viaGraphql = await gql(server.url, `mutation { submitCsat(token: "${"0".repeat(32)}", score: 3) { outcome } }`);
+    expect(viaGraphql.errors?.[0]?.extensions?.code).toBe("RATE_LIMITED");
+    expect((await fetch(`${server.url}/csat/${"0".repeat(32)}`)).status).toBe(429);
+    // Teammates are not limited by the token endpoints' buckets.
+    expect((await gql(server.url, `{ csatSettings { enabled } }`, {}, ws.token)).errors).toBeUndefined();
+
+    const key = (await gqlOk(server.url, `mutation { createApiKey(name: "busy") { key } }`, {}, ws.token)).createApiKey.key;
+    const codes: (string | undefined)[] = [];
+    for (let i = 0; i < 20; i++) codes.push((await gql(server.url, `{ bots { id } }`, {}, key)).errors?.[0]?.extensions?.code);
+    expect(codes).toContain("RATE_LIMITED");
+    figures.rateLimitChecks += 4;
+  });
+});
