@@ -304,3 +304,281 @@ describe("rate limits", () => {
     figures.rateLimitChecks += 4;
   });
 });
+
+describe("bad input, fuzzed", () => {
+  let server: TestServer;
+  const tokens: string[] = [];
+
+  beforeAll(async () => {
+    server = await startTestServer({ db: "pglite" });
+    const ws = await createWorkspaceFixture(server.url, "Fuzz");
+    await enableCsat(server.url, ws.token, 0);
+    for (let i = 0; i < 25; i++) {
+      const id = await createConversation(server.url, ws, { name: `F${i}`, email: `f${i}@example.com` });
+      await gqlOk(server.url, `mutation($id: ID!) { resolveConversation(id: $id) { id } }`, { id }, ws.token);
+    }
+    for (const row of await server.running.app.prisma.emailOutbox.findMany()) tokens.push(/\/csat\/([0-9a-f]{32})"/.exec(row.html)![1]!);
+  });
+  afterAll(() => server?.stop());
+
+  it("10,000 inputs: no 5xx, no unmasked error, and the database changed only by valid answers", async () => {
+    const prisma = server.running.app.prisma;
+    const before = await prisma.csatSurvey.findMany({ orderBy: { id: "asc" } });
+    const accepted = new Map<string, { score: number; comment: string | null }>();
+
+    const hex = (min: number, max: number) => fc.string({ unit: fc.constantFrom(..."0123456789abcdef"), minLength: min, maxLength: max });
+    const loneSurrogate = fc.integer({ min: 0xd800, max: 0xdfff }).map((c) => `a${String.fromCharCode(c)}b`);
+    const token = fc.oneof(
+      { weight: 4, arbitrary: fc.constantFrom(...tokens) },
+      fc.constantFrom(...tokens).map((t) => t.toUpperCase()),
+      hex(31, 31),
+      hex(33, 33),
+      fc.string({ maxLength: 40 }),
+      fc.constantFrom("' OR '1'='1", "'; DROP TABLE csat_survey; --", "%00", "..\\..", "$1", "\u0000", "😀".repeat(16)),
+    );
+    const score = fc.oneof(
+      { weight: 4, arbitrary: fc.integer({ min: 1, max: 5 }) },
+      fc.integer({ min: -1000, max: 1000 }),
+      fc.double({ noNaN: true }),
+      fc.constantFrom(null, "5", true, [], {}, 2.5, 1e309),
+    );
+    const comment = fc.oneof(
+      fc.constant(undefined),
+      fc.constant(null),
+      fc.string({ maxLength: 80 }),
+      fc.string({ unit: "binary", maxLength: 40 }),
+      loneSurrogate,
+      fc.constantFrom("<script>alert(1)</script>", '=HYPERLINK("http://evil")', "a\u0000b", "x".repeat(2001), "é".repeat(2000), "😀".repeat(1001)),
+    );
+    const isValid = (s: unknown, c: unknown) =>
+      typeof s === "number" && Number.isInteger(s) && s >= 1 && s <= 5 &&
+      (c === undefined || c === null || (typeof c === "string" && [...c].length <= 2000 && !c.includes("\u0000") && c.isWellFormed()));
+
+    const request = fc.oneof(
+      fc.record({ kind: fc.constant("rest" as const), token, score, comment }),
+      fc.record({ kind: fc.constant("graphql" as const), token, score, comment }),
+      fc.record({ kind: fc.constant("byToken" as const), token }),
+      fc.record({ kind: fc.constant("page" as const), token, score: fc.oneof(fc.integer({ min: 0, max: 6 }).map(String), fc.string({ maxLength: 5 })) }),
+      fc.record({
+        kind: fc.constant("raw" as const),
+        path: fc.constantFrom("/api/csat/submit", "/graphql"),
+        body: fc.oneof(
+          fc.string({ maxLength: 200 }),
+          fc.constantFrom("{", "[]", "null", '{"token":', `[{"query":"{ __typename }"},{"query":"{ me { id } }"}]`, "x".repeat(70_000)),
+          fc.array(fc.record({ query: fc.constantFrom("{ __typename }", "mutation { submitCsat(token: \"x\", score: 1) { outcome } }") }), { maxLength: 5 }).map((a) => JSON.stringify(a)),
+        ),
+      }),
+      fc.record({
+        kind: fc.constant("deep" as const),
+        depth: fc.integer({ min: 1, max: 40 }),
+        aliases: fc.integer({ min: 1, max: 60 }),
+      }),
+    );
+
+    let tried = 0;
+    const check = async (res: Response, json: boolean) => {
+      const text = await res.text();
+      if (res.status >= 500) figures.responses5xx++;
+      if (json && looksUnmasked(text)) figures.unmaskedErrors++;
+      if (json && text.includes("INTERNAL_SERVER_ERROR")) figures.responses5xx++;
+      return text;
+    };
+    await fc.assert(
+      fc.asyncProperty(request, async (r) => {
+        tried++;
+        if (r.kind === "rest") {
+          const body: Record<string, unknown> = { token: r.token, score: r.score };
+          if (r.comment !== undefined) body.comment = r.comment;
+          const res = await fetch(`${server.url}/api/csat/submit`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body) });
+          const text = await check(res, true);
+          if (res.status === 200) {
+            expect(isValid(r.score, r.comment) && tokens.includes(r.token)).toBe(true);
+            accepted.set(r.token, { score: r.score as number, comment: (r.comment as string | null | undefined) || null });
+          }
+          if (isValid(r.score, r.comment) && tokens.includes(r.token)) expect([200, 409]).toContain(res.status);
+          else expect(res.status, text).not.toBe(200);
+        } else if (r.kind === "graphql") {
+          const res = await fetch(`${server.url}/graphql`, {
+            method: "POST",
+            headers: { "content-type": "application/json" },
+            body: JSON.stringify({
+              query: `mutation($t: String!, $s: Int!, $c: String) { submitCsat(token: $t, score: $s, comment: $c) { outcome } }`,
+              variables: { t: r.token, s: r.score, c: r.comment },
+            }),
+          });
+          const text = await check(res, true);
+          const outcome = /"outcome":"(\w+)"/.exec(text)?.[1];
+          if (outcome === "ACCEPTED") {
+            expect(isValid(r.score, r.comment) && tokens.includes(r.token)).toBe(true);
+            accepted.set(r.token, { score: r.score as number, comment: (r.comment as string | null | undefined) || null });
+          }
+        } else if (r.kind === "byToken") {
+          const res = await fetch(`${server.url}/graphql`, {
+            method: "POST",
+            headers: { "content-type": "application/json" },
+            body: JSON.stringify({ query: `query($t: String!) { csatSurveyByToken(token: $t) { state } }`, variables: { t: r.token } }),
+          });
+          await check(res, true);
+        } else if (r.kind === "page") {
+          const res = await fetch(`${server.url}/csat/${encodeURIComponent(r.token)}?score=${encodeURIComponent(r.score)}`);
+          await check(res, false);
+        } else if (r.kind === "raw") {
+          const res = await fetch(`${server.url}${r.path}`, { method: "POST", headers: { "content-type": "application/json" }, body: r.body });
+          await check(res, true);
+          // No raw body names a real token, so the submit endpoint never accepts one.
+          if (r.path === "/api/csat/submit") expect([400, 404, 413]).toContain(res.status);
+        } else {
+          let selection = "id";
+          for (let i = 0; i < r.depth; i++) selection = `customer { conversations { ${selection} } }`;
+          const aliased = Array.from({ length: r.aliases }, (_, i) => `a${i}: csatSurveyByToken(token: "${"0".repeat(32)}") { state }`).join(" ");
+          for (const query of [`{ conversations { ${selection} } }`, `{ ${aliased} }`]) {
+            const res = await fetch(`${server.url}/graphql`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ query }) });
+            await check(res, true);
+          }
+        }
+      }),
+      { numRuns: 10_000, seed: 20261124, endOnFailure: true },
+    );
+    figures.inputsTried += tried;
+    expect(tried).toBe(10_000);
+
+    // The database: only the accepted answers changed it, exactly as submitted.
+    const after = await prisma.csatSurvey.findMany({ orderBy: { id: "asc" } });
+    const hashOf = (t: string) => createHash("sha256").update(t).digest("hex");
+    const acceptedByHash = new Map([...accepted].map(([t, a]) => [hashOf(t), a]));
+    expect(after.length).toBe(before.length);
+    for (const [i, row] of after.entries()) {
+      const answer = acceptedByHash.get(row.tokenHash!);
+      if (answer) {
+        expect(row).toMatchObject({ state: "SUBMITTED", score: answer.score, comment: answer.comment });
+        expect({ ...row, state: "DISPATCHED", score: null, comment: null, answeredAt: null, answeredVia: null }).toEqual(before[i]);
+      } else {
+        expect(row).toEqual(before[i]);
+      }
+    }
+    console.log(`fuzz: ${tried} inputs, ${accepted.size} valid answers accepted of ${tokens.length} surveys`);
+  }, 300_000);
+});
+
+describe("faults: kill -9 and restart", () => {
+  let database: Awaited<ReturnType<typeof createTestDatabase>>;
+  let resend: Awaited<ReturnType<typeof startResendStandIn>>;
+  let sql: pg.Client;
+  beforeAll(async () => {
+    [database, resend] = await Promise.all([createTestDatabase(), startResendStandIn()]);
+    sql = new pg.Client(database.url);
+    await sql.connect();
+  });
+  afterAll(async () => {
+    await sql?.end();
+    await resend?.stop();
+    await database?.drop();
+  });
+  const env = () => ({
+    DATABASE_URL: database.url,
+    RESEND_API_KEY: "re_faults",
+    RESEND_BASE_URL: resend.url,
+    WORKER_INTERVAL_MS: "100",
+    OUTBOX_LEASE_MS: "1000",
+  });
+
+  for (const fault of ["dispatch:after-commit", "outbox:after-claim", "outbox:after-send"] as const) {
+    it(`a survey email survives a kill -9 at ${fault}: sent once after the restart`, async () => {
+      const doomed = await startServerProcess({ ...env(), HYDRA_FAULT: fault });
+      const ws = await createWorkspaceFixture(doomed.url, `Fault ${fault}`);
+      await enableCsat(doomed.url, ws.token, 0);
+      const id = await createConversation(doomed.url, ws, { name: "Kim", email: `kim-${fault.replace(/\W/g, "")}@example.com` });
+      await gql(doomed.url, `mutation($id: ID!) { resolveConversation(id: $id) { id } }`, { id }, ws.token).catch(() => null);
+      const code = await Promise.race([doomed.stop("SIGCONT"), new Promise((r) => setTimeout(() => r("alive"), 10_000))]);
+      expect(doomed.child.signalCode, `the process died at ${fault}`).toBe("SIGKILL");
+      expect(code).toBeNull();
+      figures.killRuns++;
+
+      const { rows: [survey] } = await sql.query(`SELECT id, state FROM csat_survey WHERE conversation_id = $1`, [id]);
+      expect(survey.state).toBe("DISPATCHED");
+      const key = `csat-survey/${survey.id}`;
+      const restarted = await startServerProcess(env());
+      try {
+        await until(async () => {
+          const { rows } = await sql.query(`SELECT state FROM email_outbox WHERE survey_id = $1`, [survey.id]);
+          return rows[0]?.state === "SENT";
+        }, 20_000, "the email to be sent after the restart");
+      } finally {
+        await restarted.stop();
+      }
+      figures.emailsExpected++;
+      const delivered = [...resend.delivered.keys()].filter((k) => k === key).length;
+      if (delivered === 0) figures.emailsLost++;
+      const { rows } = await sql.query(`SELECT count(*)::int AS n FROM email_outbox WHERE survey_id = $1`, [survey.id]);
+      if (rows[0].n !== 1) figures.emailsDuplicated++;
+      expect(delivered).toBe(1);
+      const requests = resend.requests.filter((r) => r.idempotencyKey === key).length;
+      // Resend saw the key at most twice (once more after a crash between its answer and our record), and delivered once.
+      expect(requests).toBe(fault === "outbox:after-send" ? 2 : 1);
+    });
+  }
+
+  it("a settings change killed mid-way leaves neither the setting nor its audit entry", async () => {
+    const doomed = await startServerProcess({ ...env(), HYDRA_FAULT: "settings:mid-transaction" });
+    const ws = await createWorkspaceFixture(doomed.url, "Torn");
+    await gql(doomed.url, `mutation { updateCsatSettings(input: { enabled: true, delayMinutes: 60 }) { enabled } }`, {}, ws.token).catch(() => null);
+    await doomed.stop("SIGCONT");
+    expect(doomed.child.signalCode).toBe("SIGKILL");
+    figures.killRuns++;
+    const { rows: [settings] } = await sql.query(`SELECT enabled, delay_minutes FROM csat_settings WHERE workspace_id = $1`, [ws.workspaceId]);
+    const { rows: [audit] } = await sql.query(`SELECT count(*)::int AS n FROM audit_entry WHERE workspace_id = $1`, [ws.workspaceId]);
+    const changed = settings.enabled !== false || settings.delay_minutes !== 0;
+    if (changed !== (audit.n === 1)) figures.settingsTornWrites++;
+    expect([changed, audit.n]).toEqual([false, 0]);
+  });
+});
+
+describe("secrets", () => {
+  it("no password, session, API key, visitor or survey token appears in the server's log of a full run", async () => {
+    const database = await createTestDatabase();
+    const server = await startServerProcess({ DATABASE_URL: database.url, WORKER_INTERVAL_MS: "100" });
+    const secrets: string[] = [];
+    try {
+      const password = "hunter2-correct-horse";
+      secrets.push(password);
+      const created = await gqlOk(
+        server.url,
+        `mutation($i: CreateWorkspaceInput!) { createWorkspace(input: $i) { token workspace { id } } }`,
+        { i: { name: "Secretive", adminEmail: "sec@example.com", adminName: "Sec", password } },
+      );
+      const session = created.createWorkspace.token;
+      secrets.push(session);
+      const signIn = await gqlOk(server.url, `mutation { signIn(email: "sec@example.com", password: "${password}") { token } }`);
+      secrets.push(signIn.signIn.token);
+      await gql(server.url, `mutation { signIn(email: "sec@example.com", password: "wrong-${password}") { token } }`);
+      const key = (await gqlOk(server.url, `mutation { createApiKey(name: "k") { key } }`, {}, session)).createApiKey.key;
+      secrets.push(key);
+      const channel = (await gqlOk(server.url, `mutation { createChannel(name: "web", kind: WEB_WIDGET) { id } }`, {}, key)).createChannel.id;
+      await gqlOk(server.url, `mutation { updateCsatSettings(input: { enabled: true }) { enabled } }`, {}, key);
+      const widget = await gqlOk(
+        server.url,
+        `mutation($c: ID!) { startWidgetConversation(input: { channelId: $c, customer: { name: "V", email: "v@example.com" } }) { visitorToken conversation { id } } }`,
+        { c: channel },
+      );
+      secrets.push(widget.startWidgetConversation.visitorToken);
+      const id = widget.startWidgetConversation.conversation.id;
+      await gqlOk(server.url, `mutation($id: ID!, $b: String!) { sendMessage(conversationId: $id, body: $b) { id } }`, { id, b: "hi" }, widget.startWidgetConversation.visitorToken);
+      await gqlOk(server.url, `mutation($id: ID!) { resolveConversation(id: $id) { id } }`, { id }, key);
+      const email = (await gqlOk(server.url, `{ emailOutbox { html } }`, {}, session)).emailOutbox[0].html as string;
+      const surveyToken = /\/csat\/([0-9a-f]{32})"/.exec(email)![1]!;
+      secrets.push(surveyToken);
+      await fetch(`${server.url}/csat/${surveyToken}?score=5`);
+      await fetch(`${server.url}/api/csat/submit`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ token: surveyToken, score: 5 }) });
+      await gql(server.url, `{ bots { id } }`, {}, `${key}x`); // a wrong key, logged as nothing
+      await gqlOk(server.url, `mutation { signOut }`, {}, session);
+    } finally {
+      await server.stop();
+      await database.drop();
+    }
+    const log = server.output();
+    expect(log).toContain("[http] listening");
+    const found = secrets.filter((s) => log.includes(s));
+    figures.secretsInLogs += found.length;
+    expect(found).toEqual([]);
+  });
+});

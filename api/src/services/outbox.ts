@@ -6,7 +6,8 @@ import type { App } from "./app.js";
 import { pageSize } from "./validation.js";
 
 const BATCH = 20;
-const LOCK_MS = 60_000;
+/** How long a claimed email is reserved for its sender; a sender that died lets it go after this. */
+const LOCK_MS = Number(process.env.OUTBOX_LEASE_MS) || 60_000;
 export const MAX_ATTEMPTS = 10;
 
 /** The wait before attempt n+1: 30 s doubling, at most an hour. */
