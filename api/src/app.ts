@@ -10,8 +10,9 @@ import { systemClock, type Clock } from "./clock.js";
 import type { Config } from "./config.js";
 import { createContext, type Context } from "./context.js";
 import { openDatabase, type Database } from "./db.js";
-import { DomainError } from "./errors.js";
+import { DATABASE_UNAVAILABLE_MESSAGE, DomainError, isDatabaseUnavailable } from "./errors.js";
 import { createLogger } from "./log.js";
+import { CSAT_EXPORT_PATH, handleCsatExport } from "./http/export.js";
 import { handleMcp } from "./http/mcp.js";
 import { handleRatingPage } from "./http/ratingPage.js";
 import { graphqlGuards } from "./http/graphqlGuards.js";
@@ -64,6 +65,10 @@ function maskError(log: Logger) {
         nodes: source.nodes,
         extensions: { ...source.extensions, code: source.extensions.code ?? "BAD_USER_INPUT" },
       });
+    }
+    if (isDatabaseUnavailable(original)) {
+      log.warn(`[db] unreachable while serving ${path ? path.join(".") : "a request"}`);
+      return new GraphQLError(DATABASE_UNAVAILABLE_MESSAGE, { path, extensions: { code: "SERVICE_UNAVAILABLE" } });
     }
     log.error(`unexpected error${path ? ` at ${path.join(".")}` : ""}`, original);
     return new GraphQLError("Unexpected error.", { path, extensions: { code: "INTERNAL_SERVER_ERROR" } });
@@ -123,18 +128,30 @@ export async function buildApp(options: AppOptions): Promise<RunningApp> {
   const serveWeb = createStaticHandler(WEB_DIST_DIR);
   const server: Server = createServer((req, res) => {
     handle(req, res).catch((err) => {
+      if (isDatabaseUnavailable(err)) {
+        log.warn(`[db] unreachable while serving ${req.method} ${new URL(req.url ?? "/", "http://x").pathname}`);
+        if (!res.headersSent) res.writeHead(503, { "content-type": "application/json", "retry-after": "5" });
+        res.end(JSON.stringify({ error: DATABASE_UNAVAILABLE_MESSAGE }));
+        return;
+      }
       log.error(`request ${req.method} ${req.url} failed`, err);
       if (!res.headersSent) res.writeHead(500, { "content-type": "application/json" });
       res.end(JSON.stringify({ error: "Unexpected error." }));
     });
   });
   let ready = false;
+  const databaseReachable = () =>
+    Promise.race([
+      db.prisma.$queryRaw`SELECT 1`.then(() => true, () => false),
+      new Promise<boolean>((resolve) => setTimeout(() => resolve(false), 2000).unref()),
+    ]);
 
   async function handle(req: IncomingMessage, res: ServerResponse) {
     const url = new URL(req.url ?? "/", "http://localhost");
     if (url.pathname === "/healthz") {
-      res.writeHead(ready ? 200 : 503, { "content-type": "application/json" });
-      res.end(JSON.stringify({ ok: ready }));
+      const ok = ready && (await databaseReachable());
+      res.writeHead(ok ? 200 : 503, { "content-type": "application/json", "cache-control": "no-store" });
+      res.end(JSON.stringify(ok ? { ok } : { ok, error: ready ? DATABASE_UNAVAILABLE_MESSAGE : "starting" }));
       return;
     }
     if (url.pathname === "/graphql") {
@@ -151,6 +168,7 @@ export async function buildApp(options: AppOptions): Promise<RunningApp> {
       await yoga(req, res, { req });
       return;
     }
+    if (url.pathname === CSAT_EXPORT_PATH) return handleCsatExport(app, req, res, url);
     if (url.pathname.startsWith("/api/") && (await handleRest(app, req, res, url.pathname))) return;
     if (url.pathname === "/mcp") return handleMcp(app, req, res);
     const rating = /^\/csat\/([^/]+)$/.exec(url.pathname);

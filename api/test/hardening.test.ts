@@ -582,3 +582,62 @@ describe("secrets", () => {
     expect(found).toEqual([]);
   });
 });
+
+describe("PostgreSQL restarted under load", () => {
+  it("requests fail fast with a clear error while it is down, and the server recovers by itself", async () => {
+    const { startPrivatePostgres } = await import("./support/pgcluster.js");
+    const pgServer = await startPrivatePostgres();
+    const server = await startServerProcess({ DATABASE_URL: pgServer.url });
+    try {
+      const ws = await createWorkspaceFixture(server.url, "Outage");
+      const results: { phase: string; ms: number; ok: boolean; code?: string; status: number }[] = [];
+      let phase = "up";
+      let running = true;
+      const load = async () => {
+        while (running) {
+          const t = Date.now();
+          const res = await fetch(`${server.url}/graphql`, {
+            method: "POST",
+            headers: { "content-type": "application/json", authorization: `Bearer ${ws.token}` },
+            body: JSON.stringify({ query: "{ csatSettings { enabled } bots { id } }" }),
+          }).catch(() => null);
+          const body = res ? ((await res.json()) as { errors?: { extensions?: { code?: string }; message: string }[] }) : null;
+          results.push({ phase, ms: Date.now() - t, ok: !!res && !body?.errors, code: body?.errors?.[0]?.extensions?.code, status: res?.status ?? 0 });
+          await new Promise((r) => setTimeout(r, 20));
+        }
+      };
+      const workers = Array.from({ length: 4 }, load);
+      await new Promise((r) => setTimeout(r, 1000));
+      pgServer.stop();
+      phase = "down";
+      await new Promise((r) => setTimeout(r, 2000));
+      const health = await fetch(`${server.url}/healthz`);
+      expect(health.status).toBe(503);
+      pgServer.start();
+      phase = "back";
+      await until(async () => (await fetch(`${server.url}/healthz`)).status === 200, 20_000, "healthz after the restart");
+      await new Promise((r) => setTimeout(r, 1000));
+      running = false;
+      await Promise.all(workers);
+
+      const down = results.filter((r) => r.phase === "down");
+      const back = results.filter((r) => r.phase === "back");
+      expect(results.filter((r) => r.phase === "up").every((r) => r.ok)).toBe(true);
+      expect(down.length).toBeGreaterThan(4);
+      // Fast and clear: no request hangs, none is a 5xx, and the failures say what is wrong.
+      expect(Math.max(...down.map((r) => r.ms))).toBeLessThan(6000);
+      const failed = down.filter((r) => !r.ok);
+      expect(failed.length).toBeGreaterThan(0);
+      expect(failed.every((r) => r.code === "SERVICE_UNAVAILABLE" && r.status < 500)).toBe(true);
+      expect(back.slice(-8).every((r) => r.ok)).toBe(true);
+      figures.responses5xx += results.filter((r) => r.status >= 500).length;
+      console.log(
+        `postgres outage: ${results.length} requests, ${failed.length} failed while down (max ${Math.max(...down.map((r) => r.ms))} ms), all ok again after the restart`,
+      );
+      expect(server.output()).toContain("[db] unreachable");
+    } finally {
+      await server.stop();
+      pgServer.dispose();
+    }
+  });
+});
