@@ -121,6 +121,19 @@ describe("the public HTTP surface", () => {
     expect(withHeader.status).toBe(200);
   });
 
+  it("caps list sizes at 100 and refuses negative ones", async () => {
+    const prisma = server.running.app.prisma;
+    const customer = await prisma.customer.create({ data: { workspaceId: ws.workspaceId, name: "Many" } });
+    await prisma.conversation.createMany({
+      data: Array.from({ length: 120 }, () => ({ workspaceId: ws.workspaceId, channelId: ws.channelId, customerId: customer.id })),
+    });
+    const many = await gql(server.url, `{ conversations(first: 150) { id } auditLog(first: 150) { id } }`, {}, ws.token);
+    expect(many.errors).toBeUndefined();
+    expect(many.data!.conversations).toHaveLength(100);
+    const negative = await gql(server.url, `{ conversations(first: -1) { id } }`, {}, ws.token);
+    expect(negative.errors?.[0]?.extensions?.code).toBe("BAD_USER_INPUT");
+  });
+
   it("a cross-workspace matrix over GraphQL, REST, MCP and subscriptions finds nothing of B from A", async () => {
     await enableCsat(server.url, other.token, 0);
     const bConversation = await createConversation(server.url, other, { name: "B's customer", email: "b@example.com" });
@@ -169,6 +182,23 @@ describe("the public HTTP surface", () => {
     // B is untouched: its conversation is still open and has no survey.
     const b = await gqlOk(server.url, `query($id: ID!) { conversation(id: $id) { status csatSurvey { id } messages { id } } }`, { id: bConversation }, otherKey);
     expect(leak(b.conversation.status === "OPEN" && b.conversation.csatSurvey === null && b.conversation.messages.length === 1)).toBe(true);
+  });
+});
+
+describe("production mode", () => {
+  it("suggests no field names and masks errors", async () => {
+    const server = await startTestServer({ db: "pglite", config: { production: true } });
+    try {
+      const res = await gql(server.url, `{ csatSetting { enabled } }`);
+      expect(res.errors?.[0]?.message).not.toMatch(/did you mean/i);
+      const dev = await startTestServer({ db: "pglite" });
+      const devRes = await gql(dev.url, `{ csatSetting { enabled } }`);
+      await dev.stop();
+      expect(devRes.errors?.[0]?.message).toMatch(/did you mean "csatSettings"/i);
+      expect((await fetch(`${server.url}/graphql`, { headers: { accept: "text/html" } })).status).not.toBe(200);
+    } finally {
+      await server.stop();
+    }
   });
 });
 

@@ -352,6 +352,11 @@ describe.each(DB_KINDS)("email through Resend on %s", (db: DbKind) => {
       for (const n of [1, 2, 3, 4, 5]) expect(sent.body.html).toContain(`http://csat.test/csat/${token}?score=${n}`);
       expect(sent.body.html).toContain(`href="http://csat.test/csat/${token}"`);
       expect(sent.body.text).toContain(`Rating page: http://csat.test/csat/${token}`);
+      // The kept copy of a sent email no longer holds the token (only its hash is stored).
+      const kept = (await outboxOf(first, a))[0]!;
+      expect(kept.html).not.toContain(token);
+      expect(kept.text).not.toContain(token);
+      expect(kept.html).toContain("/csat/[token removed after sending]?score=5");
 
       // A process that committed a dispatch and died before sending: the next process sends it, once.
       const b = await createConversation(first.url, ws, { name: "Bob", email: "bob@example.com" });

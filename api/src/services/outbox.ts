@@ -15,6 +15,11 @@ export function backoffMs(attempts: number): number {
   return Math.min(30_000 * 2 ** Math.max(0, attempts - 1), 3_600_000);
 }
 
+/** The rating-page links of a kept email, with the token blanked out. */
+export function redactSurveyToken(body: string): string {
+  return body.replace(/\/csat\/[0-9a-f]{32}/g, "/csat/[token removed after sending]");
+}
+
 interface ClaimedEmail {
   id: string;
   survey_id: string;
@@ -78,7 +83,16 @@ export async function deliverOutbox(app: App, sender: EmailSender): Promise<{ se
       if (outcome.ok) {
         await app.prisma.emailOutbox.update({
           where: { id: email.id },
-          data: { state: "SENT", sentAt: at, providerId: outcome.id, lockedUntil: null, lastError: null },
+          data: {
+            state: "SENT",
+            sentAt: at,
+            providerId: outcome.id,
+            lockedUntil: null,
+            lastError: null,
+            // Once delivered, the copy we keep loses the survey token: only its hash stays.
+            html: redactSurveyToken(email.html),
+            text: redactSurveyToken(email.text),
+          },
         });
         result.sent++;
         app.log.info(`[outbox] sent survey email ${email.id} (attempt ${email.attempts})`);
