@@ -8,7 +8,7 @@ import { useServer } from "graphql-ws/use/ws";
 import { WebSocketServer } from "ws";
 import { systemClock, type Clock } from "./clock.js";
 import type { Config } from "./config.js";
-import { createContext, type Context } from "./context.js";
+import { createContext, type Context, type Credentials } from "./context.js";
 import { openDatabase, type Database } from "./db.js";
 import { DATABASE_UNAVAILABLE_MESSAGE, DomainError, isDatabaseUnavailable } from "./errors.js";
 import { createLogger } from "./log.js";
@@ -179,28 +179,36 @@ export async function buildApp(options: AppOptions): Promise<RunningApp> {
   }
 
   const wss = new WebSocketServer({ server, path: "/graphql" });
-  useServer<Record<string, unknown>, { actor?: Actor | null }>(
+  useServer<Record<string, unknown>, { credentials?: Credentials }>(
     {
       execute: (args) => (args.rootValue as { execute: typeof import("graphql").execute }).execute(args),
       subscribe: (args) => (args.rootValue as { subscribe: typeof import("graphql").subscribe }).subscribe(args),
       onConnect: async (ctx) => {
         const params = ctx.connectionParams ?? {};
-        const context = await createContext(app, {
+        const credentials = {
           authorization: typeof params.authorization === "string" ? params.authorization : undefined,
           visitorToken: typeof params.visitorToken === "string" ? params.visitorToken : undefined,
-        });
+        };
         // A wrong token refuses the socket (4403); no token at all may still use public fields.
-        if (context.badCredentials) return false;
-        ctx.extra.actor = context.actor;
+        if ((await createContext(app, credentials)).badCredentials) return false;
+        ctx.extra.credentials = credentials;
         return true;
       },
       onSubscribe: async (ctx, _id, payload) => {
+        // Checked again for every operation: a session signed out or a key revoked after the
+        // socket opened stops working at once.
+        const context = await createContext(app, ctx.extra.credentials ?? {});
+        if (context.badCredentials) {
+          ctx.extra.socket.close(CloseCode.Forbidden, "Forbidden");
+          return [new GraphQLError("Your credentials are no longer valid", { extensions: { code: "UNAUTHENTICATED" } })];
+        }
+        const actor = context.actor;
         const { schema, execute, subscribe, contextFactory, parse, validate } = yoga.getEnveloped({
           ...ctx,
           req: ctx.extra.request,
           socket: ctx.extra.socket,
           params: payload,
-          actor: ctx.extra.actor ?? null,
+          actor,
         });
         const document = parse(payload.query);
         const errors = validate(schema, document);
@@ -213,7 +221,7 @@ export async function buildApp(options: AppOptions): Promise<RunningApp> {
           contextValue: await contextFactory(),
           rootValue: { execute, subscribe },
         };
-        if (!widgetMayRun(ctx.extra.actor ?? null, args.document, payload.variables)) {
+        if (!widgetMayRun(actor, args.document, payload.variables)) {
           ctx.extra.socket.close(CloseCode.Forbidden, "Forbidden");
           return [new GraphQLError("Forbidden", { extensions: { code: "FORBIDDEN" } })];
         }

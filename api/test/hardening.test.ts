@@ -263,6 +263,40 @@ describe("graphql-ws conformance", () => {
   });
 });
 
+describe("graphql-ws checks credentials on every operation", () => {
+  it("a teammate's open socket stops working once the session is signed out", async () => {
+    const server = await startTestServer({ db: "pglite" });
+    try {
+      const ws = await createWorkspaceFixture(server.url, "SignOut");
+      const session = (await gqlOk(server.url, `mutation($e: String!) { signIn(email: $e, password: "correct horse battery") { token } }`, { e: ws.adminEmail })).signIn.token;
+      const { createClient } = await import("graphql-ws");
+      const closes: number[] = [];
+      // One socket held open across both operations (not lazy).
+      const client = createClient({
+        url: server.wsUrl,
+        webSocketImpl: WebSocket,
+        connectionParams: { authorization: `Bearer ${session}` },
+        lazy: false,
+        onNonLazyError: () => {},
+        retryAttempts: 0,
+        on: { closed: (e) => void closes.push((e as { code: number }).code) },
+      });
+      const first = collect(client, `{ me { id } }`);
+      await until(() => first.completed, 5000, "the first query");
+      expect(first.events[0]!.data).toEqual({ me: { id: ws.adminId } });
+      await gqlOk(server.url, `mutation { signOut }`, {}, session);
+      const second = collect(client, `{ me { id } }`);
+      await until(() => closes.length > 0, 5000, "the refusal");
+      expect(closes).toEqual([4403]);
+      expect(second.events.filter((e) => e.data)).toEqual([]);
+      figures.wsCloseCodesChecked++;
+      await client.dispose();
+    } finally {
+      await server.stop();
+    }
+  });
+});
+
 describe("graphql-ws reconnects after a server restart", () => {
   it("the widget's client reconnects, resubscribes and receives its prompt", async () => {
     const database = await createTestDatabase();
