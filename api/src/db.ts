@@ -33,11 +33,16 @@ export async function openDatabase(options: DatabaseOptions): Promise<Database> 
   return options.url ? openPostgres(options.url, options.poolSize ?? 10) : openPglite(options.dataDir);
 }
 
+/** How long a request waits for a free connection, in the pool and for a transaction alike. */
+const ACQUIRE_TIMEOUT_MS = 5000;
+
 async function openPostgres(url: string, poolSize: number): Promise<Database> {
-  const pool = new pg.Pool({ connectionString: url, max: poolSize, connectionTimeoutMillis: 5000 });
+  const pool = new pg.Pool({ connectionString: url, max: poolSize, connectionTimeoutMillis: ACQUIRE_TIMEOUT_MS });
   // An idle client that loses its server must not crash the process: the pool replaces it.
   pool.on("error", (err) => console.error(`[db] idle connection lost: ${err.message}`));
-  const prisma = new PrismaClient({ adapter: new PrismaPg(pool) });
+  // Prisma's own wait for a transaction's connection defaults to 2 s, shorter than the pool's: a
+  // burst of resolves would fail with "Unable to start a transaction" while plain queries still wait.
+  const prisma = new PrismaClient({ adapter: new PrismaPg(pool), transactionOptions: { maxWait: ACQUIRE_TIMEOUT_MS } });
   return {
     kind: "postgres",
     prisma,

@@ -4,6 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { gqlOk, until } from "./support/client.js";
+import { freePort } from "./support/processes.js";
 
 /** `npm start`'s own entry point, run as a newcomer would, on a fresh data folder. */
 describe("npm start", () => {
@@ -11,7 +12,7 @@ describe("npm start", () => {
   afterAll(() => rmSync(dataDir, { recursive: true, force: true }));
 
   it("serves on PORT, seeds the demo workspace, answers /healthz and stops cleanly on SIGTERM", async () => {
-    const port = 40000 + Math.floor(Math.random() * 20000);
+    const port = await freePort();
     const child = spawn(process.execPath, ["--import", "tsx", "api/src/main.ts"], {
       env: { ...process.env, PORT: String(port), DATA_DIR: dataDir, DATABASE_URL: "", SEED_DEMO: "1" },
       stdio: ["ignore", "pipe", "pipe"],

@@ -8,7 +8,7 @@ import { isMember } from "../services/actors.js";
 import type { App } from "../services/app.js";
 import { authenticate, bearerSecret } from "../services/auth.js";
 import { reopenConversation, resolveConversation } from "../services/conversations.js";
-import { csatReport, recentComments } from "../services/reports.js";
+import { CSAT_RANGES, csatReport, parseCsatWindow, recentComments } from "../services/reports.js";
 import { enforceRate, readBody, sendError, sendJson, HttpError } from "./json.js";
 
 const text = (t: string, isError = false) => ({ content: [{ type: "text" as const, text: t }], ...(isError ? { isError } : {}) });
@@ -59,19 +59,26 @@ function createMcpServer(app: App, actor: Member): McpServer {
     "csat_report",
     {
       description:
-        "Customer satisfaction figures for a range (by dispatch time): totals, per bot and per channel (average rating 1–5, response rate 0–1, surveys sent and submitted), and recent comments.",
-      inputSchema: { range: z.enum(["LAST_7_DAYS", "LAST_30_DAYS", "LAST_90_DAYS", "ALL_TIME"]) },
+        "Customer satisfaction figures by dispatch time, exactly as the Reports page shows them: totals, per bot and per channel (average rating 1–5, response rate 0–1, satisfied rate 0–1 = share of answers rated 4 or 5, surveys sent and submitted, count per score), the same for the previous period of equal length (null for ALL_TIME), and recent comments. LAST_N_DAYS means the last N×24 hours up to now; CUSTOM needs from and to.",
+      inputSchema: {
+        range: z.enum(CSAT_RANGES),
+        from: z.string().optional().describe("With range CUSTOM: the first instant, ISO 8601 (inclusive)"),
+        to: z.string().optional().describe("With range CUSTOM: the end, ISO 8601 (exclusive)"),
+      },
     },
-    ({ range }) =>
+    ({ range, from, to }) =>
       tool(async () => {
-        const report = await csatReport(app, actor, range);
+        const report = await csatReport(app, actor, range, parseCsatWindow({ from, to }), { comments: 20 });
         const comments = await recentComments(app, report, 20);
         return JSON.stringify(
           {
             range: report.range,
+            from: report.from,
+            to: report.to,
             totals: report.totals,
             byBot: report.byBot,
             byChannel: report.byChannel,
+            previous: report.previous,
             recentComments: comments.map((c) => ({
               score: c.score,
               comment: c.comment,

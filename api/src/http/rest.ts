@@ -1,4 +1,5 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
+import type { Prisma } from "../generated/prisma/client.js";
 import type { App } from "../services/app.js";
 import { authenticate, bearerSecret } from "../services/auth.js";
 import { getConversation, reopenConversation, resolveConversation } from "../services/conversations.js";
@@ -9,10 +10,13 @@ import { clientIp } from "./rateLimit.js";
 
 const SUBMIT_STATUS: Record<SubmitOutcome, number> = { ACCEPTED: 200, ALREADY_SUBMITTED: 409, EXPIRED: 410, NOT_FOUND: 404 };
 
+const withSurvey = { include: { csatSurvey: true } } as const;
+
 /** The conversation as the REST API shows it. */
 export async function conversationJson(app: App, actor: Awaited<ReturnType<typeof authenticate>>, id: string) {
-  const c = await getConversation(app, actor ?? null, id);
-  const s = await app.prisma.csatSurvey.findUnique({ where: { conversationId: c.id } });
+  // One statement: the survey comes with the conversation (getConversation returns what the query includes).
+  const c = (await getConversation(app, actor ?? null, id, withSurvey)) as Prisma.ConversationGetPayload<typeof withSurvey>;
+  const s = c.csatSurvey;
   return {
     id: c.id,
     status: c.status.toLowerCase(),

@@ -7,6 +7,12 @@ import { pipeline } from "node:stream/promises";
 /** Paths the web app routes itself; each also covers what lies below it (`/inbox/:id`). */
 export const APP_ROUTES = ["/sign-in", "/inbox", "/reports", "/settings", "/team", "/outbox"] as const;
 
+/** Pages of their own, each one exact path to one HTML file: the chat widget (framed by embed.js) and its demo site. */
+export const PAGE_ROUTES: Readonly<Record<string, string>> = {
+  "/widget": "widget.html",
+  "/widget-demo": "widget-demo.html",
+};
+
 const CONTENT_TYPES: Record<string, string> = {
   ".html": "text/html; charset=utf-8",
   ".js": "text/javascript; charset=utf-8",
@@ -65,6 +71,16 @@ export function createStaticHandler(distDir: string): StaticHandler {
           await sendFile(req, res, file, stats, cacheControl);
           return true;
         }
+      }
+    }
+
+    const page = Object.hasOwn(PAGE_ROUTES, pathname) ? PAGE_ROUTES[pathname] : undefined;
+    if (page) {
+      const file = resolve(root, page);
+      const stats = await fileStats(file);
+      if (stats) {
+        await sendFile(req, res, file, stats, REVALIDATE);
+        return true;
       }
     }
 

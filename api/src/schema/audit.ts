@@ -19,6 +19,6 @@ builder.queryField("auditLog", (t) =>
     authScopes: { admin: true },
     description: "Newest first.",
     args: { first: t.arg.int({ defaultValue: 50 }) },
-    resolve: (_query, _root, args, ctx) => listAuditEntries(ctx.app, ctx.actor, args.first),
+    resolve: (query, _root, args, ctx) => listAuditEntries(ctx.app, ctx.actor, args.first, query),
   }),
 );

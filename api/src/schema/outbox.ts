@@ -28,6 +28,6 @@ builder.queryField("emailOutbox", (t) =>
     authScopes: { admin: true },
     description: "Survey emails, newest first (ADMIN).",
     args: { first: t.arg.int({ defaultValue: 50 }) },
-    resolve: (_query, _root, args, ctx) => listOutbox(ctx.app, ctx.actor, args.first),
+    resolve: (query, _root, args, ctx) => listOutbox(ctx.app, ctx.actor, args.first, query),
   }),
 );

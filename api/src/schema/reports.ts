@@ -1,21 +1,42 @@
+import { Kind, valueFromASTUntyped, type GraphQLResolveInfo, type SelectionNode } from "graphql";
 import { builder } from "../builder.js";
+import type { CsatAnswered as Answered } from "../pubsub.js";
+import { watchCsatAnswers } from "../services/csat.js";
 import {
   csatReport,
   recentComments,
   type CsatBreakdownRow as Row,
+  type CsatComment as Comment,
   type CsatFigures as Figures,
+  type CsatPeriod as Period,
+  type CsatRatingCount as RatingCount,
   type CsatReport as Report,
 } from "../services/reports.js";
 import { Bot } from "./bots.js";
 import { Channel } from "./channels.js";
-import { CsatRange } from "./scalars.js";
+import { CsatAnswerVia, CsatRange } from "./scalars.js";
+
+const CsatRatingCount = builder.objectRef<RatingCount>("CsatRatingCount").implement({
+  fields: (t) => ({
+    score: t.exposeInt("score"),
+    count: t.exposeInt("count"),
+  }),
+});
 
 const CsatFigures = builder.objectRef<Figures>("CsatFigures").implement({
   fields: (t) => ({
     averageRating: t.exposeFloat("averageRating", { nullable: true }),
     responseRate: t.exposeFloat("responseRate", { nullable: true }),
+    satisfiedRate: t.exposeFloat("satisfiedRate", {
+      nullable: true,
+      description: "Share of the answers rated 4 or 5, 0..1; null when nothing was submitted.",
+    }),
     sent: t.exposeInt("sent"),
     submitted: t.exposeInt("submitted"),
+    ratingDistribution: t.expose("ratingDistribution", {
+      type: [CsatRatingCount],
+      description: "How many answers gave each score, from 1 to 5 (always five entries).",
+    }),
   }),
 });
 
@@ -27,23 +48,48 @@ const CsatBreakdownRow = builder.objectRef<Row>("CsatBreakdownRow").implement({
   }),
 });
 
-const CsatComment = builder.prismaObject("CsatSurvey", {
-  variant: "CsatComment",
+const CsatComment = builder.objectRef<Comment>("CsatComment").implement({
   fields: (t) => ({
-    score: t.int({ resolve: (s) => s.score ?? 0 }),
-    comment: t.string({ resolve: (s) => s.comment ?? "" }),
-    answeredAt: t.field({ type: "DateTime", resolve: (s) => s.answeredAt ?? s.createdAt }),
-    bot: t.relation("bot", { nullable: true, type: Bot }),
-    channel: t.relation("channel", { nullable: true, type: Channel }),
+    score: t.exposeInt("score"),
+    comment: t.exposeString("comment"),
+    answeredAt: t.expose("answeredAt", { type: "DateTime" }),
+    bot: t.expose("bot", { type: Bot, nullable: true }),
+    channel: t.expose("channel", { type: Channel, nullable: true }),
+  }),
+});
+
+const CsatPeriod = builder.objectRef<Period>("CsatPeriod").implement({
+  description: "The figures of the window of equal length just before a report's.",
+  fields: (t) => ({
+    from: t.expose("from", { type: "DateTime", nullable: true }),
+    to: t.expose("to", { type: "DateTime", nullable: true }),
+    totals: t.expose("totals", { type: CsatFigures }),
+    byBot: t.expose("byBot", { type: [CsatBreakdownRow] }),
+    byChannel: t.expose("byChannel", { type: [CsatBreakdownRow] }),
   }),
 });
 
 const CsatReport = builder.objectRef<Report>("CsatReport").implement({
   fields: (t) => ({
     range: t.expose("range", { type: CsatRange }),
+    from: t.expose("from", {
+      type: "DateTime",
+      nullable: true,
+      description: "Surveys dispatched at or after this instant count; null for ALL_TIME.",
+    }),
+    to: t.expose("to", {
+      type: "DateTime",
+      nullable: true,
+      description: "Surveys dispatched before this instant count; null when the window runs up to now.",
+    }),
     totals: t.expose("totals", { type: CsatFigures }),
     byBot: t.expose("byBot", { type: [CsatBreakdownRow] }),
     byChannel: t.expose("byChannel", { type: [CsatBreakdownRow] }),
+    previous: t.expose("previous", {
+      type: CsatPeriod,
+      nullable: true,
+      description: "The same figures for the window of equal length just before; null for ALL_TIME.",
+    }),
     recentComments: t.field({
       type: [CsatComment],
       args: { first: t.arg.int({ defaultValue: 20 }) },
@@ -52,11 +98,65 @@ const CsatReport = builder.objectRef<Report>("CsatReport").implement({
   }),
 });
 
+/**
+ * How many recent comments the query asks of this report (the largest `first` among its
+ * recentComments fields), so they can be read at the same time as the figures.
+ */
+function commentsWanted(info: GraphQLResolveInfo): number | undefined {
+  let wanted: number | undefined;
+  const visit = (selections: readonly SelectionNode[]) => {
+    for (const selection of selections) {
+      if (selection.kind === Kind.INLINE_FRAGMENT) visit(selection.selectionSet.selections);
+      else if (selection.kind === Kind.FRAGMENT_SPREAD) visit(info.fragments[selection.name.value]?.selectionSet.selections ?? []);
+      else if (selection.name.value === "recentComments") {
+        const arg = selection.arguments?.find((a) => a.name.value === "first");
+        const first = arg ? valueFromASTUntyped(arg.value, info.variableValues) : undefined;
+        const limit = first === undefined || first === null ? 20 : first;
+        if (typeof limit === "number" && Number.isInteger(limit) && limit >= 0) wanted = Math.max(wanted ?? 0, Math.min(limit, 100));
+      }
+    }
+  };
+  for (const node of info.fieldNodes) visit(node.selectionSet?.selections ?? []);
+  return wanted;
+}
+
 builder.queryField("csatReport", (t) =>
   t.field({
     type: CsatReport,
     authScopes: { member: true },
-    args: { range: t.arg({ type: CsatRange, required: true }) },
-    resolve: (_root, args, ctx) => csatReport(ctx.app, ctx.actor, args.range),
+    description:
+      "CSAT figures by dispatch time: the last 7, 30 or 90 days (exact to the millisecond, up to now), all time, or CUSTOM from (inclusive) to (exclusive).",
+    args: {
+      range: t.arg({ type: CsatRange, required: true }),
+      from: t.arg({ type: "DateTime", description: "With range: CUSTOM, the window's first instant." }),
+      to: t.arg({ type: "DateTime", description: "With range: CUSTOM, the instant the window ends (exclusive)." }),
+    },
+    resolve: (_root, args, ctx, info) =>
+      csatReport(ctx.app, ctx.actor, args.range, { from: args.from, to: args.to }, { comments: commentsWanted(info) }),
+  }),
+);
+
+const CsatAnswer = builder.objectRef<Answered>("CsatAnswer").implement({
+  description: "A survey's answer, as it arrives.",
+  fields: (t) => ({
+    surveyId: t.exposeID("surveyId"),
+    conversationId: t.exposeID("conversationId"),
+    score: t.exposeInt("score"),
+    comment: t.exposeString("comment", { nullable: true }),
+    answeredAt: t.expose("answeredAt", { type: "DateTime" }),
+    answeredVia: t.expose("answeredVia", { type: CsatAnswerVia }),
+    dispatchedAt: t.expose("dispatchedAt", { type: "DateTime" }),
+    bot: t.expose("bot", { type: Bot, nullable: true }),
+    channel: t.expose("channel", { type: Channel, nullable: true }),
+  }),
+});
+
+builder.subscriptionField("csatAnswered", (t) =>
+  t.field({
+    type: CsatAnswer,
+    description: "Every new answer to a survey of the caller's workspace: for open report pages and inboxes.",
+    authScopes: { member: true },
+    subscribe: (_root, _args, ctx) => watchCsatAnswers(ctx.app, ctx.actor),
+    resolve: (answer) => answer,
   }),
 );

@@ -1,6 +1,7 @@
 import { builder } from "../builder.js";
 import { badInput } from "../errors.js";
 import * as enums from "../generated/prisma/enums.js";
+import { CSAT_RANGES } from "../services/reports.js";
 
 builder.scalarType("DateTime", {
   description: "An instant, as an ISO 8601 string in UTC.",
@@ -20,6 +21,6 @@ export const CsatSurveyState = builder.enumType(enums.CsatSurveyState, { name: "
 export const CsatAnswerVia = builder.enumType(enums.CsatAnswerVia, { name: "CsatAnswerVia" });
 export const ResolvedVia = builder.enumType(enums.ResolvedVia, { name: "ResolvedVia" });
 export const EmailState = builder.enumType(enums.EmailState, { name: "EmailState" });
-export const CsatRange = builder.enumType("CsatRange", { values: ["LAST_7_DAYS", "LAST_30_DAYS", "LAST_90_DAYS", "ALL_TIME"] as const });
+export const CsatRange = builder.enumType("CsatRange", { values: CSAT_RANGES });
 export const PublicSurveyState = builder.enumType("PublicSurveyState", { values: ["OPEN", "ALREADY_SUBMITTED", "EXPIRED"] as const });
 export const SubmitOutcome = builder.enumType("SubmitOutcome", { values: ["ACCEPTED", "ALREADY_SUBMITTED", "EXPIRED", "NOT_FOUND"] as const });

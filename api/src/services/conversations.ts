@@ -135,13 +135,25 @@ interface LockedConversation {
   channel_id: string | null;
   status: ConversationStatus;
   first_resolved_at: Date | null;
+  /** Read in the same statement for the survey a resolve may create; null when never set. */
+  csat_enabled: boolean | null;
+  csat_delay_minutes: number | null;
+  workspace_name: string;
+  customer_email: string | null;
 }
 
+/** Locks the conversation row (only that row) and reads what a resolve needs, in one statement. */
 async function lockConversation(tx: Tx, member: Member, id: string): Promise<LockedConversation> {
   const rows = isId(id)
     ? await tx.$queryRaw<LockedConversation[]>`
-        SELECT id, workspace_id, bot_id, channel_id, status, first_resolved_at FROM conversation
-        WHERE id = ${id}::uuid AND workspace_id = ${member.workspaceId}::uuid FOR UPDATE`
+        SELECT c.id, c.workspace_id, c.bot_id, c.channel_id, c.status, c.first_resolved_at,
+               s.enabled AS csat_enabled, s.delay_minutes AS csat_delay_minutes, w.name AS workspace_name, cu.email AS customer_email
+        FROM conversation c
+        JOIN workspace w ON w.id = c.workspace_id
+        JOIN customer cu ON cu.id = c.customer_id
+        LEFT JOIN csat_settings s ON s.workspace_id = c.workspace_id
+        WHERE c.id = ${id}::uuid AND c.workspace_id = ${member.workspaceId}::uuid
+        FOR UPDATE OF c`
     : [];
   if (!rows[0]) throw notFound("conversation");
   return rows[0];
@@ -169,14 +181,20 @@ export async function resolveConversation(
   const { changed, effect } = await app.prisma.$transaction(async (tx) => {
     const row = await lockConversation(tx, member, id);
     if (row.status === "RESOLVED") return { changed: false, effect: { surveyCreated: false, prompt: null } as SurveyEffect };
-    await tx.conversation.update({
+    // updateMany: the row is locked and known, and nothing needs it back.
+    await tx.conversation.updateMany({
       where: { id: row.id },
       data: { status: "RESOLVED", resolvedAt: now, updatedAt: now, firstResolvedAt: row.first_resolved_at ?? now },
     });
     const conversation = { id: row.id, workspaceId: row.workspace_id, botId: row.bot_id, channelId: row.channel_id };
     let effect: SurveyEffect = { surveyCreated: false, prompt: null };
     if (row.first_resolved_at === null) {
-      if (!options.skipCsat) effect = await createSurveyOnFirstResolve(tx, app, conversation, options.via, now);
+      const known = {
+        settings: row.csat_enabled === null ? null : { enabled: row.csat_enabled, delayMinutes: row.csat_delay_minutes ?? 0 },
+        workspaceName: row.workspace_name,
+        customerEmail: row.customer_email,
+      };
+      if (!options.skipCsat) effect = await createSurveyOnFirstResolve(tx, app, { ...conversation, known }, options.via, now);
     } else {
       effect = await resumeSurvey(tx, app, conversation, now);
     }

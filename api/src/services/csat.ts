@@ -1,5 +1,5 @@
 import { z } from "zod";
-import type { CsatAnswerVia, ResolvedVia } from "../generated/prisma/enums.js";
+import type { ChannelKind, CsatAnswerVia, ResolvedVia } from "../generated/prisma/enums.js";
 import { SURVEY_TOKEN_PATTERN, newSurveyToken, sha256 } from "../tokens.js";
 import type { CsatAnswered, CsatPrompt } from "../pubsub.js";
 import type { Actor } from "./actors.js";
@@ -7,7 +7,7 @@ import { requireAdmin, requireMember } from "./actors.js";
 import { forbidden } from "../errors.js";
 import { faultPoint } from "../faults.js";
 import type { App, Tx } from "./app.js";
-import { renderSurveyEmail } from "./email.js";
+import { renderSurveyEmail, type SurveyEmail } from "./email.js";
 import { commentSchema, csatSettingsInputSchema, parseInput, scoreSchema } from "./validation.js";
 
 export const CSAT_QUESTION = "How was your experience?";
@@ -84,6 +84,8 @@ interface ResolvedConversation {
   workspaceId: string;
   botId: string | null;
   channelId: string | null;
+  /** What the resolve read with its row lock already, so the survey is made without reading it again. */
+  known?: { settings: CsatSettingsValues | null; workspaceName: string; customerEmail: string | null };
 }
 
 /**
@@ -97,8 +99,12 @@ export async function createSurveyOnFirstResolve(
   via: ResolvedVia,
   now: Date,
 ): Promise<SurveyEffect> {
-  const settings = await tx.csatSettings.findUnique({ where: { workspaceId: conversation.workspaceId } });
+  const { known } = conversation;
+  const settings = known ? known.settings : await tx.csatSettings.findUnique({ where: { workspaceId: conversation.workspaceId } });
   if (!settings?.enabled) return noEffect;
+  if (settings.delayMinutes === 0 && known) {
+    return createDispatchedSurvey(tx, app, { ...conversation, known }, via, now);
+  }
   const dueAt = new Date(now.getTime() + settings.delayMinutes * 60_000);
   const inserted = await tx.$queryRaw<{ id: string }[]>`
     INSERT INTO csat_survey (workspace_id, conversation_id, bot_id, channel_id, state, resolved_via, due_at, created_at)
@@ -110,6 +116,46 @@ export async function createSurveyOnFirstResolve(
   if (!survey) return noEffect;
   const prompt = settings.delayMinutes === 0 ? await dispatchSurvey(tx, app, survey.id, now) : null;
   return { surveyCreated: true, prompt };
+}
+
+/**
+ * Delay 0: the survey is born dispatched, its email in the outbox, in one statement (the same
+ * columns and email `dispatchSurvey` writes, without a SCHEDULED row in between).
+ */
+async function createDispatchedSurvey(
+  tx: Tx,
+  app: App,
+  conversation: ResolvedConversation & { known: NonNullable<ResolvedConversation["known"]> },
+  via: ResolvedVia,
+  now: Date,
+): Promise<SurveyEffect> {
+  const { known } = conversation;
+  const plan = await planDispatch(app, {
+    workspaceId: conversation.workspaceId,
+    conversationId: conversation.id,
+    workspaceName: known.workspaceName,
+    email: known.customerEmail,
+  }, now);
+  const email = plan.email;
+  const inserted = await tx.$queryRaw<{ id: string }[]>`
+    WITH survey AS (
+      INSERT INTO csat_survey (workspace_id, conversation_id, bot_id, channel_id, state, resolved_via, due_at, created_at,
+                               dispatched_at, expires_at, token_hash, delivered_to_widget, emailed)
+      VALUES (${conversation.workspaceId}::uuid, ${conversation.id}::uuid, ${conversation.botId}::uuid,
+              ${conversation.channelId}::uuid, 'DISPATCHED', ${via}::"ResolvedVia", ${now}, ${now},
+              ${now}, ${plan.expiresAt}, ${sha256(plan.token)}, ${plan.widgetOpen}, ${email !== null})
+      ON CONFLICT (conversation_id) DO NOTHING
+      RETURNING id, workspace_id
+    ), outbox AS (
+      INSERT INTO email_outbox (workspace_id, survey_id, "to", subject, html, text, state, created_at, next_attempt_at)
+      SELECT workspace_id, id, ${email?.to ?? null}, ${email?.subject ?? null}, ${email?.html ?? null}, ${email?.text ?? null},
+             ${outboxState(app)}::"EmailState", ${now}, ${now}
+      FROM survey WHERE ${email !== null}
+    )
+    SELECT id FROM survey`;
+  const survey = inserted[0];
+  if (!survey) return noEffect;
+  return { surveyCreated: true, prompt: promptOf(survey.id, conversation.id, plan) };
 }
 
 /** A reopened conversation's pending survey waits; see `resumeSurvey`. */
@@ -133,12 +179,126 @@ export async function resumeSurvey(tx: Tx, app: App, conversation: ResolvedConve
   return { surveyCreated: false, prompt: delay === 0 ? await dispatchSurvey(tx, app, survey.id, now) : null };
 }
 
+/** What dispatching a survey needs to know besides its id. */
+export interface DispatchFacts {
+  workspaceId: string;
+  conversationId: string;
+  workspaceName: string;
+  email: string | null;
+}
+
 /**
  * Dispatches one SCHEDULED survey: gives it a token, records whether the widget is open and writes
  * the email to the outbox when the customer has an address. Returns the widget prompt to publish
  * after commit, or null when the widget is closed or the survey was not SCHEDULED any more.
+ * `facts`, when the caller has them, spare reading the survey's workspace and customer.
  */
-export async function dispatchSurvey(tx: Tx, app: App, surveyId: string, now: Date): Promise<CsatPrompt | null> {
+export async function dispatchSurvey(tx: Tx, app: App, surveyId: string, now: Date, facts?: DispatchFacts): Promise<CsatPrompt | null> {
+  const survey = facts ?? (await readDispatchFacts(tx, surveyId));
+  if (!survey) return null;
+  const plan = await planDispatch(app, survey, now);
+  const { count } = await tx.csatSurvey.updateMany({
+    where: { id: surveyId, state: "SCHEDULED" },
+    data: {
+      state: "DISPATCHED",
+      dispatchedAt: now,
+      expiresAt: plan.expiresAt,
+      tokenHash: sha256(plan.token),
+      deliveredToWidget: plan.widgetOpen,
+      emailed: plan.email !== null,
+      onHold: false,
+    },
+  });
+  if (count === 0) return null;
+  if (plan.email) {
+    await tx.emailOutbox.create({
+      data: {
+        workspaceId: survey.workspaceId,
+        surveyId,
+        ...plan.email,
+        state: outboxState(app),
+        createdAt: now,
+        nextAttemptAt: now,
+      },
+    });
+  }
+  return promptOf(surveyId, survey.conversationId, plan);
+}
+
+/** A due survey the scheduler has claimed (locked), with what dispatching it needs. */
+export interface DueSurvey extends DispatchFacts {
+  id: string;
+}
+
+/**
+ * Dispatches a batch of SCHEDULED surveys the caller holds locked: the same columns and emails as
+ * `dispatchSurvey`, written by one statement for the whole batch (so the tally triggers run once).
+ * Returns the prompts to publish after commit.
+ */
+export async function dispatchSurveys(tx: Tx, app: App, surveys: DueSurvey[], now: Date): Promise<CsatPrompt[]> {
+  if (surveys.length === 0) return [];
+  const plans = await Promise.all(surveys.map((survey) => planDispatch(app, survey, now)));
+  const mailed = surveys.flatMap((survey, i) => (plans[i]!.email ? [{ id: survey.id, ...plans[i]!.email! }] : []));
+  const expiresAt = new Date(now.getTime() + SURVEY_LIFETIME_MS);
+  const dispatched = await tx.$queryRaw<{ id: string }[]>`
+    WITH planned AS (
+      SELECT * FROM unnest(${surveys.map((x) => x.id)}::uuid[], ${plans.map((p) => sha256(p.token))}::text[],
+                           ${plans.map((p) => p.widgetOpen)}::boolean[], ${plans.map((p) => p.email !== null)}::boolean[])
+        AS p(id, token_hash, widget_open, emailed)
+    ), dispatched AS (
+      UPDATE csat_survey s
+      SET state = 'DISPATCHED', dispatched_at = ${now}, expires_at = ${expiresAt}, token_hash = p.token_hash,
+          delivered_to_widget = p.widget_open, emailed = p.emailed, on_hold = false
+      FROM planned p
+      WHERE s.id = p.id AND s.state = 'SCHEDULED'
+      RETURNING s.id, s.workspace_id
+    ), outbox AS (
+      INSERT INTO email_outbox (workspace_id, survey_id, "to", subject, html, text, state, created_at, next_attempt_at)
+      SELECT d.workspace_id, d.id, e."to", e.subject, e.html, e.text, ${outboxState(app)}::"EmailState", ${now}, ${now}
+      FROM dispatched d
+      JOIN unnest(${mailed.map((m) => m.id)}::uuid[], ${mailed.map((m) => m.to)}::text[], ${mailed.map((m) => m.subject)}::text[],
+                  ${mailed.map((m) => m.html)}::text[], ${mailed.map((m) => m.text)}::text[]) AS e(id, "to", subject, html, text)
+        ON e.id = d.id
+    )
+    SELECT id FROM dispatched`;
+  const done = new Set(dispatched.map((d) => d.id));
+  return surveys.flatMap((survey, i) => {
+    const prompt = done.has(survey.id) ? promptOf(survey.id, survey.conversationId, { ...plans[i]!, expiresAt }) : null;
+    return prompt ? [prompt] : [];
+  });
+}
+
+/** What a dispatch writes, decided before the row is: the token, whether the widget is open, the email. */
+interface DispatchPlan {
+  token: string;
+  expiresAt: Date;
+  widgetOpen: boolean;
+  email: (SurveyEmail & { to: string }) | null;
+}
+
+async function planDispatch(app: App, facts: DispatchFacts, now: Date): Promise<DispatchPlan> {
+  const token = newSurveyToken();
+  const widgetOpen = await app.presence.isOpen(facts.conversationId);
+  const email = facts.email
+    ? {
+        to: facts.email,
+        ...renderSurveyEmail({ workspaceName: facts.workspaceName, publicUrl: app.config.publicUrl, token, question: CSAT_QUESTION }),
+      }
+    : null;
+  return { token, expiresAt: new Date(now.getTime() + SURVEY_LIFETIME_MS), widgetOpen, email };
+}
+
+/** Survey emails wait for the outbox worker with Resend configured; without it they are only recorded. */
+const outboxState = (app: App) => (app.config.resendApiKey ? "PENDING" : "RECORDED");
+
+/** The prompt to publish after commit, when the widget is open. */
+function promptOf(surveyId: string, conversationId: string, plan: DispatchPlan): CsatPrompt | null {
+  if (!plan.widgetOpen) return null;
+  return { surveyId, conversationId, question: CSAT_QUESTION, token: plan.token, expiresAt: plan.expiresAt };
+}
+
+/** A SCHEDULED survey's facts for `dispatchSurvey`; null when it is not SCHEDULED (any more). */
+async function readDispatchFacts(tx: Tx, surveyId: string): Promise<DispatchFacts | null> {
   const survey = await tx.csatSurvey.findUnique({
     where: { id: surveyId },
     select: {
@@ -150,44 +310,12 @@ export async function dispatchSurvey(tx: Tx, app: App, surveyId: string, now: Da
     },
   });
   if (!survey || survey.state !== "SCHEDULED") return null;
-  const token = newSurveyToken();
-  const expiresAt = new Date(now.getTime() + SURVEY_LIFETIME_MS);
-  const widgetOpen = await app.presence.isOpen(survey.conversationId);
-  const email = survey.conversation.customer.email;
-  const { count } = await tx.csatSurvey.updateMany({
-    where: { id: surveyId, state: "SCHEDULED" },
-    data: {
-      state: "DISPATCHED",
-      dispatchedAt: now,
-      expiresAt,
-      tokenHash: sha256(token),
-      deliveredToWidget: widgetOpen,
-      emailed: email !== null,
-      onHold: false,
-    },
-  });
-  if (count === 0) return null;
-  if (email) {
-    const message = renderSurveyEmail({
-      workspaceName: survey.workspace.name,
-      publicUrl: app.config.publicUrl,
-      token,
-      question: CSAT_QUESTION,
-    });
-    await tx.emailOutbox.create({
-      data: {
-        workspaceId: survey.workspaceId,
-        surveyId,
-        to: email,
-        ...message,
-        state: app.config.resendApiKey ? "PENDING" : "RECORDED",
-        createdAt: now,
-        nextAttemptAt: now,
-      },
-    });
-  }
-  if (!widgetOpen) return null;
-  return { surveyId, conversationId: survey.conversationId, question: CSAT_QUESTION, token, expiresAt };
+  return {
+    workspaceId: survey.workspaceId,
+    conversationId: survey.conversationId,
+    workspaceName: survey.workspace.name,
+    email: survey.conversation.customer.email,
+  };
 }
 
 export function publishPrompt(app: App, prompt: CsatPrompt | null): void {
@@ -224,31 +352,73 @@ export async function submitCsatAnswer(
   const tokenHash = tokenHashOf(input.token);
   if (!tokenHash) return { outcome: "NOT_FOUND", survey: null };
   const now = app.clock.now();
-  const { count } = await app.prisma.csatSurvey.updateMany({
-    where: { tokenHash, state: "DISPATCHED", answeredAt: null, expiresAt: { gt: now } },
-    data: { state: "SUBMITTED", score, comment: comment || null, answeredAt: now, answeredVia: input.via },
-  });
-  if (count === 1) await publishAnswer(app, tokenHash);
+  // The compare-and-set returns what the answer's readers need, so an accepted answer is one statement.
+  const [answered] = await app.prisma.$queryRaw<AnsweredRow[]>`
+    WITH answered AS (
+      UPDATE csat_survey
+      SET state = 'SUBMITTED', score = ${score}, comment = ${comment || null}, answered_at = ${now},
+          answered_via = ${input.via}::"CsatAnswerVia"
+      WHERE token_hash = ${tokenHash} AND state = 'DISPATCHED' AND answered_at IS NULL AND expires_at > ${now}
+      RETURNING id, workspace_id, conversation_id, bot_id, channel_id, score, comment, answered_at, answered_via, dispatched_at)
+    SELECT a.id, a.workspace_id, a.conversation_id, a.bot_id, a.channel_id, a.score::int AS score, a.comment, a.answered_at,
+           a.answered_via::text AS answered_via, a.dispatched_at, w.name AS workspace_name,
+           b.name AS bot_name, b.created_at AS bot_created_at, c.name AS channel_name, c.kind::text AS channel_kind,
+           c.created_at AS channel_created_at
+    FROM answered a
+    JOIN workspace w ON w.id = a.workspace_id
+    LEFT JOIN bot b ON b.id = a.bot_id
+    LEFT JOIN channel c ON c.id = a.channel_id`;
+  if (answered) {
+    publishAnswer(app, answered);
+    const survey: PublicCsatSurvey = {
+      question: CSAT_QUESTION,
+      state: "ALREADY_SUBMITTED",
+      workspaceName: answered.workspace_name,
+      score: answered.score,
+      comment: answered.comment,
+    };
+    return { outcome: "ACCEPTED", survey };
+  }
   const survey = await findPublicSurvey(app, tokenHash, now);
-  if (count === 1) return { outcome: "ACCEPTED", survey };
   if (!survey) return { outcome: "NOT_FOUND", survey: null };
   return { outcome: survey.state === "EXPIRED" ? "EXPIRED" : "ALREADY_SUBMITTED", survey };
 }
 
+/** An answered survey as the compare-and-set returns it, with its workspace's name, bot and channel. */
+interface AnsweredRow {
+  id: string;
+  workspace_id: string;
+  conversation_id: string;
+  bot_id: string | null;
+  channel_id: string | null;
+  score: number;
+  comment: string | null;
+  answered_at: Date;
+  answered_via: CsatAnswerVia;
+  dispatched_at: Date;
+  workspace_name: string;
+  bot_name: string | null;
+  bot_created_at: Date | null;
+  channel_name: string | null;
+  channel_kind: ChannelKind | null;
+  channel_created_at: Date | null;
+}
+
 /** Tells the workspace's open report pages and inboxes about an answer, once it is committed. */
-async function publishAnswer(app: App, tokenHash: string): Promise<void> {
-  const s = await app.prisma.csatSurvey.findUnique({ where: { tokenHash }, include: { bot: true, channel: true } });
-  if (!s?.answeredAt || s.score === null || !s.answeredVia || !s.dispatchedAt) return;
-  app.pubsub.publish("csat:answered", s.workspaceId, {
+function publishAnswer(app: App, s: AnsweredRow): void {
+  app.pubsub.publish("csat:answered", s.workspace_id, {
     surveyId: s.id,
-    conversationId: s.conversationId,
+    conversationId: s.conversation_id,
     score: s.score,
     comment: s.comment,
-    answeredAt: s.answeredAt,
-    answeredVia: s.answeredVia,
-    dispatchedAt: s.dispatchedAt,
-    bot: s.bot,
-    channel: s.channel,
+    answeredAt: s.answered_at,
+    answeredVia: s.answered_via,
+    dispatchedAt: s.dispatched_at,
+    bot: s.bot_id && s.bot_name !== null ? { id: s.bot_id, workspaceId: s.workspace_id, name: s.bot_name, createdAt: s.bot_created_at! } : null,
+    channel:
+      s.channel_id && s.channel_name !== null
+        ? { id: s.channel_id, workspaceId: s.workspace_id, name: s.channel_name, kind: s.channel_kind!, createdAt: s.channel_created_at! }
+        : null,
   });
 }
 

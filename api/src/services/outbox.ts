@@ -1,4 +1,5 @@
 import { Resend } from "resend";
+import type { Prisma } from "../generated/prisma/client.js";
 import { faultPoint } from "../faults.js";
 import type { Actor } from "./actors.js";
 import { requireAdmin } from "./actors.js";
@@ -118,10 +119,14 @@ export async function deliverOutbox(app: App, sender: EmailSender): Promise<{ se
   return result;
 }
 
+/** Prisma's include/select for outbox emails, as GraphQL selections plan it. */
+export type OutboxQuery = Pick<Prisma.EmailOutboxFindManyArgs, "include" | "select">;
+
 /** The workspace's survey emails, newest first: what was sent, is waiting, failed, or was only recorded. */
-export async function listOutbox(app: App, actor: Actor | null, first: number | null | undefined) {
+export async function listOutbox(app: App, actor: Actor | null, first: number | null | undefined, query: OutboxQuery = {}) {
   const admin = requireAdmin(actor);
   return app.prisma.emailOutbox.findMany({
+    ...query,
     where: { workspaceId: admin.workspaceId },
     orderBy: [{ createdAt: "desc" }, { id: "desc" }],
     take: pageSize(first, 50),

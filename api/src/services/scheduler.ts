@@ -1,6 +1,6 @@
 import type { CsatPrompt } from "../pubsub.js";
 import type { App } from "./app.js";
-import { dispatchSurvey, publishPrompt } from "./csat.js";
+import { dispatchSurveys, publishPrompt } from "./csat.js";
 
 const BATCH = 200;
 
@@ -14,16 +14,28 @@ export async function dispatchDueSurveys(app: App): Promise<number> {
   for (;;) {
     const now = app.clock.now();
     const { claimed, prompts } = await app.prisma.$transaction(async (tx) => {
-      const due = await tx.$queryRaw<{ id: string }[]>`
-        SELECT id FROM csat_survey
-        WHERE state = 'SCHEDULED' AND NOT on_hold AND due_at <= ${now}
-        ORDER BY due_at LIMIT ${BATCH}
-        FOR UPDATE SKIP LOCKED`;
-      const prompts: CsatPrompt[] = [];
-      for (const { id } of due) {
-        const prompt = await dispatchSurvey(tx, app, id, now);
-        if (prompt) prompts.push(prompt);
-      }
+      // Dispatched in (workspace, bot, channel) order: each dispatch adds to that key's CSAT
+      // tallies, and taking their row locks in one order keeps concurrent batches from deadlocking.
+      const due = await tx.$queryRaw<{ id: string; workspace_id: string; conversation_id: string; workspace_name: string; email: string | null }[]>`
+        SELECT claimed.id, claimed.workspace_id, claimed.conversation_id, w.name AS workspace_name, cu.email
+        FROM (
+          SELECT id, workspace_id, conversation_id, bot_id, channel_id FROM csat_survey
+          WHERE state = 'SCHEDULED' AND NOT on_hold AND due_at <= ${now}
+          ORDER BY due_at LIMIT ${BATCH}
+          FOR UPDATE SKIP LOCKED
+        ) AS claimed
+        JOIN workspace w ON w.id = claimed.workspace_id
+        JOIN conversation c ON c.id = claimed.conversation_id
+        JOIN customer cu ON cu.id = c.customer_id
+        ORDER BY claimed.workspace_id, coalesce(claimed.bot_id, '00000000-0000-0000-0000-000000000000'),
+                 coalesce(claimed.channel_id, '00000000-0000-0000-0000-000000000000')`;
+      // The whole batch in one statement: its workspace names and emails came with the claim.
+      const prompts: CsatPrompt[] = await dispatchSurveys(
+        tx,
+        app,
+        due.map((d) => ({ id: d.id, workspaceId: d.workspace_id, conversationId: d.conversation_id, workspaceName: d.workspace_name, email: d.email })),
+        now,
+      );
       return { claimed: due.length, prompts };
     });
     for (const prompt of prompts) publishPrompt(app, prompt);

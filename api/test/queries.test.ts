@@ -1,0 +1,81 @@
+import pg from "pg";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { gqlOk } from "./support/client.js";
+import { createConversation, createWorkspaceFixture, enableCsat, type WorkspaceFixture } from "./support/fixtures.js";
+import { startTestServer, type TestServer } from "./support/server.js";
+
+// The SQL each hot operation sends, counted at pg's Client.query (this file's server runs in this
+// process, over PostgreSQL): an N+1 or an extra round trip fails here before it shows in a bench.
+const sent: string[] = [];
+const query = pg.Client.prototype.query;
+pg.Client.prototype.query = function (this: pg.Client, ...args: unknown[]) {
+  const first = args[0] as string | { text?: string };
+  sent.push(typeof first === "string" ? first : (first?.text ?? ""));
+  return (query as (...a: unknown[]) => unknown).apply(this, args);
+} as typeof query;
+
+async function statements(fn: () => Promise<unknown>): Promise<string[]> {
+  sent.length = 0;
+  await fn();
+  return [...sent];
+}
+
+const tokenFromEmail = (html: string) => /\/csat\/([0-9a-f]{32})"/.exec(html)?.[1];
+
+describe("SQL statements per operation (PostgreSQL)", () => {
+  let server: TestServer;
+  let ws: WorkspaceFixture;
+
+  beforeAll(async () => {
+    server = await startTestServer({ db: "postgres" });
+    ws = await createWorkspaceFixture(server.url);
+    await enableCsat(server.url, ws.token, 0);
+  });
+  afterAll(() => server?.stop());
+
+  const resolve = (id: string) =>
+    gqlOk(
+      server.url,
+      `mutation($id: ID!) { resolveConversation(id: $id) { id status csatSurvey { id state deliveredToWidget emailed } } }`,
+      { id },
+      ws.token,
+    );
+
+  it("resolving dispatches the survey and writes its email in one transaction of five statements", async () => {
+    const id = await createConversation(server.url, ws, { name: "Casey", email: "casey@example.com" });
+    const sql = await statements(() => resolve(id));
+    // authenticate, BEGIN, lock with settings, update, survey + email, COMMIT, the conversation back
+    expect(sql).toHaveLength(7);
+    expect(sql.filter((s) => /^\s*(BEGIN|COMMIT)/.test(s))).toHaveLength(2);
+  });
+
+  it("an accepted answer is one statement", async () => {
+    const id = await createConversation(server.url, ws, { name: "Robin", email: "robin@example.com" });
+    await resolve(id);
+    const outbox = await gqlOk(server.url, `{ emailOutbox(first: 1) { html } }`, {}, ws.token);
+    const token = tokenFromEmail(outbox.emailOutbox[0].html)!;
+    const sql = await statements(() =>
+      gqlOk(server.url, `mutation($t: String!) { submitCsat(token: $t, score: 5) { outcome survey { score } } }`, { t: token }),
+    );
+    expect(sql).toHaveLength(1);
+  });
+
+  it("list fields load their relations with the list, however long it is", async () => {
+    const lists = {
+      inbox: `{ conversations(first: 50) { id customer { name } channel { name } bot { name } messages { body } csatSurvey { state } } }`,
+      outbox: `{ emailOutbox(first: 50) { id survey { state } } }`,
+      audit: `{ auditLog(first: 50) { id actor { name } } }`,
+    };
+    const counts = async () => {
+      const out: Record<string, number> = {};
+      for (const [name, q] of Object.entries(lists)) out[name] = (await statements(() => gqlOk(server.url, q, {}, ws.token))).length;
+      return out;
+    };
+    const before = await counts();
+    // authenticate, then the list with its relations
+    expect(before).toEqual({ inbox: 2, outbox: 2, audit: 2 });
+    for (let i = 0; i < 3; i++) await resolve(await createConversation(server.url, ws, { name: `More ${i}`, email: `more${i}@example.com` }));
+    await gqlOk(server.url, `mutation { updateCsatSettings(input: { delayMinutes: 60 }) { enabled } }`, {}, ws.token);
+    expect(await counts()).toEqual(before);
+  });
+});
