@@ -2,7 +2,7 @@ import js from "@eslint/js";
 import tseslint from "typescript-eslint";
 
 export default tseslint.config(
-  { ignores: ["node_modules/", "api/src/generated/", "web/dist/", "web/src/gql/", "tools/prisma-diff/node_modules/", ".data/"] },
+  { ignores: ["node_modules/", "api/src/generated/", "web/dist/", "web/src/gql/", "web/src/widget/gql/", "tools/prisma-diff/node_modules/", ".data/"] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

@@ -1,0 +1,5 @@
+// Loaded with `node --import` in front of a server under test: its event-loop delay and memory
+// once a second, and on SIGUSR2 after a full GC (see api/src/metrics.ts).
+import { startMetrics } from "../../api/src/metrics.js";
+
+if (process.env.HYDRA_METRICS === "1") startMetrics();

@@ -1,0 +1,81 @@
+import { performance } from "node:perf_hooks";
+import WebSocket from "ws";
+
+/** What the chat widget subscribes to (web/src/widget/api.ts). */
+const SUBSCRIPTION =
+  "subscription WidgetCsatRequested($conversationId: ID!) { csatRequested(conversationId: $conversationId) { surveyId token expiresAt } }";
+
+export interface Widget {
+  conversationId: string;
+  /** performance.now() of each prompt received. */
+  received: number[];
+  /** Open, acknowledged and subscribed. */
+  ready: Promise<void>;
+  closed: Promise<void>;
+  close(): void;
+}
+
+/**
+ * A minimal graphql-transport-ws client, as light as the protocol allows so that thousands fit in
+ * the bench process: connection_init with the visitor token, one subscribe, and a timestamp for
+ * every `next`.
+ */
+export function openWidget(wsUrl: string, conversationId: string, visitorToken: string, onPrompt?: (w: Widget, at: number) => void): Widget {
+  const socket = new WebSocket(wsUrl, "graphql-transport-ws", { perMessageDeflate: false });
+  let resolveReady!: () => void;
+  let rejectReady!: (err: Error) => void;
+  const ready = new Promise<void>((res, rej) => {
+    resolveReady = res;
+    rejectReady = rej;
+  });
+  ready.catch(() => {});
+  const closed = new Promise<void>((res) => socket.once("close", () => res()));
+  const widget: Widget = { conversationId, received: [], ready, closed, close: () => socket.close(1000) };
+  socket.once("open", () => socket.send(JSON.stringify({ type: "connection_init", payload: { visitorToken } })));
+  socket.on("message", (data) => {
+    const at = performance.now();
+    const message = JSON.parse(data.toString()) as { type: string; id?: string; payload?: unknown };
+    if (message.type === "next") {
+      widget.received.push(at);
+      onPrompt?.(widget, at);
+    } else if (message.type === "connection_ack") {
+      socket.send(JSON.stringify({ id: "1", type: "subscribe", payload: { query: SUBSCRIPTION, variables: { conversationId } } }));
+      resolveReady();
+    } else if (message.type === "ping") {
+      socket.send('{"type":"pong"}');
+    } else if (message.type === "error") {
+      rejectReady(new Error(`subscription refused: ${JSON.stringify(message.payload)}`));
+    }
+  });
+  socket.once("error", (err) => rejectReady(err));
+  socket.once("close", (code) => rejectReady(new Error(`socket closed (${code}) before the subscription`)));
+  return widget;
+}
+
+/** Opens `count` widgets, at most `inFlight` handshakes at a time. */
+export async function openWidgets(
+  count: number,
+  open: (i: number) => Widget,
+  inFlight = 200,
+): Promise<Widget[]> {
+  const widgets: Widget[] = new Array(count);
+  let next = 0;
+  let failed: Error | null = null;
+  const lane = async () => {
+    while (next < count && !failed) {
+      const i = next++;
+      widgets[i] = open(i);
+      await widgets[i].ready.catch((err: Error) => {
+        failed ??= err;
+      });
+    }
+  };
+  await Promise.all(Array.from({ length: inFlight }, lane));
+  if (failed) throw failed;
+  return widgets;
+}
+
+export async function closeWidgets(widgets: Widget[]): Promise<void> {
+  for (const w of widgets) w.close();
+  await Promise.all(widgets.map((w) => w.closed));
+}
