@@ -2,9 +2,14 @@ import { useEffect, useMemo, useRef } from "react";
 import { Provider } from "urql";
 import { createApiClient } from "./client";
 import { AppShell } from "./components/AppShell";
+import { AuditLogPage } from "./pages/AuditLogPage";
+import { CsatSettingsPage } from "./pages/CsatSettingsPage";
 import { InboxPage } from "./pages/InboxPage";
 import { NotFoundPage } from "./pages/NotFoundPage";
+import { OutboxPage } from "./pages/OutboxPage";
+import { ReportsPage } from "./pages/ReportsPage";
 import { SignInPage } from "./pages/SignInPage";
+import { WidgetSettingsPage } from "./pages/WidgetSettingsPage";
 import { Redirect, usePathname } from "./router";
 import { endSession, setSessionToken, useSessionToken } from "./session";
 
@@ -34,11 +39,36 @@ function Routes({ pathname, signedIn }: { pathname: string; signedIn: boolean })
     return <Redirect to={`/sign-in${next}`} />;
   }
   if (pathname === "/") return <Redirect to="/inbox" />;
-  return (
-    <AppShell onSignedOut={() => setSessionToken(null)}>
-      {pathname === "/inbox" ? <InboxPage /> : <NotFoundPage />}
-    </AppShell>
-  );
+  if (pathname === "/settings") return <Redirect to="/settings/csat" />;
+  if (pathname === "/team") return <Redirect to="/team/audit-log" />;
+  return <AppShell onSignedOut={() => setSessionToken(null)}>{page(pathname)}</AppShell>;
+}
+
+function page(pathname: string) {
+  const conversation = /^\/inbox(?:\/([^/]+))?$/.exec(pathname);
+  if (conversation) return <InboxPage conversationId={conversation[1] ? safeDecode(conversation[1]) : null} />;
+  switch (pathname) {
+    case "/reports":
+      return <ReportsPage />;
+    case "/settings/csat":
+      return <CsatSettingsPage />;
+    case "/settings/widget":
+      return <WidgetSettingsPage />;
+    case "/team/audit-log":
+      return <AuditLogPage />;
+    case "/outbox":
+      return <OutboxPage />;
+    default:
+      return <NotFoundPage />;
+  }
+}
+
+function safeDecode(segment: string): string {
+  try {
+    return decodeURIComponent(segment);
+  } catch {
+    return segment;
+  }
 }
 
 /** Where the sign-in page was asked to return to: a path on this site, else the inbox. */

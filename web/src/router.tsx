@@ -17,6 +17,14 @@ export function usePathname(): string {
   return useSyncExternalStore(subscribe, currentPathname, currentPathname);
 }
 
+const currentSearch = () => window.location.search;
+
+/** One query-string parameter of the current address, re-rendering when it changes. */
+export function useSearchParam(name: string): string | null {
+  const search = useSyncExternalStore(subscribe, currentSearch, currentSearch);
+  return new URLSearchParams(search).get(name);
+}
+
 export function navigate(to: string, options: { replace?: boolean } = {}): void {
   const here = window.location.pathname + window.location.search + window.location.hash;
   if (to === here) return;

@@ -9,6 +9,9 @@ import { createStaticHandler } from "../../api/src/http/static.js";
 const INDEX_HTML = `<!doctype html><title>Hydra CSAT</title><script type="module" src="/assets/index-abc123.js"></script>`;
 const ASSET_JS = `console.log("hydra");`;
 const ASSET_CSS = `body{margin:0}`;
+const WIDGET_HTML = `<!doctype html><title>Chat with us</title>`;
+const DEMO_HTML = `<!doctype html><title>Widget demo</title>`;
+const EMBED_JS = `(()=>{})();`;
 const SECRET = "outside the dist folder";
 
 /** A dist folder with index.html and assets, a secret file beside it, and a server with the handler in front of a 404. */
@@ -20,6 +23,10 @@ async function startFixture() {
   await writeFile(join(dist, "assets", "index-abc123.js"), ASSET_JS);
   await writeFile(join(dist, "assets", "index-def456.css"), ASSET_CSS);
   await writeFile(join(dist, "robots.txt"), "User-agent: *\n");
+  await writeFile(join(dist, "widget.html"), WIDGET_HTML);
+  await writeFile(join(dist, "widget-demo.html"), DEMO_HTML);
+  await mkdir(join(dist, "widget"));
+  await writeFile(join(dist, "widget", "embed.js"), EMBED_JS);
   await writeFile(join(base, "secret.txt"), SECRET);
 
   const serveStatic = createStaticHandler(dist);
@@ -104,6 +111,25 @@ describe("createStaticHandler", () => {
       expect(res.headers.get("content-type"), path).toBe("text/html; charset=utf-8");
       expect(res.headers.get("cache-control"), path).toBe("no-cache");
       expect(await res.text(), path).toBe(INDEX_HTML);
+    }
+  });
+
+  it("serves the chat widget, its demo page and its embed script, uncached", async () => {
+    const pages = [
+      ["/widget?channel=abc", WIDGET_HTML, "text/html; charset=utf-8"],
+      ["/widget-demo?channel=abc", DEMO_HTML, "text/html; charset=utf-8"],
+      ["/widget/embed.js", EMBED_JS, "text/javascript; charset=utf-8"],
+    ] as const;
+    for (const [path, body, type] of pages) {
+      const res = await fetch(`${fixture.url}${path}`);
+      expect(res.status, path).toBe(200);
+      expect(res.headers.get("content-type"), path).toBe(type);
+      expect(res.headers.get("cache-control"), path).toBe("no-cache");
+      expect(await res.text(), path).toBe(body);
+    }
+    for (const path of ["/widget/", "/widget-demo/x", "/widgets"]) {
+      const res = await fetch(`${fixture.url}${path}`);
+      expect(res.status, path).toBe(404);
     }
   });
 

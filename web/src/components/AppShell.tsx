@@ -1,5 +1,6 @@
 import type { ReactNode } from "react";
 import { useMutation, useQuery } from "urql";
+import { CurrentTeammateContext } from "../currentTeammate";
 import { graphql } from "../gql";
 import { Link, usePathname } from "../router";
 
@@ -23,13 +24,22 @@ const SignOutMutation = graphql(`
   }
 `);
 
-const NAV = [{ to: "/inbox", label: "Inbox" }] as const;
+const NAV = [
+  { to: "/inbox", label: "Inbox", adminOnly: false },
+  { to: "/reports", label: "Reports", adminOnly: false },
+  { to: "/settings/csat", section: "/settings", label: "Settings", adminOnly: false },
+  { to: "/team/audit-log", section: "/team", label: "Audit log", adminOnly: true },
+  { to: "/outbox", label: "Outbox", adminOnly: true },
+] as const;
 
-/** The signed-in layout: skip link, header with workspace, teammate and Sign out, then the page. */
+const inSection = (pathname: string, section: string) => pathname === section || pathname.startsWith(`${section}/`);
+
+/** The signed-in layout: skip link, header with workspace, navigation, teammate and Sign out, then the page. */
 export function AppShell({ children, onSignedOut }: { children: ReactNode; onSignedOut: () => void }) {
   const pathname = usePathname();
   const [{ data }] = useQuery({ query: AppHeaderQuery });
   const [{ fetching: signingOut }, signOut] = useMutation(SignOutMutation);
+  const me = data?.me ?? null;
 
   async function handleSignOut() {
     if (signingOut) return;
@@ -39,7 +49,7 @@ export function AppShell({ children, onSignedOut }: { children: ReactNode; onSig
   }
 
   return (
-    <>
+    <CurrentTeammateContext.Provider value={me}>
       <a className="skip-link" href="#main">
         Skip to main content
       </a>
@@ -50,20 +60,23 @@ export function AppShell({ children, onSignedOut }: { children: ReactNode; onSig
         </div>
         <nav aria-label="Main" className="app-header__nav">
           <ul>
-            {NAV.map((item) => (
-              <li key={item.to}>
-                <Link to={item.to} aria-current={pathname === item.to ? "page" : undefined}>
-                  {item.label}
-                </Link>
-              </li>
-            ))}
+            {NAV.filter((item) => !item.adminOnly || me?.role === "ADMIN").map((item) => {
+              const section = "section" in item ? item.section : item.to;
+              return (
+                <li key={item.to}>
+                  <Link to={item.to} aria-current={inSection(pathname, section) ? "page" : undefined}>
+                    {item.label}
+                  </Link>
+                </li>
+              );
+            })}
           </ul>
         </nav>
         <div className="app-header__account">
-          {data?.me ? (
+          {me ? (
             <span>
               <span className="visually-hidden">Signed in as </span>
-              {data.me.name} <span className="role">{data.me.role === "ADMIN" ? "Admin" : "Agent"}</span>
+              {me.name} <span className="role">{me.role === "ADMIN" ? "Admin" : "Agent"}</span>
             </span>
           ) : null}
           <button type="button" className="button button--secondary" onClick={handleSignOut} aria-busy={signingOut}>
@@ -74,6 +87,6 @@ export function AppShell({ children, onSignedOut }: { children: ReactNode; onSig
       <main id="main" tabIndex={-1}>
         {children}
       </main>
-    </>
+    </CurrentTeammateContext.Provider>
   );
 }

@@ -1,9 +1,14 @@
+import { Time } from "../format";
 import { graphql, useFragment, type FragmentType } from "../gql";
+import { UNATTRIBUTED } from "../lib/format";
+import { Link } from "../router";
+import { SurveyBadge } from "./SurveyStatus";
 
 export const ConversationItemFragment = graphql(`
   fragment ConversationItem_Conversation on Conversation {
     id
     status
+    updatedAt
     customer {
       name
     }
@@ -13,18 +18,46 @@ export const ConversationItemFragment = graphql(`
     bot {
       name
     }
+    messages {
+      id
+      body
+      fromCustomer
+    }
+    csatSurvey {
+      ...SurveyBadge_CsatSurvey
+    }
   }
 `);
 
-const UNATTRIBUTED = "— Unattributed —";
-
-export function ConversationItem(props: { conversation: FragmentType<typeof ConversationItemFragment> }) {
+/** One row of the inbox list: customer, status, channel, bot, the last message and the survey's state. */
+export function ConversationItem(props: {
+  conversation: FragmentType<typeof ConversationItemFragment>;
+  selected: boolean;
+}) {
   const conversation = useFragment(ConversationItemFragment, props.conversation);
   const open = conversation.status === "OPEN";
+  const last = conversation.messages.at(-1);
   return (
-    <li className="conversation">
-      <span className="conversation__customer">{conversation.customer.name}</span>
+    <li className={`conversation${props.selected ? " conversation--selected" : ""}`}>
+      <Link
+        to={`/inbox/${conversation.id}`}
+        className="conversation__link"
+        aria-current={props.selected ? "true" : undefined}
+      >
+        <span className="conversation__customer">{conversation.customer.name}</span>
+      </Link>
       <span className={`status ${open ? "status--open" : "status--resolved"}`}>{open ? "Open" : "Resolved"}</span>
+      <p className="conversation__last">
+        {last ? (
+          <>
+            <span className="visually-hidden">Last message: </span>
+            {last.fromCustomer ? "" : "You: "}
+            {last.body}
+          </>
+        ) : (
+          <span className="muted">No messages yet</span>
+        )}
+      </p>
       <dl className="conversation__meta">
         <div>
           <dt>Channel</dt>
@@ -34,7 +67,14 @@ export function ConversationItem(props: { conversation: FragmentType<typeof Conv
           <dt>Bot</dt>
           <dd>{conversation.bot?.name ?? "No bot"}</dd>
         </div>
+        <div>
+          <dt>Updated</dt>
+          <dd>
+            <Time value={conversation.updatedAt} style="short" />
+          </dd>
+        </div>
       </dl>
+      {conversation.csatSurvey ? <SurveyBadge survey={conversation.csatSurvey} /> : null}
     </li>
   );
 }

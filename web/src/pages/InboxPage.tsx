@@ -1,10 +1,13 @@
 import { useId, useState } from "react";
 import { useQuery } from "urql";
+import { ConversationDetail } from "../components/ConversationDetail";
 import { ConversationItem } from "../components/ConversationItem";
 import { describeError } from "../errors";
 import { graphql } from "../gql";
 import type { ConversationStatus } from "../gql/graphql";
+import { useCsatAnswered } from "../useCsatAnswered";
 import { useDocumentTitle } from "../useDocumentTitle";
+import { useLiveRefetch } from "../useLiveRefetch";
 
 const InboxQuery = graphql(`
   query Inbox($status: ConversationStatus) {
@@ -23,7 +26,15 @@ const FILTERS: { value: StatusFilter; label: string }[] = [
   { value: "RESOLVED", label: "Resolved" },
 ];
 
-export function InboxPage() {
+/**
+ * How often the list refreshes itself. Survey answers arrive at once (csatAnswered); the API has no
+ * subscription for conversation changes yet, so new conversations and messages arrive by polling
+ * (and at once on window focus).
+ */
+const REFRESH_MS = 5000;
+
+/** `/inbox` (the list) and `/inbox/:id` (the list beside one conversation; on a phone, the conversation alone). */
+export function InboxPage({ conversationId }: { conversationId: string | null }) {
   useDocumentTitle("Inbox");
   const filterId = useId();
   const [filter, setFilter] = useState<StatusFilter>("ALL");
@@ -31,49 +42,62 @@ export function InboxPage() {
     query: InboxQuery,
     variables: { status: filter === "ALL" ? null : filter },
   });
+  useLiveRefetch(() => refetch({ requestPolicy: "network-only" }), REFRESH_MS);
+  useCsatAnswered(() => refetch({ requestPolicy: "network-only" }));
   const conversations = data?.conversations;
 
   return (
-    <section className="page" aria-labelledby="inbox-heading">
-      <div className="page__header">
-        <h1 id="inbox-heading" tabIndex={-1}>
-          Inbox
-        </h1>
-        <div className="toolbar">
-          <label htmlFor={filterId}>Show</label>
-          <select id={filterId} value={filter} onChange={(event) => setFilter(event.target.value as StatusFilter)}>
-            {FILTERS.map((option) => (
-              <option key={option.value} value={option.value}>
-                {option.label}
-              </option>
-            ))}
-          </select>
-          <button
-            type="button"
-            className="button button--secondary"
-            onClick={() => refetch({ requestPolicy: "network-only" })}
-            aria-busy={fetching}
-          >
-            Refresh
-          </button>
+    <section className={`page inbox${conversationId ? " inbox--detail" : ""}`} aria-labelledby="inbox-heading">
+      <div className="inbox__list">
+        <div className="page__header">
+          <h1 id="inbox-heading" tabIndex={-1}>
+            Inbox
+          </h1>
+          <div className="toolbar">
+            <label htmlFor={filterId}>Show</label>
+            <select id={filterId} value={filter} onChange={(event) => setFilter(event.target.value as StatusFilter)}>
+              {FILTERS.map((option) => (
+                <option key={option.value} value={option.value}>
+                  {option.label}
+                </option>
+              ))}
+            </select>
+            <button
+              type="button"
+              className="button button--secondary"
+              onClick={() => refetch({ requestPolicy: "network-only" })}
+              aria-busy={fetching}
+            >
+              Refresh
+            </button>
+          </div>
         </div>
-      </div>
-      <p role="status" className="page__status">
-        {fetching && !conversations ? "Loading conversations…" : ""}
-      </p>
-      {error && !conversations ? (
-        <p role="alert" className="alert">
-          {describeError(error)}
+        <p role="status" className="page__status">
+          {fetching && !conversations ? "Loading conversations…" : ""}
         </p>
-      ) : null}
-      {conversations && conversations.length === 0 ? <p>No conversations here yet.</p> : null}
-      {conversations && conversations.length > 0 ? (
-        <ul className="conversation-list" aria-label="Conversations">
-          {conversations.map((conversation) => (
-            <ConversationItem key={conversation.id} conversation={conversation} />
-          ))}
-        </ul>
-      ) : null}
+        {error && !conversations ? (
+          <p role="alert" className="alert">
+            {describeError(error)}
+          </p>
+        ) : null}
+        {conversations && conversations.length === 0 ? <p>No conversations here yet.</p> : null}
+        {conversations && conversations.length > 0 ? (
+          <ul className="conversation-list" aria-label="Conversations">
+            {conversations.map((conversation) => (
+              <ConversationItem
+                key={conversation.id}
+                conversation={conversation}
+                selected={conversation.id === conversationId}
+              />
+            ))}
+          </ul>
+        ) : null}
+      </div>
+      {conversationId ? (
+        <ConversationDetail id={conversationId} />
+      ) : (
+        <p className="inbox__empty muted">Choose a conversation to read it, reply, resolve or reopen it.</p>
+      )}
     </section>
   );
 }

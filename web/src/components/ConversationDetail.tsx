@@ -1,0 +1,261 @@
+import { useEffect, useId, useRef, useState, type FormEvent, type KeyboardEvent } from "react";
+import { useMutation, useQuery } from "urql";
+import { describeError } from "../errors";
+import { Time } from "../format";
+import { graphql } from "../gql";
+import { UNATTRIBUTED } from "../lib/format";
+import { Link } from "../router";
+import { useCsatAnswered } from "../useCsatAnswered";
+import { useLiveRefetch } from "../useLiveRefetch";
+import { SurveyStatus } from "./SurveyStatus";
+
+const ConversationDetailQuery = graphql(`
+  query ConversationDetail($id: ID!) {
+    conversation(id: $id) {
+      id
+      status
+      createdAt
+      resolvedAt
+      customer {
+        id
+        name
+        email
+      }
+      channel {
+        id
+        name
+      }
+      bot {
+        id
+        name
+      }
+      messages {
+        id
+        body
+        fromCustomer
+        createdAt
+      }
+      csatSurvey {
+        ...SurveyStatus_CsatSurvey
+      }
+    }
+  }
+`);
+
+const ResolveMutation = graphql(`
+  mutation ResolveConversation($id: ID!) {
+    resolveConversation(id: $id) {
+      id
+      status
+      resolvedAt
+      updatedAt
+      csatSurvey {
+        ...SurveyStatus_CsatSurvey
+        ...SurveyBadge_CsatSurvey
+      }
+    }
+  }
+`);
+
+const ReopenMutation = graphql(`
+  mutation ReopenConversation($id: ID!) {
+    reopenConversation(id: $id) {
+      id
+      status
+      resolvedAt
+      updatedAt
+      csatSurvey {
+        ...SurveyStatus_CsatSurvey
+        ...SurveyBadge_CsatSurvey
+      }
+    }
+  }
+`);
+
+const ReplyMutation = graphql(`
+  mutation Reply($conversationId: ID!, $body: String!) {
+    sendMessage(conversationId: $conversationId, body: $body) {
+      id
+      body
+      fromCustomer
+      createdAt
+    }
+  }
+`);
+
+/** How often an open conversation checks for new messages and survey answers. */
+const REFRESH_MS = 4000;
+
+export function ConversationDetail({ id }: { id: string }) {
+  const [{ data, error, fetching }, refetch] = useQuery({ query: ConversationDetailQuery, variables: { id } });
+  useLiveRefetch(() => refetch({ requestPolicy: "network-only" }), REFRESH_MS);
+  useCsatAnswered((answer) => {
+    if (answer.conversationId === id) refetch({ requestPolicy: "network-only" });
+  });
+  const [resolveState, resolve] = useMutation(ResolveMutation);
+  const [reopenState, reopen] = useMutation(ReopenMutation);
+  const [actionError, setActionError] = useState<string | null>(null);
+  const conversation = data?.conversation;
+
+  useEffect(() => setActionError(null), [id]);
+
+  // Opening a conversation moves focus to it (on a phone the list it was chosen from is hidden).
+  const heading = useRef<HTMLHeadingElement>(null);
+  const focusedFor = useRef<string | null>(null);
+  const loaded = Boolean(conversation);
+  useEffect(() => {
+    if (!loaded || focusedFor.current === id) return;
+    focusedFor.current = id;
+    heading.current?.focus();
+  }, [id, loaded]);
+
+  if (!conversation) {
+    return (
+      <section className="detail" aria-label="Conversation">
+        <p role="status">{fetching ? "Loading the conversation…" : ""}</p>
+        {error ? (
+          <p role="alert" className="alert">
+            {error.graphQLErrors[0]?.extensions?.code === "NOT_FOUND" ? "This conversation does not exist." : describeError(error)}
+          </p>
+        ) : null}
+        <BackLink />
+      </section>
+    );
+  }
+
+  const open = conversation.status === "OPEN";
+  const busy = resolveState.fetching || reopenState.fetching;
+
+  async function toggleStatus() {
+    if (busy) return;
+    setActionError(null);
+    const result = open ? await resolve({ id }) : await reopen({ id });
+    if (result.error) setActionError(describeError(result.error));
+  }
+
+  return (
+    <section className="detail" aria-labelledby="detail-heading">
+      <BackLink />
+      <div className="detail__header">
+        <div>
+          <h2 id="detail-heading" tabIndex={-1} ref={heading}>
+            {conversation.customer.name}
+          </h2>
+          <dl className="conversation__meta">
+            <div>
+              <dt>Email</dt>
+              <dd>{conversation.customer.email ?? "none given"}</dd>
+            </div>
+            <div>
+              <dt>Channel</dt>
+              <dd>{conversation.channel?.name ?? UNATTRIBUTED}</dd>
+            </div>
+            <div>
+              <dt>Bot</dt>
+              <dd>{conversation.bot?.name ?? "No bot"}</dd>
+            </div>
+            <div>
+              <dt>Status</dt>
+              <dd>{open ? "Open" : "Resolved"}</dd>
+            </div>
+          </dl>
+        </div>
+        <button
+          type="button"
+          className={`button${open ? "" : " button--secondary"}`}
+          onClick={toggleStatus}
+          aria-busy={busy}
+        >
+          {open ? (busy ? "Resolving…" : "Resolve") : busy ? "Reopening…" : "Reopen"}
+        </button>
+      </div>
+      {actionError ? (
+        <p role="alert" className="alert">
+          {actionError}
+        </p>
+      ) : null}
+      <ol className="messages" aria-label="Messages">
+        {conversation.messages.map((message) => (
+          <li key={message.id} className={`message ${message.fromCustomer ? "message--customer" : "message--team"}`}>
+            <span className="message__author">{message.fromCustomer ? conversation.customer.name : "Team"}</span>
+            <p className="message__body">{message.body}</p>
+            <Time value={message.createdAt} />
+          </li>
+        ))}
+        {conversation.messages.length === 0 ? <li className="muted">No messages yet.</li> : null}
+      </ol>
+      <ReplyBox conversationId={conversation.id} />
+      <SurveyStatus
+        survey={conversation.csatSurvey ?? null}
+        conversationOpen={open}
+        resolvedBefore={!open}
+      />
+    </section>
+  );
+}
+
+function BackLink() {
+  return (
+    <Link to="/inbox" className="detail__back">
+      ← All conversations
+    </Link>
+  );
+}
+
+function ReplyBox({ conversationId }: { conversationId: string }) {
+  const id = useId();
+  const [body, setBody] = useState("");
+  const [message, setMessage] = useState<string | null>(null);
+  const [{ fetching }, reply] = useMutation(ReplyMutation);
+  const field = useRef<HTMLTextAreaElement>(null);
+
+  useEffect(() => {
+    setBody("");
+    setMessage(null);
+  }, [conversationId]);
+
+  async function send(event?: FormEvent) {
+    event?.preventDefault();
+    if (fetching) return;
+    if (!body.trim()) {
+      setMessage("Write a reply first.");
+      field.current?.focus();
+      return;
+    }
+    setMessage(null);
+    const result = await reply({ conversationId, body: body.trim() });
+    if (result.error) setMessage(describeError(result.error));
+    else setBody("");
+  }
+
+  function onKeyDown(event: KeyboardEvent<HTMLTextAreaElement>) {
+    if (event.key === "Enter" && (event.metaKey || event.ctrlKey)) void send();
+  }
+
+  return (
+    <form className="reply" onSubmit={send}>
+      <label htmlFor={`${id}-reply`}>Reply</label>
+      <textarea
+        id={`${id}-reply`}
+        ref={field}
+        rows={3}
+        value={body}
+        onChange={(event) => setBody(event.target.value)}
+        onKeyDown={onKeyDown}
+        aria-invalid={message ? true : undefined}
+        aria-describedby={`${id}-hint${message ? ` ${id}-error` : ""}`}
+      />
+      <p id={`${id}-hint`} className="hint">
+        Ctrl+Enter sends.
+      </p>
+      {message ? (
+        <p id={`${id}-error`} role="alert" className="field-error">
+          {message}
+        </p>
+      ) : null}
+      <button type="submit" className="button" aria-busy={fetching}>
+        {fetching ? "Sending…" : "Send reply"}
+      </button>
+    </form>
+  );
+}

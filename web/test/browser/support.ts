@@ -1,0 +1,107 @@
+import { execFile } from "node:child_process";
+import { mkdir, readdir, rm, stat } from "node:fs/promises";
+import { join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+import { promisify } from "node:util";
+import { chromium, type Browser, type Page } from "playwright-core";
+
+const run = promisify(execFile);
+const ROOT = fileURLToPath(new URL("../../../", import.meta.url));
+const DIST = join(ROOT, "web/dist");
+/** What the browser tests save for people to look at; git ignores it. */
+export const SCREENSHOT_DIR = join(ROOT, "test-results/screenshots");
+
+/** Debian's Chromium (`apt-get install chromium`); CHROMIUM_PATH overrides. */
+export const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
+
+const SOURCES = ["web/src", "web/index.html", "web/widget.html", "web/widget-demo.html", "vite.config.ts", "codegen.ts", "schema/schema.graphql"];
+const OUTPUTS = ["index.html", "widget.html", "widget-demo.html", "widget/embed.js"];
+
+async function newestMtime(path: string): Promise<number> {
+  const info = await stat(path).catch(() => null);
+  if (!info) return 0;
+  if (!info.isDirectory()) return info.mtimeMs;
+  let newest = info.mtimeMs;
+  for (const entry of await readdir(path)) newest = Math.max(newest, await newestMtime(join(path, entry)));
+  return newest;
+}
+
+async function outputsTime(): Promise<number> {
+  let oldest = Infinity;
+  for (const file of OUTPUTS) {
+    const info = await stat(join(DIST, file)).catch(() => null);
+    if (!info) return 0;
+    oldest = Math.min(oldest, info.mtimeMs);
+  }
+  return oldest;
+}
+
+async function isStale(): Promise<boolean> {
+  const sources = Math.max(...(await Promise.all(SOURCES.map((p) => newestMtime(join(ROOT, p))))));
+  return (await outputsTime()) < sources;
+}
+
+/**
+ * Builds web/dist (typed documents first, then Vite) when it is missing or older than its sources.
+ * A lock directory keeps two test files from building at once; a stale lock (a killed run) is taken over.
+ */
+export async function ensureWebBuild(): Promise<void> {
+  if (!(await isStale())) return;
+  const lock = join(ROOT, "node_modules/.cache/hydra-web-build.lock");
+  await mkdir(join(lock, ".."), { recursive: true });
+  const deadline = Date.now() + 120_000;
+  for (;;) {
+    try {
+      await mkdir(lock);
+      break;
+    } catch {
+      const info = await stat(lock).catch(() => null);
+      if (info && Date.now() - info.mtimeMs > 120_000) await rm(lock, { recursive: true, force: true });
+      if (Date.now() > deadline) throw new Error("timed out waiting for another web build");
+      await new Promise((r) => setTimeout(r, 250));
+    }
+  }
+  try {
+    if (!(await isStale())) return;
+    const bin = (name: string) => resolve(ROOT, "node_modules/.bin", name);
+    // Vitest sets NODE_ENV=test, which would give Vite React's development build.
+    const env = { ...process.env, NODE_ENV: "production" };
+    await run(bin("graphql-codegen"), ["--config", "codegen.ts"], { cwd: ROOT, env });
+    await run(bin("vite"), ["build", "--logLevel", "warn"], { cwd: ROOT, env });
+  } finally {
+    await rm(lock, { recursive: true, force: true });
+  }
+}
+
+/** Headless Chromium with a fresh profile (Playwright makes a new temporary user-data-dir per launch). */
+export function launchChromium(): Promise<Browser> {
+  return chromium.launch({
+    executablePath: CHROMIUM,
+    headless: true,
+    args: [
+      "--headless",
+      "--no-sandbox",
+      "--disable-gpu",
+      "--disable-quic",
+      "--no-first-run",
+      "--disable-background-networking",
+      "--disable-component-update",
+      "--disable-sync",
+    ],
+  });
+}
+
+export async function screenshot(page: Page, name: string): Promise<string> {
+  await mkdir(SCREENSHOT_DIR, { recursive: true });
+  const path = join(SCREENSHOT_DIR, `${name}.png`);
+  await page.screenshot({ path, fullPage: true });
+  return path;
+}
+
+export async function signIn(page: Page, baseUrl: string, email: string, password: string): Promise<void> {
+  await page.goto(`${baseUrl}/sign-in`);
+  await page.getByLabel("Email").fill(email);
+  await page.getByLabel("Password").fill(password);
+  await page.getByRole("button", { name: "Sign in" }).click();
+  await page.getByRole("heading", { name: "Inbox", level: 1 }).waitFor();
+}
