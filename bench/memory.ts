@@ -50,7 +50,7 @@ export async function benchMemory(): Promise<PartResult> {
       console.log(`[memory] heap after GC: ${(start.heap / 2 ** 20).toFixed(1)} MiB → ${(end.heap / 2 ** 20).toFixed(1)} MiB after ${CYCLES} cycles`);
       return {
         rows: [
-          row("memory", `RSS per idle subscribed widget (${WIDGETS})`, perWidget / KiB, "KiB", "≤ 24 KiB", perWidget <= 24 * KiB, `heap ${(heapPerWidget / KiB).toFixed(1)} KiB of it`),
+          row("memory", `RSS per idle subscribed widget (${WIDGETS})`, perWidget / KiB, "KiB", "≤ 24 KiB", perWidget <= 24 * KiB, `heap after GC +${(heapPerWidget / KiB).toFixed(1)} KiB per widget`),
           row("memory", `heap after GC after ${CYCLES} × ${WIDGETS} connect/subscribe/close`, growth * 100, "%", "within 5%", Math.abs(growth) <= 0.05,
             `${(start.heap / 2 ** 20).toFixed(1)} → ${(end.heap / 2 ** 20).toFixed(1)} MiB`),
         ],
