@@ -1,6 +1,6 @@
 import { spawn, type ChildProcess } from "node:child_process";
-import { createServer } from "node:net";
 import { fileURLToPath } from "node:url";
+import { freePort } from "../../api/test/support/processes.js";
 
 export const ROOT = fileURLToPath(new URL("../../", import.meta.url));
 const METRICS_PRELOAD = fileURLToPath(new URL("./metrics-preload.ts", import.meta.url));
@@ -34,16 +34,6 @@ export interface NodeServer {
   stop(): Promise<void>;
 }
 
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once("error", reject);
-    s.listen(0, "127.0.0.1", () => {
-      const { port } = s.address() as { port: number };
-      s.close(() => resolve(port));
-    });
-  });
-}
 
 function parseMetrics(line: string): Metrics | null {
   const m = /\[metrics\] (\w+) (.*)$/.exec(line);
