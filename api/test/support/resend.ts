@@ -40,6 +40,8 @@ export async function startResendStandIn(options: { failures?: number } = {}) {
     res.writeHead(200, { "content-type": "application/json" });
     res.end(JSON.stringify({ id: `email_${[...delivered.keys()].indexOf(key) + 1}` }));
   });
+  // Keep idle connections longer than the client does, so a reused socket is never closed under it.
+  server.keepAliveTimeout = 60_000;
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
   const { port } = server.address() as AddressInfo;
   return {
