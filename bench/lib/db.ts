@@ -2,6 +2,7 @@ import { createHash, randomBytes } from "node:crypto";
 import { fileURLToPath } from "node:url";
 import pg from "pg";
 import { applyMigrations } from "../../api/src/migrate.js";
+import { createTestDatabase } from "../../api/test/support/server.js";
 
 /** The PostgreSQL server the bench runs against; each run makes a database of its own there. */
 export const PG_ADMIN_URL = process.env.BENCH_PG_URL ?? process.env.TEST_PG_URL ?? "postgresql://postgres@127.0.0.1:5432/postgres";
@@ -19,13 +20,9 @@ export interface BenchDatabase {
 
 /** A fresh database with the project's migrations applied; `drop()` removes it. */
 export async function createBenchDatabase(label: string): Promise<BenchDatabase> {
-  const name = `hydra_bench_${label}_${process.pid}_${randomBytes(3).toString("hex")}`;
-  const admin = new pg.Client({ connectionString: PG_ADMIN_URL });
-  await admin.connect();
-  await admin.query(`CREATE DATABASE ${name}`);
-  await admin.end();
-  const url = new URL(PG_ADMIN_URL);
-  url.pathname = `/${name}`;
+  const database = await createTestDatabase({ prefix: `hydra_bench_${label}`, adminUrl: PG_ADMIN_URL });
+  const { name } = database;
+  const url = new URL(database.url);
   const client = new pg.Client({ connectionString: url.toString() });
   await client.connect();
   await applyMigrations(
@@ -47,10 +44,7 @@ export async function createBenchDatabase(label: string): Promise<BenchDatabase>
       if (dropped) return;
       dropped = true;
       await pool.end();
-      const c = new pg.Client({ connectionString: PG_ADMIN_URL });
-      await c.connect();
-      await c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-      await c.end();
+      await database.drop();
     },
   };
 }

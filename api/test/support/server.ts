@@ -11,18 +11,23 @@ export const DB_KINDS: DbKind[] = ["pglite", "postgres"];
 /** The server's PostgreSQL; each test server gets a database of its own there. */
 export const PG_ADMIN_URL = process.env.TEST_PG_URL ?? "postgresql://postgres@127.0.0.1:5432/postgres";
 
-export async function createTestDatabase(): Promise<{ url: string; drop(): Promise<void> }> {
-  const name = `hydra_t_${process.pid}_${randomBytes(4).toString("hex")}`;
-  const admin = new pg.Client({ connectionString: PG_ADMIN_URL });
+/** A fresh, empty database on the PostgreSQL server at `adminUrl`; `drop()` removes it. */
+export async function createTestDatabase(
+  options: { prefix?: string; adminUrl?: string } = {},
+): Promise<{ url: string; name: string; drop(): Promise<void> }> {
+  const adminUrl = options.adminUrl ?? PG_ADMIN_URL;
+  const name = `${options.prefix ?? "hydra_t"}_${process.pid}_${randomBytes(4).toString("hex")}`;
+  const admin = new pg.Client({ connectionString: adminUrl });
   await admin.connect();
   await admin.query(`CREATE DATABASE ${name}`);
   await admin.end();
-  const url = new URL(PG_ADMIN_URL);
+  const url = new URL(adminUrl);
   url.pathname = `/${name}`;
   return {
     url: url.toString(),
+    name,
     async drop() {
-      const c = new pg.Client({ connectionString: PG_ADMIN_URL });
+      const c = new pg.Client({ connectionString: adminUrl });
       await c.connect();
       await c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
       await c.end();
