@@ -88,6 +88,7 @@ export async function buildApp(options: AppOptions): Promise<RunningApp> {
   const fanout = createFanout(config.redisUrl, log);
   const app: App = {
     prisma: db.prisma,
+    sql: db.sql,
     pubsub: fanout.pubsub,
     clock: options.clock ?? systemClock,
     config,

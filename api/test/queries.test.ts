@@ -41,12 +41,36 @@ describe("SQL statements per operation (PostgreSQL)", () => {
       ws.token,
     );
 
-  it("resolving dispatches the survey and writes its email in one transaction of five statements", async () => {
+  it("resolving dispatches the survey and writes its email in one transaction of four statements, with nothing read back", async () => {
     const id = await createConversation(server.url, ws, { name: "Casey", email: "casey@example.com" });
     const sql = await statements(() => resolve(id));
-    // authenticate, BEGIN, lock with settings, update, survey + email, COMMIT, the conversation back
-    expect(sql).toHaveLength(7);
+    // authenticate, BEGIN, lock with settings, update, survey + email, COMMIT
+    expect(sql).toHaveLength(6);
     expect(sql.filter((s) => /^\s*(BEGIN|COMMIT)/.test(s))).toHaveLength(2);
+  });
+
+  it("a resolve answers with the same fields a read gives, whether or not its selection needs more than it wrote", async () => {
+    const SURVEY = "csatSurvey { id state dueAt dispatchedAt expiresAt deliveredToWidget emailed score comment answeredAt answeredVia resolvedVia }";
+    const SCALARS = `id status createdAt updatedAt resolvedAt ${SURVEY}`;
+    const MORE = `${SCALARS} customer { name email } messages { body } channel { name } bot { name }`;
+    for (const [selection, statementsExpected] of [[SCALARS, 6], [MORE, 7]] as const) {
+      const id = await createConversation(server.url, ws, { name: "Avery", email: "avery@example.com" });
+      let resolved: { resolveConversation: Record<string, unknown> } | undefined;
+      const sql = await statements(async () => {
+        resolved = await gqlOk(server.url, `mutation($id: ID!) { resolveConversation(id: $id) { ${selection} } }`, { id }, ws.token);
+      });
+      // The fast path reads nothing back; a selection with more relations reads them all in one statement.
+      expect(sql).toHaveLength(statementsExpected);
+      const read = await gqlOk(server.url, `query($id: ID!) { conversation(id: $id) { ${selection} } }`, { id }, ws.token);
+      expect(resolved!.resolveConversation).toEqual(read.conversation);
+      expect(read.conversation).toMatchObject({ status: "RESOLVED", csatSurvey: { state: "DISPATCHED", emailed: true, resolvedVia: "INBOX" } });
+    }
+    // Resolving again changes nothing and reads the conversation back.
+    const id = await createConversation(server.url, ws, { name: "Blake", email: null });
+    const first = await gqlOk(server.url, `mutation($id: ID!) { resolveConversation(id: $id) { ${SCALARS} } }`, { id }, ws.token);
+    const again = await gqlOk(server.url, `mutation($id: ID!) { resolveConversation(id: $id) { ${SCALARS} } }`, { id }, ws.token);
+    expect(again).toEqual(first);
+    expect(first.resolveConversation.csatSurvey).toMatchObject({ state: "DISPATCHED", emailed: false });
   });
 
   it("an accepted answer is one statement", async () => {

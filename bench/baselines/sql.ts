@@ -112,8 +112,10 @@ export async function resolveConversation(pool: pg.Pool, workspaceId: string, id
       return { id, status: row.status, resolvedAt: row.resolved_at, updatedAt: row.updated_at, csatSurvey: s[0] ?? null };
     }
     const now = new Date();
-    await client.query(
-      `UPDATE conversation SET status = 'RESOLVED', resolved_at = $2, updated_at = $2, first_resolved_at = coalesce(first_resolved_at, $2) WHERE id = $1`,
+    // The statements Hydra sends: the update returning the row, then the survey and its email in one.
+    const { rows: updated } = await client.query<{ resolved_at: Date; updated_at: Date }>(
+      `UPDATE conversation SET status = 'RESOLVED', resolved_at = $2, updated_at = $2, first_resolved_at = coalesce(first_resolved_at, $2)
+       WHERE id = $1 RETURNING resolved_at, updated_at`,
       [id, now],
     );
     let survey: Record<string, unknown> | null = null;
@@ -121,29 +123,30 @@ export async function resolveConversation(pool: pg.Pool, workspaceId: string, id
       const delay = row.delay_minutes ?? 0;
       const dueAt = new Date(now.getTime() + delay * 60_000);
       const token = delay === 0 ? randomBytes(16).toString("hex") : null;
+      const email = token && row.email
+        ? renderSurveyEmail({ workspaceName: row.workspace_name, publicUrl: "http://localhost", token, question: QUESTION })
+        : null;
       const { rows: inserted } = await client.query(
-        `INSERT INTO csat_survey (workspace_id, conversation_id, bot_id, channel_id, state, resolved_via, due_at, created_at,
-                                  dispatched_at, expires_at, token_hash, emailed)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)
-         ON CONFLICT (conversation_id) DO NOTHING RETURNING ${SURVEY_COLUMNS}`,
+        `WITH survey AS (
+           INSERT INTO csat_survey (workspace_id, conversation_id, bot_id, channel_id, state, resolved_via, due_at, created_at,
+                                    dispatched_at, expires_at, token_hash, emailed)
+           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)
+           ON CONFLICT (conversation_id) DO NOTHING RETURNING *
+         ), outbox AS (
+           INSERT INTO email_outbox (workspace_id, survey_id, "to", subject, html, text, state, created_at, next_attempt_at)
+           SELECT workspace_id, id, $13, $14, $15, $16, 'RECORDED', $8, $8 FROM survey WHERE $12
+         )
+         SELECT ${SURVEY_COLUMNS} FROM survey`,
         [
           workspaceId, id, row.bot_id, row.channel_id, token ? "DISPATCHED" : "SCHEDULED", via, dueAt, now,
           token ? now : null, token ? new Date(now.getTime() + 30 * 86_400_000) : null, token ? sha256(token) : null,
-          token !== null && row.email !== null,
+          email !== null, row.email, email?.subject ?? null, email?.html ?? null, email?.text ?? null,
         ],
       );
       survey = inserted[0] ?? null;
-      if (survey && token && row.email) {
-        const email = renderSurveyEmail({ workspaceName: row.workspace_name, publicUrl: "http://localhost", token, question: QUESTION });
-        await client.query(
-          `INSERT INTO email_outbox (workspace_id, survey_id, "to", subject, html, text, state, created_at, next_attempt_at)
-           VALUES ($1, $2, $3, $4, $5, $6, 'RECORDED', $7, $7)`,
-          [workspaceId, survey.id, row.email, email.subject, email.html, email.text, now],
-        );
-      }
     }
     await client.query("COMMIT");
-    return { id, status: "RESOLVED", resolvedAt: now, updatedAt: now, csatSurvey: survey };
+    return { id, status: "RESOLVED", resolvedAt: updated[0]!.resolved_at, updatedAt: updated[0]!.updated_at, csatSurvey: survey };
   } catch (err) {
     await client.query("ROLLBACK").catch(() => {});
     throw err;

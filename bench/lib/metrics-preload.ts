@@ -3,3 +3,9 @@
 import { startMetrics } from "../../api/src/metrics.js";
 
 if (process.env.HYDRA_METRICS === "1") startMetrics();
+
+// A baseline has no SIGTERM handler of its own; exiting normally lets --cpu-prof write its profile.
+// (Hydra's main.ts adds its own graceful shutdown, which runs instead.)
+setImmediate(() => {
+  if (process.listenerCount("SIGTERM") === 0) process.on("SIGTERM", () => process.exit(0));
+});

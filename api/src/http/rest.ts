@@ -12,10 +12,12 @@ const SUBMIT_STATUS: Record<SubmitOutcome, number> = { ACCEPTED: 200, ALREADY_SU
 
 const withSurvey = { include: { csatSurvey: true } } as const;
 
-/** The conversation as the REST API shows it. */
-export async function conversationJson(app: App, actor: Awaited<ReturnType<typeof authenticate>>, id: string) {
+type ConversationWithSurvey = Prisma.ConversationGetPayload<typeof withSurvey>;
+
+/** The conversation as the REST API shows it; `known` when the caller has it already (a first resolve). */
+export async function conversationJson(app: App, actor: Awaited<ReturnType<typeof authenticate>>, id: string, known?: ConversationWithSurvey) {
   // One statement: the survey comes with the conversation (getConversation returns what the query includes).
-  const c = (await getConversation(app, actor ?? null, id, withSurvey)) as Prisma.ConversationGetPayload<typeof withSurvey>;
+  const c = known ?? ((await getConversation(app, actor ?? null, id, withSurvey)) as ConversationWithSurvey);
   const s = c.csatSurvey;
   return {
     id: c.id,
@@ -51,8 +53,12 @@ async function patchConversation(app: App, req: IncomingMessage, res: ServerResp
   if (body.skipCsat !== undefined && typeof body.skipCsat !== "boolean") {
     throw new HttpError(400, { error: "skipCsat must be true or false" });
   }
-  if (status === "resolved") await resolveConversation(app, actor, id, { via: "API", skipCsat: body.skipCsat === true });
-  else await reopenConversation(app, actor, id);
+  if (status === "resolved") {
+    const r = await resolveConversation(app, actor, id, { via: "API", skipCsat: body.skipCsat === true });
+    sendJson(res, 200, await conversationJson(app, actor, id, r.resolved));
+    return;
+  }
+  await reopenConversation(app, actor, id);
   sendJson(res, 200, await conversationJson(app, actor, id));
 }
 

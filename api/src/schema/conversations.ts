@@ -10,6 +10,12 @@ import {
 } from "../services/conversations.js";
 import { ConversationStatus } from "./scalars.js";
 
+/** True when a selection's Prisma query needs only the conversation's columns and its survey's. */
+function carriedByResolve(query: { include?: Record<string, unknown>; select?: unknown }): boolean {
+  if (query.select !== undefined) return false;
+  return Object.entries(query.include ?? {}).every(([relation, nested]) => relation === "csatSurvey" && nested === true);
+}
+
 export const Customer = builder.prismaObject("Customer", {
   fields: (t) => ({
     id: t.exposeID("id"),
@@ -118,8 +124,10 @@ builder.mutationFields((t) => ({
     },
     authScopes: { member: true },
     resolve: async (query, _root, args, ctx) => {
-      await resolveConversation(ctx.app, ctx.actor, args.id, { via: "INBOX", skipCsat: args.skipCsat });
-      return getConversation(ctx.app, ctx.actor, args.id, query);
+      const r = await resolveConversation(ctx.app, ctx.actor, args.id, { via: "INBOX", skipCsat: args.skipCsat });
+      // A first resolve hands back the row and its survey as written: when the selection asks for
+      // nothing more (the inbox's and the API's usual one), they are the answer, with no read back.
+      return r.resolved && carriedByResolve(query) ? r.resolved : getConversation(ctx.app, ctx.actor, args.id, query);
     },
   }),
   reopenConversation: t.prismaField({

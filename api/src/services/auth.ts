@@ -1,5 +1,6 @@
 import { TokenPrefix, hashPassword, newSecret, sha256, verifyPassword } from "../tokens.js";
 import { DomainError, unauthenticated } from "../errors.js";
+import type { Role } from "../generated/prisma/enums.js";
 import type { Actor, Member } from "./actors.js";
 import { requireAdmin } from "./actors.js";
 import type { App, Tx } from "./app.js";
@@ -15,27 +16,31 @@ export async function authenticate(app: App, secret: string | undefined): Promis
   if (!secret) return undefined;
   const tokenHash = sha256(secret);
   const now = app.clock.now();
+  // Every authenticated request starts here, so these go straight to the driver (see db.ts: Sql).
   if (secret.startsWith(TokenPrefix.Session)) {
-    const session = await app.prisma.session.findUnique({
-      where: { tokenHash },
-      select: { id: true, expiresAt: true, revokedAt: true, teammate: { select: { id: true, workspaceId: true, role: true } } },
-    });
-    if (!session || session.revokedAt || session.expiresAt <= now) return null;
-    const { teammate } = session;
-    return { kind: "teammate", workspaceId: teammate.workspaceId, teammateId: teammate.id, role: teammate.role, sessionId: session.id };
+    const [session] = await app.sql.query<{ id: string; expires_at: Date; revoked_at: Date | null; teammate_id: string; workspace_id: string; role: Role }>(
+      `SELECT s.id, s.expires_at, s.revoked_at, t.id AS teammate_id, t.workspace_id, t.role::text AS role
+       FROM session s JOIN teammate t ON t.id = s.teammate_id WHERE s.token_hash = $1`,
+      [tokenHash],
+    );
+    if (!session || session.revoked_at || session.expires_at <= now) return null;
+    return { kind: "teammate", workspaceId: session.workspace_id, teammateId: session.teammate_id, role: session.role, sessionId: session.id };
   }
   if (secret.startsWith(TokenPrefix.ApiKey)) {
-    const key = await app.prisma.apiKey.findUnique({ where: { tokenHash }, select: { id: true, workspaceId: true, revokedAt: true } });
-    if (!key || key.revokedAt) return null;
-    return { kind: "apiKey", workspaceId: key.workspaceId, apiKeyId: key.id };
+    const [key] = await app.sql.query<{ id: string; workspace_id: string; revoked_at: Date | null }>(
+      "SELECT id, workspace_id, revoked_at FROM api_key WHERE token_hash = $1",
+      [tokenHash],
+    );
+    if (!key || key.revoked_at) return null;
+    return { kind: "apiKey", workspaceId: key.workspace_id, apiKeyId: key.id };
   }
   if (secret.startsWith(TokenPrefix.Visitor)) {
-    const conversation = await app.prisma.conversation.findUnique({
-      where: { visitorTokenHash: tokenHash },
-      select: { id: true, workspaceId: true },
-    });
+    const [conversation] = await app.sql.query<{ id: string; workspace_id: string }>(
+      "SELECT id, workspace_id FROM conversation WHERE visitor_token_hash = $1",
+      [tokenHash],
+    );
     if (!conversation) return null;
-    return { kind: "visitor", workspaceId: conversation.workspaceId, conversationId: conversation.id };
+    return { kind: "visitor", workspaceId: conversation.workspace_id, conversationId: conversation.id };
   }
   return null;
 }

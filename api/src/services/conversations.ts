@@ -1,13 +1,14 @@
 import { z } from "zod";
 import type { ConversationStatus, ResolvedVia } from "../generated/prisma/enums.js";
-import type { Prisma } from "../generated/prisma/client.js";
+import type { Conversation, Prisma } from "../generated/prisma/client.js";
 import { TokenPrefix, isId, newSecret, sha256 } from "../tokens.js";
 import { forbidden, notFound, unauthenticated } from "../errors.js";
 import { faultPoint } from "../faults.js";
 import type { Actor, Member } from "./actors.js";
 import { isMember, requireMember } from "./actors.js";
 import type { App, Tx } from "./app.js";
-import { createSurveyOnFirstResolve, holdSurvey, publishPrompt, resumeSurvey, type SurveyEffect } from "./csat.js";
+import { createSurveyOnFirstResolve, holdSurvey, publishPrompt, resumeSurvey, type CsatSurveyRow, type SurveyEffect } from "./csat.js";
+import { queryableOf, type Queryable } from "../db.js";
 import { emailSchema, messageBodySchema, nameSchema, pageSize, parseInput } from "./validation.js";
 
 /** Prisma's include/select for a conversation, as GraphQL selections plan it. */
@@ -143,32 +144,58 @@ interface LockedConversation {
 }
 
 /** Locks the conversation row (only that row) and reads what a resolve needs, in one statement. */
-async function lockConversation(tx: Tx, member: Member, id: string): Promise<LockedConversation> {
+async function lockConversation(tx: Queryable, member: Member, id: string): Promise<LockedConversation> {
   const rows = isId(id)
-    ? await tx.$queryRaw<LockedConversation[]>`
-        SELECT c.id, c.workspace_id, c.bot_id, c.channel_id, c.status, c.first_resolved_at,
-               s.enabled AS csat_enabled, s.delay_minutes AS csat_delay_minutes, w.name AS workspace_name, cu.email AS customer_email
-        FROM conversation c
-        JOIN workspace w ON w.id = c.workspace_id
-        JOIN customer cu ON cu.id = c.customer_id
-        LEFT JOIN csat_settings s ON s.workspace_id = c.workspace_id
-        WHERE c.id = ${id}::uuid AND c.workspace_id = ${member.workspaceId}::uuid
-        FOR UPDATE OF c`
+    ? await tx.query<LockedConversation>(
+        `SELECT c.id, c.workspace_id, c.bot_id, c.channel_id, c.status::text AS status, c.first_resolved_at,
+                s.enabled AS csat_enabled, s.delay_minutes AS csat_delay_minutes, w.name AS workspace_name, cu.email AS customer_email
+         FROM conversation c
+         JOIN workspace w ON w.id = c.workspace_id
+         JOIN customer cu ON cu.id = c.customer_id
+         LEFT JOIN csat_settings s ON s.workspace_id = c.workspace_id
+         WHERE c.id = $1::uuid AND c.workspace_id = $2::uuid
+         FOR UPDATE OF c`,
+        [id, member.workspaceId],
+      )
     : [];
   if (!rows[0]) throw notFound("conversation");
   return rows[0];
 }
+
+/** conversation's columns under Prisma's field names; the type fails to compile if a field is missing. */
+const CONVERSATION_FIELDS: Record<keyof Conversation, string> = {
+  id: "id",
+  workspaceId: "workspace_id",
+  channelId: "channel_id",
+  botId: "bot_id",
+  customerId: "customer_id",
+  status: "status::text",
+  visitorTokenHash: "visitor_token_hash",
+  createdAt: "created_at",
+  updatedAt: "updated_at",
+  resolvedAt: "resolved_at",
+  firstResolvedAt: "first_resolved_at",
+};
+const CONVERSATION_COLUMNS = Object.entries(CONVERSATION_FIELDS)
+  .map(([field, column]) => `${column} AS "${field}"`)
+  .join(", ");
 
 export interface ResolveResult {
   conversationId: string;
   /** False when it was resolved already: resolving is idempotent. */
   changed: boolean;
   surveyCreated: boolean;
+  /**
+   * The conversation as the first resolve left it, with its survey (null when none was made), so
+   * the caller need not read them back; absent otherwise.
+   */
+  resolved?: Conversation & { csatSurvey: CsatSurveyRow | null };
 }
 
 /**
  * The one resolve path of the inbox, the REST API and MCP. The conversation row is locked, so of
- * racing resolves one makes the OPEN→RESOLVED transition and the rest are no-ops.
+ * racing resolves one makes the OPEN→RESOLVED transition and the rest are no-ops. It runs on the
+ * driver directly (app.sql): BEGIN, the lock, the update, the survey with its email, COMMIT.
  */
 export async function resolveConversation(
   app: App,
@@ -178,41 +205,42 @@ export async function resolveConversation(
 ): Promise<ResolveResult> {
   const member = requireMember(actor);
   const now = app.clock.now();
-  const { changed, effect } = await app.prisma.$transaction(async (tx) => {
+  const { changed, effect, conversation } = await app.sql.transaction(async (tx) => {
     const row = await lockConversation(tx, member, id);
-    if (row.status === "RESOLVED") return { changed: false, effect: { surveyCreated: false, prompt: null } as SurveyEffect };
-    // updateMany: the row is locked and known, and nothing needs it back.
-    await tx.conversation.updateMany({
-      where: { id: row.id },
-      data: { status: "RESOLVED", resolvedAt: now, updatedAt: now, firstResolvedAt: row.first_resolved_at ?? now },
-    });
-    const conversation = { id: row.id, workspaceId: row.workspace_id, botId: row.bot_id, channelId: row.channel_id };
-    let effect: SurveyEffect = { surveyCreated: false, prompt: null };
-    if (row.first_resolved_at === null) {
-      const known = {
-        settings: row.csat_enabled === null ? null : { enabled: row.csat_enabled, delayMinutes: row.csat_delay_minutes ?? 0 },
-        workspaceName: row.workspace_name,
-        customerEmail: row.customer_email,
-      };
-      if (!options.skipCsat) effect = await createSurveyOnFirstResolve(tx, app, { ...conversation, known }, options.via, now);
-    } else {
-      effect = await resumeSurvey(tx, app, conversation, now);
-    }
-    return { changed: true, effect };
+    if (row.status === "RESOLVED") return { changed: false, effect: { surveyCreated: false, prompt: null } as SurveyEffect, conversation: null };
+    const [conversation] = await tx.query<Conversation>(
+      `UPDATE conversation SET status = 'RESOLVED', resolved_at = $2, updated_at = $2, first_resolved_at = coalesce(first_resolved_at, $2)
+       WHERE id = $1 RETURNING ${CONVERSATION_COLUMNS}`,
+      [row.id, now],
+    );
+    const key = { id: row.id, workspaceId: row.workspace_id, botId: row.bot_id, channelId: row.channel_id };
+    if (row.first_resolved_at !== null) return { changed: true, effect: await resumeSurvey(tx, app, key, now), conversation: null };
+    const known = {
+      settings: row.csat_enabled === null ? null : { enabled: row.csat_enabled, delayMinutes: row.csat_delay_minutes ?? 0 },
+      workspaceName: row.workspace_name,
+      customerEmail: row.customer_email,
+    };
+    const effect = options.skipCsat ? { surveyCreated: false, prompt: null } : await createSurveyOnFirstResolve(tx, app, key, known, options.via, now);
+    return { changed: true, effect, conversation: conversation! };
   });
   if (effect.surveyCreated) faultPoint("dispatch:after-commit");
   publishPrompt(app, effect.prompt);
-  return { conversationId: id, changed, surveyCreated: effect.surveyCreated };
+  return {
+    conversationId: id,
+    changed,
+    surveyCreated: effect.surveyCreated,
+    ...(conversation ? { resolved: { ...conversation, csatSurvey: effect.survey ?? null } } : {}),
+  };
 }
 
 export async function reopenConversation(app: App, actor: Actor | null, id: string): Promise<{ conversationId: string; changed: boolean }> {
   const member = requireMember(actor);
   const now = app.clock.now();
   const changed = await app.prisma.$transaction(async (tx) => {
-    const row = await lockConversation(tx, member, id);
+    const row = await lockConversation(queryableOf(tx), member, id);
     if (row.status === "OPEN") return false;
     await tx.conversation.update({ where: { id: row.id }, data: { status: "OPEN", resolvedAt: null, updatedAt: now } });
-    await holdSurvey(tx, row.id);
+    await holdSurvey(queryableOf(tx), row.id);
     return true;
   });
   return { conversationId: id, changed };

@@ -6,7 +6,9 @@ import type { Actor } from "./actors.js";
 import { requireAdmin, requireMember } from "./actors.js";
 import { forbidden } from "../errors.js";
 import { faultPoint } from "../faults.js";
-import type { App, Tx } from "./app.js";
+import type { App } from "./app.js";
+import type { Queryable } from "../db.js";
+import type { CsatSurvey } from "../generated/prisma/client.js";
 import { renderSurveyEmail, type SurveyEmail } from "./email.js";
 import { commentSchema, csatSettingsInputSchema, parseInput, scoreSchema } from "./validation.js";
 
@@ -71,10 +73,42 @@ export async function updateCsatSettings(
   });
 }
 
+/** A survey row as Prisma's CsatSurvey model has it (every scalar field). */
+export type CsatSurveyRow = CsatSurvey;
+
+/** csat_survey's columns under Prisma's field names; the type fails to compile if a field is missing. */
+const SURVEY_FIELDS: Record<keyof CsatSurvey, string> = {
+  id: "id",
+  workspaceId: "workspace_id",
+  conversationId: "conversation_id",
+  botId: "bot_id",
+  channelId: "channel_id",
+  state: "state::text",
+  resolvedVia: "resolved_via::text",
+  onHold: "on_hold",
+  dueAt: "due_at",
+  dispatchedAt: "dispatched_at",
+  expiresAt: "expires_at",
+  tokenHash: "token_hash",
+  deliveredToWidget: "delivered_to_widget",
+  emailed: "emailed",
+  score: "score::int",
+  comment: "comment",
+  answeredAt: "answered_at",
+  answeredVia: "answered_via::text",
+  cancelledAt: "cancelled_at",
+  createdAt: "created_at",
+};
+const SURVEY_COLUMNS = Object.entries(SURVEY_FIELDS)
+  .map(([field, column]) => `${column} AS "${field}"`)
+  .join(", ");
+
 /** What a resolve did to the conversation's survey; a prompt is published once the transaction commits. */
 export interface SurveyEffect {
   surveyCreated: boolean;
   prompt: CsatPrompt | null;
+  /** The survey the resolve created, as written. */
+  survey?: CsatSurveyRow;
 }
 
 const noEffect: SurveyEffect = { surveyCreated: false, prompt: null };
@@ -84,52 +118,43 @@ interface ResolvedConversation {
   workspaceId: string;
   botId: string | null;
   channelId: string | null;
-  /** What the resolve read with its row lock already, so the survey is made without reading it again. */
-  known?: { settings: CsatSettingsValues | null; workspaceName: string; customerEmail: string | null };
+}
+
+/** What the resolve read with its row lock already, so the survey is made without reading it again. */
+export interface ResolveFacts {
+  settings: CsatSettingsValues | null;
+  workspaceName: string;
+  customerEmail: string | null;
 }
 
 /**
- * On a conversation's first OPEN→RESOLVED transition, with CSAT on: creates its one survey. The
- * unique conversation_id decides, so racing resolves create one row between them.
+ * On a conversation's first OPEN→RESOLVED transition, with CSAT on: creates its one survey (in the
+ * resolve's transaction `tx`). The unique conversation_id decides, so racing resolves create one
+ * row between them. With no delay, the survey is born dispatched and its email written to the
+ * outbox by the same statement; otherwise it waits SCHEDULED for the scheduler.
  */
 export async function createSurveyOnFirstResolve(
-  tx: Tx,
+  tx: Queryable,
   app: App,
   conversation: ResolvedConversation,
+  known: ResolveFacts,
   via: ResolvedVia,
   now: Date,
 ): Promise<SurveyEffect> {
-  const { known } = conversation;
-  const settings = known ? known.settings : await tx.csatSettings.findUnique({ where: { workspaceId: conversation.workspaceId } });
+  const { settings } = known;
   if (!settings?.enabled) return noEffect;
-  if (settings.delayMinutes === 0 && known) {
-    return createDispatchedSurvey(tx, app, { ...conversation, known }, via, now);
+  const key = [conversation.workspaceId, conversation.id, conversation.botId, conversation.channelId, via];
+  if (settings.delayMinutes > 0) {
+    const dueAt = new Date(now.getTime() + settings.delayMinutes * 60_000);
+    const [survey] = await tx.query<CsatSurveyRow>(
+      `INSERT INTO csat_survey (workspace_id, conversation_id, bot_id, channel_id, state, resolved_via, due_at, created_at)
+       VALUES ($1::uuid, $2::uuid, $3::uuid, $4::uuid, 'SCHEDULED', $5::"ResolvedVia", $6, $7)
+       ON CONFLICT (conversation_id) DO NOTHING
+       RETURNING ${SURVEY_COLUMNS}`,
+      [...key, dueAt, now],
+    );
+    return survey ? { surveyCreated: true, prompt: null, survey } : noEffect;
   }
-  const dueAt = new Date(now.getTime() + settings.delayMinutes * 60_000);
-  const inserted = await tx.$queryRaw<{ id: string }[]>`
-    INSERT INTO csat_survey (workspace_id, conversation_id, bot_id, channel_id, state, resolved_via, due_at, created_at)
-    VALUES (${conversation.workspaceId}::uuid, ${conversation.id}::uuid, ${conversation.botId}::uuid,
-            ${conversation.channelId}::uuid, 'SCHEDULED', ${via}::"ResolvedVia", ${dueAt}, ${now})
-    ON CONFLICT (conversation_id) DO NOTHING
-    RETURNING id`;
-  const survey = inserted[0];
-  if (!survey) return noEffect;
-  const prompt = settings.delayMinutes === 0 ? await dispatchSurvey(tx, app, survey.id, now) : null;
-  return { surveyCreated: true, prompt };
-}
-
-/**
- * Delay 0: the survey is born dispatched, its email in the outbox, in one statement (the same
- * columns and email `dispatchSurvey` writes, without a SCHEDULED row in between).
- */
-async function createDispatchedSurvey(
-  tx: Tx,
-  app: App,
-  conversation: ResolvedConversation & { known: NonNullable<ResolvedConversation["known"]> },
-  via: ResolvedVia,
-  now: Date,
-): Promise<SurveyEffect> {
-  const { known } = conversation;
   const plan = await planDispatch(app, {
     workspaceId: conversation.workspaceId,
     conversationId: conversation.id,
@@ -137,46 +162,45 @@ async function createDispatchedSurvey(
     email: known.customerEmail,
   }, now);
   const email = plan.email;
-  const inserted = await tx.$queryRaw<{ id: string }[]>`
-    WITH survey AS (
+  // The same columns and email `dispatchSurveys` writes, without a SCHEDULED row in between.
+  const [survey] = await tx.query<CsatSurveyRow>(
+    `WITH survey AS (
       INSERT INTO csat_survey (workspace_id, conversation_id, bot_id, channel_id, state, resolved_via, due_at, created_at,
                                dispatched_at, expires_at, token_hash, delivered_to_widget, emailed)
-      VALUES (${conversation.workspaceId}::uuid, ${conversation.id}::uuid, ${conversation.botId}::uuid,
-              ${conversation.channelId}::uuid, 'DISPATCHED', ${via}::"ResolvedVia", ${now}, ${now},
-              ${now}, ${plan.expiresAt}, ${sha256(plan.token)}, ${plan.widgetOpen}, ${email !== null})
+      VALUES ($1::uuid, $2::uuid, $3::uuid, $4::uuid, 'DISPATCHED', $5::"ResolvedVia", $6, $6, $6, $7, $8, $9, $10)
       ON CONFLICT (conversation_id) DO NOTHING
-      RETURNING id, workspace_id
+      RETURNING *
     ), outbox AS (
       INSERT INTO email_outbox (workspace_id, survey_id, "to", subject, html, text, state, created_at, next_attempt_at)
-      SELECT workspace_id, id, ${email?.to ?? null}, ${email?.subject ?? null}, ${email?.html ?? null}, ${email?.text ?? null},
-             ${outboxState(app)}::"EmailState", ${now}, ${now}
-      FROM survey WHERE ${email !== null}
+      SELECT workspace_id, id, $11, $12, $13, $14, $15::"EmailState", $6, $6
+      FROM survey WHERE $10
     )
-    SELECT id FROM survey`;
-  const survey = inserted[0];
+    SELECT ${SURVEY_COLUMNS} FROM survey`,
+    [
+      ...key, now, plan.expiresAt, sha256(plan.token), plan.widgetOpen, email !== null,
+      email?.to ?? null, email?.subject ?? null, email?.html ?? null, email?.text ?? null, outboxState(app),
+    ],
+  );
   if (!survey) return noEffect;
-  return { surveyCreated: true, prompt: promptOf(survey.id, conversation.id, plan) };
+  return { surveyCreated: true, prompt: promptOf(survey.id, conversation.id, plan), survey };
 }
 
 /** A reopened conversation's pending survey waits; see `resumeSurvey`. */
-export async function holdSurvey(tx: Tx, conversationId: string): Promise<void> {
-  await tx.csatSurvey.updateMany({ where: { conversationId, state: "SCHEDULED" }, data: { onHold: true } });
+export async function holdSurvey(tx: Queryable, conversationId: string): Promise<void> {
+  await tx.query("UPDATE csat_survey SET on_hold = true WHERE conversation_id = $1 AND state = 'SCHEDULED'", [conversationId]);
 }
 
-/** Resolved again: a held survey's countdown restarts from this resolve. */
-export async function resumeSurvey(tx: Tx, app: App, conversation: ResolvedConversation, now: Date): Promise<SurveyEffect> {
-  const survey = await tx.csatSurvey.findFirst({
-    where: { conversationId: conversation.id, state: "SCHEDULED", onHold: true },
-    select: { id: true },
-  });
-  if (!survey) return noEffect;
-  const settings = await tx.csatSettings.findUnique({ where: { workspaceId: conversation.workspaceId } });
-  const delay = settings?.delayMinutes ?? 0;
-  await tx.csatSurvey.update({
-    where: { id: survey.id },
-    data: { onHold: false, dueAt: new Date(now.getTime() + delay * 60_000) },
-  });
-  return { surveyCreated: false, prompt: delay === 0 ? await dispatchSurvey(tx, app, survey.id, now) : null };
+/** Resolved again: a held survey's countdown restarts from this resolve (and with no delay, it goes now). */
+export async function resumeSurvey(tx: Queryable, app: App, conversation: ResolvedConversation, now: Date): Promise<SurveyEffect> {
+  const [held] = await tx.query<{ id: string; delay_minutes: number | null }>(
+    `SELECT s.id, st.delay_minutes FROM csat_survey s LEFT JOIN csat_settings st ON st.workspace_id = s.workspace_id
+     WHERE s.conversation_id = $1 AND s.state = 'SCHEDULED' AND s.on_hold`,
+    [conversation.id],
+  );
+  if (!held) return noEffect;
+  const delay = held.delay_minutes ?? 0;
+  await tx.query("UPDATE csat_survey SET on_hold = false, due_at = $2 WHERE id = $1", [held.id, new Date(now.getTime() + delay * 60_000)]);
+  return { surveyCreated: false, prompt: delay === 0 ? await dispatchSurvey(tx, app, held.id, now) : null };
 }
 
 /** What dispatching a survey needs to know besides its id. */
@@ -191,76 +215,66 @@ export interface DispatchFacts {
  * Dispatches one SCHEDULED survey: gives it a token, records whether the widget is open and writes
  * the email to the outbox when the customer has an address. Returns the widget prompt to publish
  * after commit, or null when the widget is closed or the survey was not SCHEDULED any more.
- * `facts`, when the caller has them, spare reading the survey's workspace and customer.
  */
-export async function dispatchSurvey(tx: Tx, app: App, surveyId: string, now: Date, facts?: DispatchFacts): Promise<CsatPrompt | null> {
-  const survey = facts ?? (await readDispatchFacts(tx, surveyId));
-  if (!survey) return null;
-  const plan = await planDispatch(app, survey, now);
-  const { count } = await tx.csatSurvey.updateMany({
-    where: { id: surveyId, state: "SCHEDULED" },
-    data: {
-      state: "DISPATCHED",
-      dispatchedAt: now,
-      expiresAt: plan.expiresAt,
-      tokenHash: sha256(plan.token),
-      deliveredToWidget: plan.widgetOpen,
-      emailed: plan.email !== null,
-      onHold: false,
-    },
-  });
-  if (count === 0) return null;
-  if (plan.email) {
-    await tx.emailOutbox.create({
-      data: {
-        workspaceId: survey.workspaceId,
-        surveyId,
-        ...plan.email,
-        state: outboxState(app),
-        createdAt: now,
-        nextAttemptAt: now,
-      },
-    });
-  }
-  return promptOf(surveyId, survey.conversationId, plan);
+async function dispatchSurvey(tx: Queryable, app: App, surveyId: string, now: Date): Promise<CsatPrompt | null> {
+  const [facts] = await tx.query<{ workspace_id: string; conversation_id: string; workspace_name: string; email: string | null }>(
+    `SELECT s.workspace_id, s.conversation_id, w.name AS workspace_name, cu.email
+     FROM csat_survey s
+     JOIN workspace w ON w.id = s.workspace_id
+     JOIN conversation c ON c.id = s.conversation_id
+     JOIN customer cu ON cu.id = c.customer_id
+     WHERE s.id = $1 AND s.state = 'SCHEDULED'`,
+    [surveyId],
+  );
+  if (!facts) return null;
+  const [prompt] = await dispatchSurveys(tx, app, [{
+    id: surveyId,
+    workspaceId: facts.workspace_id,
+    conversationId: facts.conversation_id,
+    workspaceName: facts.workspace_name,
+    email: facts.email,
+  }], now);
+  return prompt ?? null;
 }
 
-/** A due survey the scheduler has claimed (locked), with what dispatching it needs. */
+/** A due survey the caller has claimed (locked), with what dispatching it needs. */
 export interface DueSurvey extends DispatchFacts {
   id: string;
 }
 
 /**
- * Dispatches a batch of SCHEDULED surveys the caller holds locked: the same columns and emails as
- * `dispatchSurvey`, written by one statement for the whole batch (so the tally triggers run once).
- * Returns the prompts to publish after commit.
+ * Dispatches SCHEDULED surveys the caller holds locked: each gets a token, whether the widget is
+ * open, and its email in the outbox when the customer has an address, written by one statement for
+ * the whole batch (so the tally triggers run once). Returns the prompts to publish after commit.
  */
-export async function dispatchSurveys(tx: Tx, app: App, surveys: DueSurvey[], now: Date): Promise<CsatPrompt[]> {
+export async function dispatchSurveys(tx: Queryable, app: App, surveys: DueSurvey[], now: Date): Promise<CsatPrompt[]> {
   if (surveys.length === 0) return [];
   const plans = await Promise.all(surveys.map((survey) => planDispatch(app, survey, now)));
   const mailed = surveys.flatMap((survey, i) => (plans[i]!.email ? [{ id: survey.id, ...plans[i]!.email! }] : []));
   const expiresAt = new Date(now.getTime() + SURVEY_LIFETIME_MS);
-  const dispatched = await tx.$queryRaw<{ id: string }[]>`
-    WITH planned AS (
-      SELECT * FROM unnest(${surveys.map((x) => x.id)}::uuid[], ${plans.map((p) => sha256(p.token))}::text[],
-                           ${plans.map((p) => p.widgetOpen)}::boolean[], ${plans.map((p) => p.email !== null)}::boolean[])
-        AS p(id, token_hash, widget_open, emailed)
+  const dispatched = await tx.query<{ id: string }>(
+    `WITH planned AS (
+      SELECT * FROM unnest($1::uuid[], $2::text[], $3::boolean[], $4::boolean[]) AS p(id, token_hash, widget_open, emailed)
     ), dispatched AS (
       UPDATE csat_survey s
-      SET state = 'DISPATCHED', dispatched_at = ${now}, expires_at = ${expiresAt}, token_hash = p.token_hash,
+      SET state = 'DISPATCHED', dispatched_at = $5, expires_at = $6, token_hash = p.token_hash,
           delivered_to_widget = p.widget_open, emailed = p.emailed, on_hold = false
       FROM planned p
       WHERE s.id = p.id AND s.state = 'SCHEDULED'
       RETURNING s.id, s.workspace_id
     ), outbox AS (
       INSERT INTO email_outbox (workspace_id, survey_id, "to", subject, html, text, state, created_at, next_attempt_at)
-      SELECT d.workspace_id, d.id, e."to", e.subject, e.html, e.text, ${outboxState(app)}::"EmailState", ${now}, ${now}
+      SELECT d.workspace_id, d.id, e."to", e.subject, e.html, e.text, $7::"EmailState", $5, $5
       FROM dispatched d
-      JOIN unnest(${mailed.map((m) => m.id)}::uuid[], ${mailed.map((m) => m.to)}::text[], ${mailed.map((m) => m.subject)}::text[],
-                  ${mailed.map((m) => m.html)}::text[], ${mailed.map((m) => m.text)}::text[]) AS e(id, "to", subject, html, text)
-        ON e.id = d.id
+      JOIN unnest($8::uuid[], $9::text[], $10::text[], $11::text[], $12::text[]) AS e(id, "to", subject, html, text) ON e.id = d.id
     )
-    SELECT id FROM dispatched`;
+    SELECT id FROM dispatched`,
+    [
+      surveys.map((x) => x.id), plans.map((p) => sha256(p.token)), plans.map((p) => p.widgetOpen), plans.map((p) => p.email !== null),
+      now, expiresAt, outboxState(app),
+      mailed.map((m) => m.id), mailed.map((m) => m.to), mailed.map((m) => m.subject), mailed.map((m) => m.html), mailed.map((m) => m.text),
+    ],
+  );
   const done = new Set(dispatched.map((d) => d.id));
   return surveys.flatMap((survey, i) => {
     const prompt = done.has(survey.id) ? promptOf(survey.id, survey.conversationId, { ...plans[i]!, expiresAt }) : null;
@@ -295,27 +309,6 @@ const outboxState = (app: App) => (app.config.resendApiKey ? "PENDING" : "RECORD
 function promptOf(surveyId: string, conversationId: string, plan: DispatchPlan): CsatPrompt | null {
   if (!plan.widgetOpen) return null;
   return { surveyId, conversationId, question: CSAT_QUESTION, token: plan.token, expiresAt: plan.expiresAt };
-}
-
-/** A SCHEDULED survey's facts for `dispatchSurvey`; null when it is not SCHEDULED (any more). */
-async function readDispatchFacts(tx: Tx, surveyId: string): Promise<DispatchFacts | null> {
-  const survey = await tx.csatSurvey.findUnique({
-    where: { id: surveyId },
-    select: {
-      state: true,
-      workspaceId: true,
-      conversationId: true,
-      workspace: { select: { name: true } },
-      conversation: { select: { customer: { select: { email: true } } } },
-    },
-  });
-  if (!survey || survey.state !== "SCHEDULED") return null;
-  return {
-    workspaceId: survey.workspaceId,
-    conversationId: survey.conversationId,
-    workspaceName: survey.workspace.name,
-    email: survey.conversation.customer.email,
-  };
 }
 
 export function publishPrompt(app: App, prompt: CsatPrompt | null): void {
@@ -353,12 +346,11 @@ export async function submitCsatAnswer(
   if (!tokenHash) return { outcome: "NOT_FOUND", survey: null };
   const now = app.clock.now();
   // The compare-and-set returns what the answer's readers need, so an accepted answer is one statement.
-  const [answered] = await app.prisma.$queryRaw<AnsweredRow[]>`
-    WITH answered AS (
+  const [answered] = await app.sql.query<AnsweredRow>(
+    `WITH answered AS (
       UPDATE csat_survey
-      SET state = 'SUBMITTED', score = ${score}, comment = ${comment || null}, answered_at = ${now},
-          answered_via = ${input.via}::"CsatAnswerVia"
-      WHERE token_hash = ${tokenHash} AND state = 'DISPATCHED' AND answered_at IS NULL AND expires_at > ${now}
+      SET state = 'SUBMITTED', score = $2, comment = $3, answered_at = $4, answered_via = $5::"CsatAnswerVia"
+      WHERE token_hash = $1 AND state = 'DISPATCHED' AND answered_at IS NULL AND expires_at > $4
       RETURNING id, workspace_id, conversation_id, bot_id, channel_id, score, comment, answered_at, answered_via, dispatched_at)
     SELECT a.id, a.workspace_id, a.conversation_id, a.bot_id, a.channel_id, a.score::int AS score, a.comment, a.answered_at,
            a.answered_via::text AS answered_via, a.dispatched_at, w.name AS workspace_name,
@@ -367,7 +359,9 @@ export async function submitCsatAnswer(
     FROM answered a
     JOIN workspace w ON w.id = a.workspace_id
     LEFT JOIN bot b ON b.id = a.bot_id
-    LEFT JOIN channel c ON c.id = a.channel_id`;
+    LEFT JOIN channel c ON c.id = a.channel_id`,
+    [tokenHash, score, comment || null, now, input.via],
+  );
   if (answered) {
     publishAnswer(app, answered);
     const survey: PublicCsatSurvey = {
