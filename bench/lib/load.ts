@@ -1,4 +1,7 @@
 import autocannon from "autocannon";
+import { performance } from "node:perf_hooks";
+import { keepAliveAgent, send } from "./http.js";
+import { percentile } from "./report.js";
 
 export interface LoadTarget {
   url: string;
@@ -80,3 +83,67 @@ export async function runLoad(
     sample,
   };
 }
+
+/**
+ * An open-loop load at a steady `rate`: request k is due at start + k/rate and its latency counts
+ * from when it was due (so a stalled server is charged for the requests it held up, not excused by
+ * them: no coordinated omission), over up to 100 keep-alive connections. autocannon's `overallRate`
+ * hands out each second's quota at the start of the second, so its latency at a rate measures that
+ * burst's queue; this measures the operation at that rate.
+ */
+export async function runPaced(target: LoadTarget, opts: { rate: number; seconds: number; warmupSec?: number }): Promise<LoadResult> {
+  const agent = keepAliveAgent(CONNECTIONS);
+  let n = 0;
+  const once = async (seconds: number) => {
+    const total = Math.round(opts.rate * seconds);
+    const latencies: number[] = [];
+    let ok = 0;
+    let wrong = 0;
+    let errors = 0;
+    let sample: string | null = null;
+    const inflight: Promise<void>[] = [];
+    const start = performance.now();
+    for (let k = 0; k < total; ) {
+      const now = performance.now();
+      for (; k < total && start + (k * 1000) / opts.rate <= now; k++) {
+        const due = start + (k * 1000) / opts.rate;
+        const { body, path } = target.request(n++);
+        inflight.push(
+          send(agent, `${target.url}${path ?? target.path}`, target.method, body, target.headers).then(
+            (res) => {
+              latencies.push(res.at - due);
+              if (target.ok(res.status, res.body)) ok++;
+              else {
+                wrong++;
+                sample ??= `${res.status} ${res.body.slice(0, 300)}`;
+              }
+            },
+            () => void errors++,
+          ),
+        );
+      }
+      await new Promise((r) => setTimeout(r, 1));
+    }
+    await Promise.all(inflight);
+    const durationSec = (performance.now() - start) / 1000;
+    return { latencies, ok, wrong, errors, sample, durationSec };
+  };
+  if (opts.warmupSec) await once(opts.warmupSec);
+  const r = await once(opts.seconds);
+  agent.destroy();
+  return {
+    okPerSec: r.ok / opts.seconds,
+    requests: r.ok + r.wrong,
+    ok: r.ok,
+    wrong: r.wrong,
+    errors: r.errors,
+    timeouts: 0,
+    durationSec: r.durationSec,
+    latencyP50Ms: round(percentile(r.latencies, 50)),
+    latencyP99Ms: round(percentile(r.latencies, 99)),
+    latencyMaxMs: round(percentile(r.latencies, 100)),
+    sample: r.sample,
+  };
+}
+
+const round = (ms: number) => Math.round(ms * 10) / 10;
