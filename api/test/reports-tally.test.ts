@@ -20,6 +20,12 @@ const HOUR = 3_600_000;
 const DAY = 24 * HOUR;
 const NONE = "00000000-0000-0000-0000-000000000000";
 const SEED = Number(process.env.TALLY_SEED ?? 20261124);
+const COUNTS = ["sent", "submitted", "score_sum", "score_1", "score_2", "score_3", "score_4", "score_5"];
+/** The tallies as readers see them: each key's shards summed (the caller groups and orders). */
+const SUMMED = `grain::text AS grain, bucket, bot_id, channel_id, ${COUNTS.map((c) => `sum(${c})::int AS ${c}`).join(", ")} FROM csat_tally`;
+const ALL_ZERO = COUNTS.map((c) => `${c} = 0`).join(" AND ");
+/** A key whose shards sum to nothing is no tally (a survey moved away, say, before the shards were folded). */
+const NOT_ALL_ZERO = COUNTS.map((c) => `sum(${c}) <> 0`).join(" OR ");
 
 /** A small seeded generator (mulberry32), so a failure can be replayed. */
 function generator(seed: number) {
@@ -143,12 +149,13 @@ describe.each(DB_KINDS)("CSAT tallies on %s", (db: DbKind) => {
         });
       }
 
+      /** The tallies summed over their shards; and no shard may keep a row of all zeros. */
       async function tallies() {
-        return prisma.$queryRawUnsafe<unknown[]>(
-          `SELECT workspace_id, grain::text, bucket, bot_id, channel_id, sent, submitted, score_sum, score_1, score_2, score_3, score_4, score_5
-           FROM csat_tally ORDER BY 1, 2, 3, 4, 5`,
-        );
+        expect(await prisma.$queryRawUnsafe(`SELECT count(*)::int AS n FROM csat_tally WHERE ${ALL_ZERO}`)).toEqual([{ n: 0 }]);
+        return prisma.$queryRawUnsafe<unknown[]>(`SELECT workspace_id, ${SUMMED} GROUP BY 1, 2, 3, 4, 5 HAVING ${NOT_ALL_ZERO} ORDER BY 1, 2, 3, 4, 5`);
       }
+      const shards = async () =>
+        (await prisma.$queryRawUnsafe<{ n: number }[]>(`SELECT count(DISTINCT shard)::int AS n FROM csat_tally WHERE shard <> 0`))[0]!.n;
       async function fromScratch() {
         return prisma.$queryRawUnsafe<unknown[]>(
           `SELECT workspace_id, g.grain, g.bucket,
@@ -217,16 +224,23 @@ describe.each(DB_KINDS)("CSAT tallies on %s", (db: DbKind) => {
               answer(side),
               resolveNew(side),
               victim ? mutate(side, `mutation($id: ID!) { deleteBot(id: $id) }`, { id: victim }) : null,
+              // and a fold of the shards, racing the writers
+              prisma.$queryRawUnsafe(`SELECT csat_tally_compact(1000)`),
             ]);
             break;
           }
         }
         await collectTokens(side);
+        // Folding the shards into shard 0 now and then, between writes, changes no sum.
+        if (step % 50 === 24) await prisma.$queryRawUnsafe(`SELECT csat_tally_compact(${1 + random.int(40)})`);
         if (step % 50 === 49) expect(await tallies()).toEqual(await fromScratch());
       }
-      await server.running.workers.runOnce();
       const expected = await fromScratch();
       expect(expected.length).toBeGreaterThan(20);
+      expect(await tallies()).toEqual(expected);
+      // The worker's pass folds every shard into shard 0.
+      await server.running.workers.runOnce();
+      expect(await shards()).toBe(0);
       expect(await tallies()).toEqual(expected);
       expect(counts.delete).toBeGreaterThan(3);
 
@@ -309,9 +323,7 @@ describe("the reports_rollup migration", () => {
         FROM generate_series(1, 40) g JOIN conversation c ON c.id = md5('c' || g)::uuid;`);
     expect(await applyMigrations(session, MIGRATIONS_DIR)).toEqual(migrations.slice(rollup).map((m) => m.name));
 
-    const tallies = async () =>
-      (await db.query(`SELECT grain::text, bucket, bot_id, channel_id, sent, submitted, score_sum, score_1, score_2, score_3, score_4, score_5
-                       FROM csat_tally ORDER BY 1, 2, 3, 4`)).rows;
+    const tallies = async () => (await db.query(`SELECT ${SUMMED} GROUP BY 1, 2, 3, 4 HAVING ${NOT_ALL_ZERO} ORDER BY 1, 2, 3, 4`)).rows;
     const fromScratch = async () =>
       (await db.query(`SELECT g.grain, g.bucket, coalesce(bot_id, '${NONE}') AS bot_id, coalesce(channel_id, '${NONE}') AS channel_id,
                               count(*)::int AS sent, count(answered_at)::int AS submitted, coalesce(sum(score), 0)::int AS score_sum,
@@ -327,7 +339,11 @@ describe("the reports_rollup migration", () => {
     expect(backfilled).toEqual(await fromScratch());
     await db.exec(`DELETE FROM bot WHERE id = '22222222-2222-4222-8222-222222222222'`);
     expect(await tallies()).toEqual(await fromScratch());
-    expect((await db.query(`SELECT count(*)::int AS n FROM csat_tally WHERE bot_id <> '${NONE}'`)).rows).toEqual([{ n: 0 }]);
+    // The deletion's moves sit in this session's shard until they are folded into shard 0.
+    expect((await db.query(`SELECT count(DISTINCT shard)::int AS n FROM csat_tally`)).rows).toEqual([{ n: 2 }]);
+    await db.query(`SELECT csat_tally_compact(10000)`);
+    expect((await db.query(`SELECT count(*)::int AS n FROM csat_tally WHERE bot_id <> '${NONE}' OR shard <> 0`)).rows).toEqual([{ n: 0 }]);
+    expect(await tallies()).toEqual(await fromScratch());
     await db.close();
   });
 });

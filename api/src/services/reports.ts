@@ -267,6 +267,19 @@ export async function csatReport(
   };
 }
 
+/**
+ * Folds the tally shards writers add to (1–15) into shard 0, a batch at a time, so reports read
+ * few rows per bucket; see the tally_shards migration. Returns how many shard rows it folded.
+ */
+export async function compactTallies(app: App, batch = 5000): Promise<number> {
+  let total = 0;
+  for (;;) {
+    const [row] = await app.sql.query<{ folded: number }>("SELECT csat_tally_compact($1::int) AS folded", [batch]);
+    total += row!.folded;
+    if (row!.folded < batch) return total;
+  }
+}
+
 /** A comment as the report lists it, with the survey's bot and channel (null once deleted). */
 export interface CsatComment {
   score: number;

@@ -1,9 +1,13 @@
 import type { App } from "./app.js";
 import { deliverOutbox, type EmailSender } from "./outbox.js";
+import { compactTallies } from "./reports.js";
 import { dispatchDueSurveys } from "./scheduler.js";
 
+/** How often a process folds the report tallies' shards (see compactTallies). */
+const COMPACT_EVERY_MS = 5000;
+
 export interface Workers {
-  /** One pass: dispatch what is due, then send what the outbox holds. */
+  /** One pass: dispatch what is due, send what the outbox holds, fold the tallies' shards. */
   runOnce(): Promise<void>;
   /** Stops the loop after the pass in progress, if any. */
   stop(): Promise<void>;
@@ -16,24 +20,35 @@ export interface Workers {
 export function startWorkers(app: App, options: { sender: EmailSender | null; intervalMs: number }): Workers {
   let running: Promise<void> | null = null;
   let stopped = false;
+  let compactedAt = 0;
 
-  async function pass() {
+  async function pass(compact: boolean) {
     try {
       await dispatchDueSurveys(app);
     } catch (err) {
       app.log.error("[scheduler] pass failed; retrying next tick", err);
     }
-    if (!options.sender) return;
-    try {
-      await deliverOutbox(app, options.sender);
-    } catch (err) {
-      app.log.error("[outbox] pass failed; retrying next tick", err);
+    if (options.sender) {
+      try {
+        await deliverOutbox(app, options.sender);
+      } catch (err) {
+        app.log.error("[outbox] pass failed; retrying next tick", err);
+      }
+    }
+    // Housekeeping on the wall clock (not app.clock, which tests hold still).
+    if (compact || Date.now() - compactedAt >= COMPACT_EVERY_MS) {
+      compactedAt = Date.now();
+      try {
+        await compactTallies(app);
+      } catch (err) {
+        app.log.error("[tallies] folding shards failed; retrying next time", err);
+      }
     }
   }
 
-  function runOnce(): Promise<void> {
+  function runOnce(compact = true): Promise<void> {
     // Passes never overlap within a process; a caller during a pass waits for it and runs another.
-    const next = (running ?? Promise.resolve()).then(pass);
+    const next = (running ?? Promise.resolve()).then(() => pass(compact));
     const tracked: Promise<void> = next.finally(() => {
       if (running === tracked) running = null;
     });
@@ -42,7 +57,7 @@ export function startWorkers(app: App, options: { sender: EmailSender | null; in
   }
 
   const timer = setInterval(() => {
-    if (!stopped && !running) void runOnce();
+    if (!stopped && !running) void runOnce(false);
   }, options.intervalMs);
   timer.unref();
 
