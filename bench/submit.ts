@@ -12,7 +12,7 @@ import { randomBytes } from "node:crypto";
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 5);
 const WARMUP = Number(process.env.BENCH_WARMUP ?? 2);
-const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5);
 /** BENCH_OPS=resolve (or submit) measures only that one. */
 const OPS = (["submit", "resolve"] as const).filter((op) => !process.env.BENCH_OPS || process.env.BENCH_OPS.split(",").includes(op));
 /** Fresh surveys and conversations for every request of every run; generous for this machine. */
