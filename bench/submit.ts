@@ -17,7 +17,7 @@ const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5);
 const OPS = (["submit", "resolve"] as const).filter((op) => !process.env.BENCH_OPS || process.env.BENCH_OPS.split(",").includes(op));
 /** Fresh surveys and conversations for every request of every run; generous for this machine. */
 const SURVEYS = Number(process.env.BENCH_SUBMIT_ROWS ?? 300_000);
-const CONVERSATIONS = Number(process.env.BENCH_RESOLVE_ROWS ?? 100_000);
+const CONVERSATIONS = Number(process.env.BENCH_RESOLVE_ROWS ?? 250_000);
 
 const CSRF = { "x-hydra-csrf": "1" };
 const SUBMIT_QUERY =
