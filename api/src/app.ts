@@ -17,7 +17,7 @@ import { handleMcp } from "./http/mcp.js";
 import { handleRatingPage } from "./http/ratingPage.js";
 import { graphqlGuards } from "./http/graphqlGuards.js";
 import { MAX_GRAPHQL_BODY_BYTES, sendJson } from "./http/json.js";
-import { createRateLimiter } from "./http/rateLimit.js";
+import { createRateLimiter, createSharedRateLimiter } from "./http/rateLimit.js";
 import { handleRest } from "./http/rest.js";
 import { createStaticHandler } from "./http/static.js";
 import { applyMigrations } from "./migrate.js";
@@ -94,9 +94,14 @@ export async function buildApp(options: AppOptions): Promise<RunningApp> {
     config,
     presence: fanout.presence,
     log,
+    // With Redis, every process spends from the same buckets: N processes still allow one limit.
     limits: {
-      publicToken: createRateLimiter({ perMinute: config.rateLimitTokenPerMinute }),
-      apiKey: createRateLimiter({ perMinute: config.rateLimitApiPerMinute }),
+      publicToken: fanout.redis
+        ? createSharedRateLimiter(fanout.redis, "token", { perMinute: config.rateLimitTokenPerMinute }, log)
+        : createRateLimiter({ perMinute: config.rateLimitTokenPerMinute }),
+      apiKey: fanout.redis
+        ? createSharedRateLimiter(fanout.redis, "apikey", { perMinute: config.rateLimitApiPerMinute }, log)
+        : createRateLimiter({ perMinute: config.rateLimitApiPerMinute }),
     },
   };
 

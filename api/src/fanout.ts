@@ -9,20 +9,23 @@ import { createWidgetPresence } from "./services/app.js";
 export interface Fanout {
   pubsub: PubSub;
   presence: WidgetPresence;
+  /** The connection for commands (not the subscriber's), when Redis is configured. */
+  redis: Redis | null;
   close(): Promise<void>;
 }
 
 export function createFanout(redisUrl: string | undefined, log: Logger): Fanout {
   const local = createWidgetPresence();
   if (!redisUrl) {
-    return { pubsub: createPubSub<Topics>(), presence: local, close: async () => {} };
+    return { pubsub: createPubSub<Topics>(), presence: local, redis: null, close: async () => {} };
   }
 
   const options = { lazyConnect: false, maxRetriesPerRequest: 1, retryStrategy: (n: number) => Math.min(200 * n, 2000) };
   const publisher = new Redis(redisUrl, { ...options, enableOfflineQueue: false });
   const subscriber = new Redis(redisUrl, options);
-  watch(publisher, "publish", log);
-  watch(subscriber, "subscribe", log);
+  let closing = false;
+  watch(publisher, "publish", log, () => closing);
+  watch(subscriber, "subscribe", log, () => closing);
 
   // The event target ignores the promises these return; a Redis outage must not become an
   // unhandled rejection. Publishing while Redis is down loses that push (logged); the survey row
@@ -62,24 +65,35 @@ export function createFanout(redisUrl: string | undefined, log: Logger): Fanout 
   return {
     pubsub: createPubSub<Topics>({ eventTarget }),
     presence,
+    redis: publisher,
     async close() {
+      closing = true;
       publisher.disconnect();
       subscriber.disconnect();
     },
   };
 }
 
-/** One log line when a connection is lost and one when it is back, not one per retry. */
-function watch(client: Redis, role: string, log: Logger) {
+/**
+ * One log line when a connection is lost and one when it is back, not one per retry. A connection
+ * that closes counts as lost even if it is back before any error (a quick Redis restart).
+ */
+function watch(client: Redis, role: string, log: Logger, closing: () => boolean) {
   let down = false;
+  let wasReady = false;
   client.on("ready", () => {
     if (down) log.info(`[redis] ${role} connection restored; fan-out resumes`);
     else log.info(`[redis] ${role} connection ready`);
     down = false;
+    wasReady = true;
   });
-  client.on("error", (err: Error) => {
+  client.on("close", () => {
+    if (!down && wasReady && !closing()) lost(new Error("connection closed"));
+  });
+  client.on("error", (err: Error) => lost(err));
+  function lost(err: Error) {
     if (down) return;
     down = true;
-    log.error(`[redis] ${role} connection lost (${err.message}); HTTP keeps serving, cross-process pushes pause until Redis is back`);
-  });
+    log.error(`[redis] ${role} connection lost (${err.message}); HTTP keeps serving, cross-process pushes pause and rate limits count per process until Redis is back`);
+  }
 }

@@ -24,7 +24,7 @@ function rootFields(document: DocumentNode, operationName: string | null | undef
 /** Rate limits per IP on the token fields and per API key on everything, as GraphQL errors coded RATE_LIMITED. */
 function useRateLimits(limits: RateLimits): Plugin<Context & { req?: import("node:http").IncomingMessage }> {
   return {
-    onExecute({ args, setResultAndStopExecution }) {
+    async onExecute({ args, setResultAndStopExecution }) {
       const ctx = args.contextValue as Context & { req?: import("node:http").IncomingMessage };
       const checks: { limiter: keyof RateLimits; key: string }[] = [];
       if (rootFields(args.document, args.operationName).some((f) => PUBLIC_TOKEN_FIELDS.has(f))) {
@@ -32,7 +32,7 @@ function useRateLimits(limits: RateLimits): Plugin<Context & { req?: import("nod
       }
       if (ctx.actor?.kind === "apiKey") checks.push({ limiter: "apiKey", key: ctx.actor.apiKeyId });
       for (const check of checks) {
-        const decision = limits[check.limiter].take(check.key);
+        const decision = await limits[check.limiter].take(check.key);
         if (!decision.ok) {
           setResultAndStopExecution({
             errors: [

@@ -18,8 +18,8 @@ export class HttpError extends Error {
 }
 
 /** Spends one request of `key`'s allowance, or answers 429 with Retry-After. */
-export function enforceRate(limiter: RateLimiter, key: string): void {
-  const decision = limiter.take(key);
+export async function enforceRate(limiter: RateLimiter, key: string): Promise<void> {
+  const decision = await limiter.take(key);
   if (!decision.ok) {
     throw new HttpError(
       429,

@@ -113,7 +113,7 @@ export async function handleMcp(app: App, req: IncomingMessage, res: ServerRespo
       res.setHeader("www-authenticate", 'Bearer realm="hydra-csat"');
       throw new HttpError(401, { error: "Send an API key as Authorization: Bearer <key>" });
     }
-    if (actor?.kind === "apiKey") enforceRate(app.limits.apiKey, actor.apiKeyId);
+    if (actor?.kind === "apiKey") await enforceRate(app.limits.apiKey, actor.apiKeyId);
     if (req.method !== "POST") {
       sendJson(res, 405, { error: "Use POST (stateless Streamable HTTP)" }, { allow: "POST" });
       return;

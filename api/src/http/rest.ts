@@ -44,7 +44,7 @@ export async function conversationJson(app: App, actor: Awaited<ReturnType<typeo
 async function patchConversation(app: App, req: IncomingMessage, res: ServerResponse, id: string) {
   const actor = await authenticate(app, bearerSecret(req.headers.authorization));
   if (!actor || actor.kind === "visitor") throw unauthenticated();
-  if (actor.kind === "apiKey") enforceRate(app.limits.apiKey, actor.apiKeyId);
+  if (actor.kind === "apiKey") await enforceRate(app.limits.apiKey, actor.apiKeyId);
   const body = await readJsonObject(req);
   const status = typeof body.status === "string" ? body.status.toLowerCase() : undefined;
   if (status !== "resolved" && status !== "open") {
@@ -64,7 +64,7 @@ async function patchConversation(app: App, req: IncomingMessage, res: ServerResp
 
 /** `POST /api/csat/submit` with `{"token","score","comment"?}`: public, decided by the token. */
 async function submit(app: App, req: IncomingMessage, res: ServerResponse) {
-  enforceRate(app.limits.publicToken, clientIp(req));
+  await enforceRate(app.limits.publicToken, clientIp(req));
   const body = await readJsonObject(req);
   if (typeof body.token !== "string") throw new HttpError(400, { error: "token must be a string" });
   if (typeof body.score !== "number") throw new HttpError(400, { error: "score must be a whole number from 1 to 5" });
