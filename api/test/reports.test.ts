@@ -286,6 +286,45 @@ describe.each(DB_KINDS)("CSAT report on %s", (db: DbKind) => {
     expect(old.totals).toEqual(fig(1, 1, 1, 1, 0, [1, 0, 0, 0, 0]));
   });
 
+  it("csatTrend: the last N UTC days or months, the current one included, each one whole bucket", async () => {
+    const TREND = `query($unit: CsatTrendUnit!, $count: Int!) { csatTrend(unit: $unit, count: $count) { from to totals { ${FIGURES} } } }`;
+    const trend = async (unit: string, count: number, token = a.token) => (await gqlOk(url, TREND, { unit, count }, token)).csatTrend;
+    const days = await trend("DAY", 8);
+    expect(days.map((d: { from: string; to: string }) => [d.from, d.to])).toEqual(
+      ["08", "09", "10", "11", "12", "13", "14", "15"].map((d) => [`2026-06-${d}T00:00:00.000Z`, new Date(Date.parse(`2026-06-${d}T00:00:00.000Z`) + 24 * HOUR).toISOString()]),
+    );
+    expect(days.map((d: { totals: unknown }) => d.totals)).toEqual([
+      fig(2, 2, 2.5, 1, 0.5, [1, 0, 0, 1, 0]), // s2 (4) and s3 (1), either side of the 7-day edge, the same day
+      NOTHING,
+      fig(1, 0, null, 0, null, [0, 0, 0, 0, 0]), // s4 at midnight, unanswered
+      NOTHING,
+      NOTHING,
+      NOTHING,
+      NOTHING,
+      fig(1, 1, 5, 1, 1, [0, 0, 0, 0, 1]), // s1 today; the scheduled and cancelled ones do not count
+    ]);
+    const months = await trend("MONTH", 3);
+    expect(months.map((m: { from: string }) => m.from)).toEqual(["2026-04-01T00:00:00.000Z", "2026-05-01T00:00:00.000Z", "2026-06-01T00:00:00.000Z"]);
+    expect(months.map((m: { totals: unknown }) => m.totals)).toEqual([
+      fig(1, 1, 5, 1, 1, [0, 0, 0, 0, 1]), // s7
+      fig(2, 1, 2, 0.5, 0, [0, 1, 0, 0, 0]), // s6 (2), s8 unanswered
+      fig(5, 4, 3.25, 0.8, 0.5, [1, 0, 1, 1, 1]), // s1, s2, s3, s4, s5
+    ]);
+    // The same figures as a report over the same window.
+    const june = await report("CUSTOM", { from: "2026-06-01T00:00:00.000Z", to: "2026-07-01T00:00:00.000Z" });
+    expect(months[2].totals).toEqual(june.totals);
+    // Another workspace sees its own; an agent reads the same.
+    expect((await trend("DAY", 8, other.token)).map((d: { totals: { sent: number } }) => d.totals.sent)).toEqual([0, 1, 0, 0, 0, 0, 0, 1]);
+    expect(await trend("DAY", 8, await signedInAgent(h.server, a))).toEqual(days);
+    // A year of days or ten years of months at most; signed in only.
+    for (const [unit, count] of [["DAY", 0], ["DAY", 367], ["MONTH", 121], ["MONTH", -1]] as const) {
+      const r = await gql(url, TREND, { unit, count }, a.token);
+      expect(r.errors?.[0]?.extensions?.code).toBe("BAD_USER_INPUT");
+    }
+    expect((await trend("DAY", 366)).length).toBe(366);
+    expect((await gql(url, TREND, { unit: "DAY", count: 7 })).errors?.[0]?.extensions?.code).toBe("UNAUTHENTICATED");
+  });
+
   it("refuses a CUSTOM range without both ends, or backwards, and ends with a preset", async () => {
     for (const [range, extra] of [
       ["CUSTOM", {}],

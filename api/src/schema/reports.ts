@@ -3,8 +3,11 @@ import { builder } from "../builder.js";
 import type { CsatAnswered as Answered } from "../pubsub.js";
 import { watchCsatAnswers } from "../services/csat.js";
 import {
+  CSAT_TREND_UNITS,
   csatReport,
+  csatTrend,
   recentComments,
+  type CsatTrendPoint as TrendPoint,
   type CsatBreakdownRow as Row,
   type CsatComment as Comment,
   type CsatFigures as Figures,
@@ -133,6 +136,34 @@ builder.queryField("csatReport", (t) =>
     },
     resolve: (_root, args, ctx, info) =>
       csatReport(ctx.app, ctx.actor, args.range, { from: args.from, to: args.to }, { comments: commentsWanted(info) }),
+  }),
+);
+
+const CsatTrendUnit = builder.enumType("CsatTrendUnit", {
+  description: "The size of a trend's buckets: UTC days or UTC months.",
+  values: CSAT_TREND_UNITS,
+});
+
+const CsatTrendPoint = builder.objectRef<TrendPoint>("CsatTrendPoint").implement({
+  description: "The figures of the surveys dispatched in one UTC day or month.",
+  fields: (t) => ({
+    from: t.expose("from", { type: "DateTime", description: "The bucket's first instant." }),
+    to: t.expose("to", { type: "DateTime", description: "The instant after the bucket (exclusive)." }),
+    totals: t.expose("totals", { type: CsatFigures }),
+  }),
+});
+
+builder.queryField("csatTrend", (t) =>
+  t.field({
+    type: [CsatTrendPoint],
+    authScopes: { member: true },
+    description:
+      "CSAT figures per UTC day or month by dispatch time: the last `count` buckets, the current one included, oldest first (at most 366 days or 120 months).",
+    args: {
+      unit: t.arg({ type: CsatTrendUnit, required: true }),
+      count: t.arg.int({ required: true }),
+    },
+    resolve: (_root, args, ctx) => csatTrend(ctx.app, ctx.actor, args.unit, args.count),
   }),
 );
 

@@ -280,6 +280,45 @@ export async function compactTallies(app: App, batch = 5000): Promise<number> {
   }
 }
 
+export const CSAT_TREND_UNITS = ["DAY", "MONTH"] as const;
+export type CsatTrendUnit = (typeof CSAT_TREND_UNITS)[number];
+const TREND_MAX: Record<CsatTrendUnit, number> = { DAY: 366, MONTH: 120 };
+
+/** One bucket of a trend: a whole UTC day or month, `[from, to)`, by dispatch time. */
+export interface CsatTrendPoint {
+  from: Date;
+  to: Date;
+  totals: CsatFigures;
+}
+
+/**
+ * The workspace's figures per UTC day (or month): the last `count` of them, the current one
+ * included, oldest first. Every bucket is one whole tally bucket, so the whole series is one query,
+ * one index range scan per bucket, however many surveys there are.
+ */
+export async function csatTrend(app: App, actor: Actor | null, unit: CsatTrendUnit, count: number): Promise<CsatTrendPoint[]> {
+  const member = requireMember(actor);
+  if (!Number.isInteger(count) || count < 1 || count > TREND_MAX[unit]) {
+    throw badInput(`count must be a whole number from 1 to ${TREND_MAX[unit]} for ${unit}`);
+  }
+  const current = align(app.clock.now(), unit, false);
+  const step = (d: Date, n: number) =>
+    unit === "DAY" ? new Date(d.getTime() + n * DAY_MS) : new Date(Date.UTC(d.getUTCFullYear(), d.getUTCMonth() + n, 1));
+  const buckets = Array.from({ length: count }, (_, i) => {
+    const from = step(current, i - count + 1);
+    return { from, to: step(from, 1) };
+  });
+  const groups = await app.prisma.$queryRaw<TallyRow[]>`
+    SELECT * FROM csat_report_tallies(
+      ${member.workspaceId}::uuid,
+      ${buckets.map((_, i) => i)}::int[],
+      ${buckets.map(() => unit)}::text[],
+      ${buckets.map((b) => b.from.toISOString())}::timestamptz[],
+      ${buckets.map((b) => b.to.toISOString())}::timestamptz[]
+    )`;
+  return buckets.map((b, i) => ({ ...b, totals: period(b, groups.filter((g) => g.period === i)).totals }));
+}
+
 /** A comment as the report lists it, with the survey's bot and channel (null once deleted). */
 export interface CsatComment {
   score: number;

@@ -196,6 +196,10 @@ describe("web app and chat widget in a real browser", () => {
       await page.waitForURL("**/reports?range=LAST_7_DAYS");
       expect(await page.getByRole("button", { name: /last 7 days/ }).getAttribute("aria-pressed")).toBe("true");
       await expect.poll(() => tile("Surveys submitted").innerText()).toContain("1");
+      // The daily trend (one csatTrend query) has today's answer; its table is for screen readers.
+      const trend = page.getByRole("table", { name: /Daily trend/ });
+      await expect.poll(() => trend.getByRole("row").count()).toBe(2);
+      expect(await trend.getByRole("row").nth(1).innerText()).toMatch(/1\s+1\s+4\.0/);
       const [download] = await Promise.all([page.waitForEvent("download"), page.getByRole("button", { name: "Export CSV" }).click()]);
       expect(download.suggestedFilename()).toMatch(/\.csv$/);
       await screenshot(page, "reports");
