@@ -279,17 +279,23 @@ export async function buildApp(options: AppOptions): Promise<RunningApp> {
 }
 
 /**
- * A `csatRequested` subscription is for its conversation's visitor alone; anyone else's attempt
- * closes the socket with 4403 rather than leaving it open to try other ids.
+ * A `csatRequested` subscription is for its conversation's visitor alone, and a visitor may follow
+ * only its own conversation (`conversationUpdated`); anyone else's attempt closes the socket with
+ * 4403 rather than leaving it open to try other ids. (Teammates may follow their workspace's
+ * conversations; the field itself checks the workspace.)
  */
 function widgetMayRun(actor: Actor | null, document: DocumentNode, variables: Record<string, unknown> | null | undefined): boolean {
   for (const definition of document.definitions) {
     if (definition.kind !== Kind.OPERATION_DEFINITION || definition.operation !== "subscription") continue;
     for (const selection of definition.selectionSet.selections) {
-      if (selection.kind !== Kind.FIELD || selection.name.value !== "csatRequested") continue;
+      if (selection.kind !== Kind.FIELD) continue;
+      const field = selection.name.value;
+      if (field !== "csatRequested" && field !== "conversationUpdated") continue;
       const arg = selection.arguments?.find((a) => a.name.value === "conversationId");
       const value = arg ? valueFromASTUntyped(arg.value, variables ?? undefined) : undefined;
-      if (actor?.kind !== "visitor" || actor.conversationId !== value) return false;
+      const ownWidget = actor?.kind === "visitor" && actor.conversationId === value;
+      if (field === "csatRequested" && !ownWidget) return false;
+      if (field === "conversationUpdated" && actor?.kind === "visitor" && !ownWidget) return false;
     }
   }
   return true;

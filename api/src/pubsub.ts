@@ -25,14 +25,36 @@ export interface CsatAnswered {
   channel: Channel | null;
 }
 
+export type ConversationChangeKind = "CREATED" | "MESSAGE" | "RESOLVED" | "REOPENED" | "ANSWERED";
+
+/** What a workspace's open inboxes receive when one of its conversations changes (after commit). */
+export interface ConversationChanged {
+  conversationId: string;
+  change: ConversationChangeKind;
+  at: Date;
+}
+
 /** Typed topics; one topic per conversation or workspace, never a filter over a shared one. */
 export type Topics = {
   "csat:requested": [conversationId: string, payload: CsatPrompt];
   "csat:answered": [workspaceId: string, payload: CsatAnswered];
+  "conversation:changed": [workspaceId: string, payload: ConversationChanged];
+  /** The same changes, per conversation: for its own widget. */
+  "conversation:updated": [conversationId: string, payload: ConversationChanged];
 };
 
 export type PubSub = ReturnType<typeof createPubSub<Topics>>;
 
 export function createLocalPubSub(): PubSub {
   return createPubSub<Topics>();
+}
+
+/** Tells the workspace's open inboxes and the conversation's own widget, once the change is committed. */
+export function publishConversationChange(
+  pubsub: PubSub,
+  workspaceId: string,
+  change: ConversationChanged,
+): void {
+  pubsub.publish("conversation:changed", workspaceId, change);
+  pubsub.publish("conversation:updated", change.conversationId, change);
 }

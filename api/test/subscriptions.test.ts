@@ -169,6 +169,89 @@ describe.each(DB_KINDS)("graphql-ws on %s", (db) => {
     expect(await survey(theirs.id)).toMatchObject({ deliveredToWidget: false });
   });
 
+  it("teammates' inboxes hear of every change to their workspace's conversations, after commit; another workspace hears nothing", async () => {
+    const CHANGED = `subscription { conversationChanged { conversationId change at } }`;
+    const other = await createWorkspaceFixture(url, "Elsewhere");
+    const mine = collect(client({ authorization: `Bearer ${ws.token}` }), CHANGED);
+    const theirs = collect(client({ authorization: `Bearer ${other.token}` }), CHANGED);
+    // Let the subscriptions reach the server before anything is published.
+    await sleep(200);
+    const id = await createConversation(url, ws); // CREATED
+    const widget = await startWidget(); // CREATED, by a customer
+    await gqlOk(url, `mutation($id: ID!) { sendMessage(conversationId: $id, body: "Still there?") { id } }`, { id: widget.id }, widget.visitorToken);
+    await gqlOk(url, `mutation($id: ID!) { sendMessage(conversationId: $id, body: "Yes!") { id } }`, { id: widget.id }, ws.token);
+    await resolve(id);
+    await resolve(id); // already resolved: no change, no event
+    await gqlOk(url, `mutation($id: ID!) { reopenConversation(id: $id) { status } }`, { id }, ws.token);
+    // A refused change publishes nothing either.
+    expect((await gql(url, `mutation($id: ID!) { resolveConversation(id: $id) { id } }`, { id }, other.token)).errors?.[0]?.extensions?.code).toBe("NOT_FOUND");
+    const expected = [
+      [id, "CREATED"],
+      [widget.id, "CREATED"],
+      [widget.id, "MESSAGE"],
+      [widget.id, "MESSAGE"],
+      [id, "RESOLVED"],
+      [id, "REOPENED"],
+    ];
+    await until(() => mine.events.length >= expected.length, 5000, "the changes");
+    await sleep(100);
+    const got = mine.events.map((e) => e.data!.conversationChanged);
+    expect(got.map((c) => [c.conversationId, c.change])).toEqual(expected);
+    for (const c of got) expect(Number.isNaN(Date.parse(c.at))).toBe(false);
+    // The other workspace's own change reaches it, and proves its feed was live all along.
+    await createConversation(url, other);
+    await until(() => theirs.events.length === 1, 5000, "the other workspace's change");
+    expect(theirs.events[0]!.data!.conversationChanged.change).toBe("CREATED");
+    expect(mine.events).toHaveLength(expected.length);
+    // A visitor may not listen to the workspace.
+    const visitor = client({ visitorToken: widget.visitorToken });
+    const refused = collect(visitor, CHANGED);
+    await until(() => refused.error !== undefined || refused.events.length > 0 || visitor.closes.length > 0, 5000, "the visitor's refusal");
+    expect(refused.events.filter((e) => e.data)).toEqual([]);
+  });
+
+  it("a widget follows its own conversation (conversationUpdated); other visitors are refused with 4403, other workspaces with NOT_FOUND", async () => {
+    const UPDATED = `subscription($id: ID!) { conversationUpdated(conversationId: $id) { conversationId change } }`;
+    const widget = await startWidget({ name: "Vera" });
+    const elsewhere = await startWidget({ name: "Otto" });
+    const own = collect(client({ visitorToken: widget.visitorToken }), UPDATED, { id: widget.id });
+    const teammate = collect(client({ authorization: `Bearer ${ws.token}` }), UPDATED, { id: widget.id });
+    const other = await createWorkspaceFixture(url, "Far away");
+    const stranger = collect(client({ authorization: `Bearer ${other.token}` }), UPDATED, { id: widget.id });
+    const nosy = client({ visitorToken: elsewhere.visitorToken });
+    const peeking = collect(nosy, UPDATED, { id: widget.id });
+    await sleep(200);
+    await gqlOk(url, `mutation($id: ID!) { sendMessage(conversationId: $id, body: "On it") { id } }`, { id: widget.id }, ws.token);
+    await resolve(widget.id);
+    // Another conversation's change is not this one's.
+    await gqlOk(url, `mutation($id: ID!) { sendMessage(conversationId: $id, body: "Hello Otto") { id } }`, { id: elsewhere.id }, ws.token);
+    await until(() => own.events.length >= 2 && teammate.events.length >= 2, 5000, "the widget's updates");
+    await sleep(100);
+    for (const feed of [own, teammate]) {
+      expect(feed.events.map((e) => e.data!.conversationUpdated)).toEqual([
+        { conversationId: widget.id, change: "MESSAGE" },
+        { conversationId: widget.id, change: "RESOLVED" },
+      ]);
+    }
+    await until(() => stranger.events.length > 0 || stranger.error !== undefined, 5000, "the stranger's refusal");
+    expect(JSON.stringify(stranger.events)).toContain("NOT_FOUND");
+    await until(() => nosy.closes.length > 0, 5000, "the nosy visitor's socket to close");
+    expect(nosy.closes).toContain(4403);
+    expect(peeking.events.filter((e) => e.data)).toEqual([]);
+  });
+
+  it("lastMessage is the newest message, loaded with the list", async () => {
+    const id = await createConversation(url, ws);
+    await gqlOk(url, `mutation($id: ID!) { sendMessage(conversationId: $id, body: "First reply") { id } }`, { id }, ws.token);
+    await gqlOk(url, `mutation($id: ID!) { sendMessage(conversationId: $id, body: "Second reply") { id } }`, { id }, ws.token);
+    const data = await gqlOk(url, `{ conversations(first: 50) { id lastMessage { body fromCustomer } messages { body } } }`, {}, ws.token);
+    const row = data.conversations.find((c: { id: string }) => c.id === id);
+    expect(row.lastMessage).toEqual({ body: "Second reply", fromCustomer: false });
+    expect(row.messages.map((m: { body: string }) => m.body)).toEqual(["Hello, I need help", "First reply", "Second reply"]);
+    const bare = await gqlOk(url, `query($id: ID!) { conversation(id: $id) { lastMessage { body } } }`, { id }, ws.token);
+    expect(bare.conversation.lastMessage.body).toBe("Second reply");
+  });
+
   it("teammates run queries and mutations over the socket with connectionParams.authorization", async () => {
     const socket = client({ authorization: `Bearer ${ws.token}` });
     const me = await wsRequest(socket, `{ me { id role } bots { id name } channels { id } csatSettings { enabled delayMinutes } }`);

@@ -7,7 +7,10 @@ import {
   resolveConversation,
   sendMessage,
   startWidgetConversation,
+  watchConversation,
+  watchConversationChanges,
 } from "../services/conversations.js";
+import type { ConversationChanged } from "../pubsub.js";
 import { ConversationStatus } from "./scalars.js";
 
 /** True when a selection's Prisma query needs only the conversation's columns and its survey's. */
@@ -33,6 +36,46 @@ export const Message = builder.prismaObject("Message", {
   }),
 });
 
+const ConversationChangeKind = builder.enumType("ConversationChangeKind", {
+  values: {
+    CREATED: { description: "A teammate or a customer started it." },
+    MESSAGE: { description: "A message was added." },
+    RESOLVED: { description: "It was resolved." },
+    REOPENED: { description: "It was reopened." },
+    ANSWERED: { description: "Its survey was answered." },
+  } as const,
+});
+
+const ConversationChange = builder.objectRef<ConversationChanged>("ConversationChange").implement({
+  description: "A conversation of the workspace changed: it was started, got a message, or was resolved or reopened.",
+  fields: (t) => ({
+    conversationId: t.exposeID("conversationId"),
+    change: t.expose("change", { type: ConversationChangeKind }),
+    at: t.expose("at", { type: "DateTime" }),
+  }),
+});
+
+builder.subscriptionField("conversationChanged", (t) =>
+  t.field({
+    type: ConversationChange,
+    description: "Every change to a conversation of the caller's workspace, once committed: for open inboxes.",
+    authScopes: { member: true },
+    subscribe: (_root, _args, ctx) => watchConversationChanges(ctx.app, ctx.actor),
+    resolve: (change) => change,
+  }),
+);
+
+builder.subscriptionField("conversationUpdated", (t) =>
+  t.field({
+    type: ConversationChange,
+    description: "Every change to one conversation, once committed: for its own chat widget (visitor token) or a teammate.",
+    args: { conversationId: t.arg.id({ required: true }) },
+    authScopes: (_root, args) => ({ $any: { member: true, visitorOf: String(args.conversationId) } }),
+    subscribe: (_root, args, ctx) => watchConversation(ctx.app, ctx.actor, String(args.conversationId)),
+    resolve: (change) => change,
+  }),
+);
+
 export const Conversation = builder.prismaObject("Conversation", {
   fields: (t) => ({
     id: t.exposeID("id"),
@@ -41,6 +84,13 @@ export const Conversation = builder.prismaObject("Conversation", {
     bot: t.relation("bot", { nullable: true }),
     customer: t.relation("customer"),
     messages: t.relation("messages", { query: { orderBy: [{ createdAt: "asc" }, { id: "asc" }] } }),
+    lastMessage: t.field({
+      type: Message,
+      nullable: true,
+      description: "The newest message, loaded with the conversation (for lists, instead of every message).",
+      select: { messages: { take: 1, orderBy: [{ createdAt: "desc" }, { id: "desc" }] } },
+      resolve: (conversation) => conversation.messages[0] ?? null,
+    }),
     resolvedAt: t.expose("resolvedAt", { type: "DateTime", nullable: true }),
     csatSurvey: t.relation("csatSurvey", { nullable: true }),
     createdAt: t.expose("createdAt", { type: "DateTime" }),

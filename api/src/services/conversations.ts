@@ -1,5 +1,6 @@
 import { z } from "zod";
 import type { ConversationStatus, ResolvedVia } from "../generated/prisma/enums.js";
+import { publishConversationChange, type ConversationChanged, type ConversationChangeKind } from "../pubsub.js";
 import type { Conversation, Prisma } from "../generated/prisma/client.js";
 import { TokenPrefix, isId, newSecret, sha256 } from "../tokens.js";
 import { forbidden, notFound, unauthenticated } from "../errors.js";
@@ -87,7 +88,30 @@ export async function createConversation(app: App, actor: Actor | null, input: z
       botId = bot.id;
     }
     return openConversation(tx, member.workspaceId, { ...data, channelId: channel.id, botId });
+  }).then((conversation) => {
+    publishChange(app, conversation.workspaceId, conversation.id, "CREATED", conversation.createdAt);
+    return conversation;
   });
+}
+
+/** Tells the workspace's open inboxes and the conversation's widget, once the change is committed. */
+function publishChange(app: App, workspaceId: string, conversationId: string, change: ConversationChangeKind, at: Date): void {
+  publishConversationChange(app.pubsub, workspaceId, { conversationId, change, at });
+}
+
+/**
+ * The changes to one conversation as they are committed: for its own widget (the visitor) or a
+ * member of its workspace; anyone else is refused before anything is subscribed.
+ */
+export async function watchConversation(app: App, actor: Actor | null, conversationId: string): Promise<AsyncIterable<ConversationChanged>> {
+  const conversation = await getConversation(app, actor, conversationId, { select: { id: true } });
+  return app.pubsub.subscribe("conversation:updated", conversation.id);
+}
+
+/** The changes to the conversations of the actor's workspace, as they are committed. */
+export function watchConversationChanges(app: App, actor: Actor | null): AsyncIterable<ConversationChanged> {
+  const member = requireMember(actor);
+  return app.pubsub.subscribe("conversation:changed", member.workspaceId);
 }
 
 /** A customer opens the widget: a conversation on that channel and a visitor token for it alone. */
@@ -104,6 +128,7 @@ export async function startWidgetConversation(app: App, input: z.input<typeof wi
       visitorTokenHash: sha256(visitorToken),
     });
   });
+  publishChange(app, conversation.workspaceId, conversation.id, "CREATED", conversation.createdAt);
   return { conversation, visitorToken };
 }
 
@@ -126,6 +151,7 @@ export async function sendMessage(app: App, actor: Actor | null, conversationId:
     }),
     app.prisma.conversation.update({ where: { id: conversation.id }, data: { updatedAt: now } }),
   ]);
+  publishChange(app, conversation.workspaceId, conversation.id, "MESSAGE", now);
   return message;
 }
 
@@ -225,6 +251,7 @@ export async function resolveConversation(
   });
   if (effect.surveyCreated) faultPoint("dispatch:after-commit");
   publishPrompt(app, effect.prompt);
+  if (changed) publishChange(app, member.workspaceId, id, "RESOLVED", now);
   return {
     conversationId: id,
     changed,
@@ -243,5 +270,6 @@ export async function reopenConversation(app: App, actor: Actor | null, id: stri
     await holdSurvey(queryableOf(tx), row.id);
     return true;
   });
+  if (changed) publishChange(app, member.workspaceId, id, "REOPENED", now);
   return { conversationId: id, changed };
 }

@@ -1,7 +1,7 @@
 import { z } from "zod";
 import type { ChannelKind, CsatAnswerVia, ResolvedVia } from "../generated/prisma/enums.js";
 import { SURVEY_TOKEN_PATTERN, newSurveyToken, sha256 } from "../tokens.js";
-import type { CsatAnswered, CsatPrompt } from "../pubsub.js";
+import { publishConversationChange, type CsatAnswered, type CsatPrompt } from "../pubsub.js";
 import type { Actor } from "./actors.js";
 import { requireAdmin, requireMember } from "./actors.js";
 import { forbidden } from "../errors.js";
@@ -400,6 +400,7 @@ interface AnsweredRow {
 
 /** Tells the workspace's open report pages and inboxes about an answer, once it is committed. */
 function publishAnswer(app: App, s: AnsweredRow): void {
+  publishConversationChange(app.pubsub, s.workspace_id, { conversationId: s.conversation_id, change: "ANSWERED", at: s.answered_at });
   app.pubsub.publish("csat:answered", s.workspace_id, {
     surveyId: s.id,
     conversationId: s.conversation_id,

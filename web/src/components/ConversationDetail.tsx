@@ -5,7 +5,7 @@ import { Time } from "../format";
 import { graphql } from "../gql";
 import { UNATTRIBUTED } from "../lib/format";
 import { Link } from "../router";
-import { useCsatAnswered } from "../useCsatAnswered";
+import { useConversationChanged } from "../useConversationChanged";
 import { useLiveRefetch } from "../useLiveRefetch";
 import { SurveyStatus } from "./SurveyStatus";
 
@@ -83,14 +83,17 @@ const ReplyMutation = graphql(`
   }
 `);
 
-/** How often an open conversation checks for new messages and survey answers. */
-const REFRESH_MS = 4000;
+/**
+ * New messages, status changes and survey answers arrive at once (conversationChanged); an open
+ * conversation also checks this often, and on focus, for what a dropped socket missed.
+ */
+const REFRESH_MS = 30_000;
 
 export function ConversationDetail({ id }: { id: string }) {
   const [{ data, error, fetching }, refetch] = useQuery({ query: ConversationDetailQuery, variables: { id } });
   useLiveRefetch(() => refetch({ requestPolicy: "network-only" }), REFRESH_MS);
-  useCsatAnswered((answer) => {
-    if (answer.conversationId === id) refetch({ requestPolicy: "network-only" });
+  useConversationChanged((change) => {
+    if (change.conversationId === id) refetch({ requestPolicy: "network-only" });
   });
   const [resolveState, resolve] = useMutation(ResolveMutation);
   const [reopenState, reopen] = useMutation(ReopenMutation);

@@ -18,7 +18,7 @@ export const ConversationItemFragment = graphql(`
     bot {
       name
     }
-    messages {
+    lastMessage {
       id
       body
       fromCustomer
@@ -36,7 +36,7 @@ export function ConversationItem(props: {
 }) {
   const conversation = useFragment(ConversationItemFragment, props.conversation);
   const open = conversation.status === "OPEN";
-  const last = conversation.messages.at(-1);
+  const last = conversation.lastMessage;
   return (
     <li className={`conversation${props.selected ? " conversation--selected" : ""}`}>
       <Link

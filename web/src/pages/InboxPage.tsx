@@ -5,7 +5,7 @@ import { ConversationItem } from "../components/ConversationItem";
 import { describeError } from "../errors";
 import { graphql } from "../gql";
 import type { ConversationStatus } from "../gql/graphql";
-import { useCsatAnswered } from "../useCsatAnswered";
+import { useConversationChanged } from "../useConversationChanged";
 import { useDocumentTitle } from "../useDocumentTitle";
 import { useLiveRefetch } from "../useLiveRefetch";
 
@@ -27,11 +27,10 @@ const FILTERS: { value: StatusFilter; label: string }[] = [
 ];
 
 /**
- * How often the list refreshes itself. Survey answers arrive at once (csatAnswered); the API has no
- * subscription for conversation changes yet, so new conversations and messages arrive by polling
- * (and at once on window focus).
+ * Changes arrive at once (conversationChanged); the list also refreshes itself this
+ * often, and on window focus, for whatever a dropped socket missed.
  */
-const REFRESH_MS = 5000;
+const REFRESH_MS = 30_000;
 
 /** `/inbox` (the list) and `/inbox/:id` (the list beside one conversation; on a phone, the conversation alone). */
 export function InboxPage({ conversationId }: { conversationId: string | null }) {
@@ -43,7 +42,8 @@ export function InboxPage({ conversationId }: { conversationId: string | null })
     variables: { status: filter === "ALL" ? null : filter },
   });
   useLiveRefetch(() => refetch({ requestPolicy: "network-only" }), REFRESH_MS);
-  useCsatAnswered(() => refetch({ requestPolicy: "network-only" }));
+  // Started, replied to, resolved, reopened, or its survey answered: the list reads itself again.
+  useConversationChanged(() => refetch({ requestPolicy: "network-only" }));
   const conversations = data?.conversations;
 
   return (

@@ -65,6 +65,14 @@ export const CsatRequestedSubscription = graphql(`
   }
 `);
 
+export const ConversationUpdatedSubscription = graphql(`
+  subscription WidgetConversationUpdated($conversationId: ID!) {
+    conversationUpdated(conversationId: $conversationId) {
+      change
+    }
+  }
+`);
+
 /** A request that failed: `network` when the server could not be reached, else the GraphQL error code. */
 export class RequestError extends Error {
   constructor(

@@ -1,6 +1,7 @@
 import type { Client } from "graphql-ws/client";
 import {
   ConversationQuery,
+  ConversationUpdatedSubscription,
   CsatRequestedSubscription,
   RequestError,
   SendMessageMutation,
@@ -20,7 +21,8 @@ type Conversation = NonNullable<WidgetConversationQuery["conversation"]>;
 type Message = Conversation["messages"][number];
 
 /** How often an open chat asks for new replies (there is no message subscription for visitors yet). */
-const POLL_MS = 3000;
+/** Replies and status changes arrive over the socket (conversationUpdated); this only catches up. */
+const POLL_MS = 30_000;
 const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
 const GONE = new Set(["UNAUTHENTICATED", "FORBIDDEN", "NOT_FOUND"]);
 
@@ -402,6 +404,18 @@ function openChat(session: StoredSession, fresh = false) {
       next: (result) => {
         const prompt = (result.data as { csatRequested?: StoredPrompt } | null | undefined)?.csatRequested;
         if (prompt && chat === current) onPrompt(current, { surveyId: prompt.surveyId, token: prompt.token, expiresAt: prompt.expiresAt });
+      },
+      error: () => undefined,
+      complete: () => undefined,
+    },
+  );
+
+  // A reply or a status change: read the conversation again.
+  current.socket.subscribe(
+    { query: ConversationUpdatedSubscription.toString(), variables: { conversationId: session.conversationId } },
+    {
+      next: () => {
+        if (chat === current) void refresh(current);
       },
       error: () => undefined,
       complete: () => undefined,

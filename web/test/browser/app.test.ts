@@ -139,9 +139,15 @@ describe("web app and chat widget in a real browser", () => {
       await item.getByRole("link", { name: "Wendy Widget" }).click();
       await page.waitForURL(`**/inbox/${conversationId}`);
       const detail = page.getByRole("region", { name: "Wendy Widget" });
+      // The customer writes again: the open conversation shows it at once (conversationChanged),
+      // long before its fallback refresh (30 s).
+      await chat.locator("#w-reply").fill("Also, can I change the address?");
+      await chat.getByRole("button", { name: "Send" }).click();
+      await detail.getByText("Also, can I change the address?").waitFor({ timeout: 8000 });
       await detail.getByLabel("Reply").fill("It is on its way — tracking number 42.");
       await detail.getByRole("button", { name: "Send reply" }).click();
-      await chat.getByText("It is on its way — tracking number 42.").waitFor();
+      // The widget shows the reply at once (conversationUpdated), long before its fallback check (30 s).
+      await chat.getByText("It is on its way — tracking number 42.").waitFor({ timeout: 8000 });
       await detail.getByRole("button", { name: "Resolve" }).click();
       await detail.getByRole("button", { name: "Reopen" }).waitFor();
       await detail.getByText("Shown in the chat widget.").waitFor();
