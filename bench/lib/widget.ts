@@ -1,14 +1,18 @@
 import { performance } from "node:perf_hooks";
 import WebSocket from "ws";
 
-/** What the chat widget subscribes to (web/src/widget/api.ts). */
-const SUBSCRIPTION =
+/** What the chat widget subscribes to (web/src/widget/api.ts): the survey prompt, and its conversation's changes. */
+const PROMPT =
   "subscription WidgetCsatRequested($conversationId: ID!) { csatRequested(conversationId: $conversationId) { surveyId token expiresAt } }";
+const UPDATES =
+  "subscription WidgetConversationUpdated($conversationId: ID!) { conversationUpdated(conversationId: $conversationId) { change } }";
 
 export interface Widget {
   conversationId: string;
   /** performance.now() of each prompt received. */
   received: number[];
+  /** How many conversation changes arrived (a resolve sends one beside its prompt). */
+  updates: number;
   /** Open, acknowledged and subscribed. */
   ready: Promise<void>;
   closed: Promise<void>;
@@ -17,8 +21,8 @@ export interface Widget {
 
 /**
  * A minimal graphql-transport-ws client, as light as the protocol allows so that thousands fit in
- * the bench process: connection_init with the visitor token, one subscribe, and a timestamp for
- * every `next`.
+ * the bench process: connection_init with the visitor token, the widget's two subscriptions, and a
+ * timestamp for every prompt.
  */
 export function openWidget(wsUrl: string, conversationId: string, visitorToken: string, onPrompt?: (w: Widget, at: number) => void): Widget {
   const socket = new WebSocket(wsUrl, "graphql-transport-ws", { perMessageDeflate: false });
@@ -30,16 +34,19 @@ export function openWidget(wsUrl: string, conversationId: string, visitorToken: 
   });
   ready.catch(() => {});
   const closed = new Promise<void>((res) => socket.once("close", () => res()));
-  const widget: Widget = { conversationId, received: [], ready, closed, close: () => socket.close(1000) };
+  const widget: Widget = { conversationId, received: [], updates: 0, ready, closed, close: () => socket.close(1000) };
   socket.once("open", () => socket.send(JSON.stringify({ type: "connection_init", payload: { visitorToken } })));
   socket.on("message", (data) => {
     const at = performance.now();
     const message = JSON.parse(data.toString()) as { type: string; id?: string; payload?: unknown };
-    if (message.type === "next") {
+    if (message.type === "next" && message.id === "1") {
       widget.received.push(at);
       onPrompt?.(widget, at);
+    } else if (message.type === "next") {
+      widget.updates++;
     } else if (message.type === "connection_ack") {
-      socket.send(JSON.stringify({ id: "1", type: "subscribe", payload: { query: SUBSCRIPTION, variables: { conversationId } } }));
+      socket.send(JSON.stringify({ id: "1", type: "subscribe", payload: { query: PROMPT, variables: { conversationId } } }));
+      socket.send(JSON.stringify({ id: "2", type: "subscribe", payload: { query: UPDATES, variables: { conversationId } } }));
       resolveReady();
     } else if (message.type === "ping") {
       socket.send('{"type":"pong"}');
