@@ -25,13 +25,15 @@ export interface CsatAnswered {
   channel: Channel | null;
 }
 
-export type ConversationChangeKind = "CREATED" | "MESSAGE" | "RESOLVED" | "REOPENED" | "ANSWERED";
+export type ConversationChangeKind = "CREATED" | "MESSAGE" | "RESOLVED" | "REOPENED" | "ANSWERED" | "CSAT_REQUESTED";
 
 /** What a workspace's open inboxes receive when one of its conversations changes (after commit). */
 export interface ConversationChanged {
   conversationId: string;
   change: ConversationChangeKind;
   at: Date;
+  /** With CSAT_REQUESTED, on the conversation's own widget's feed only. */
+  csatPrompt?: CsatPrompt;
 }
 
 /** Typed topics; one topic per conversation or workspace, never a filter over a shared one. */

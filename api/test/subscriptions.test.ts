@@ -225,10 +225,13 @@ describe.each(DB_KINDS)("graphql-ws on %s", (db) => {
     await resolve(widget.id);
     // Another conversation's change is not this one's.
     await gqlOk(url, `mutation($id: ID!) { sendMessage(conversationId: $id, body: "Hello Otto") { id } }`, { id: elsewhere.id }, ws.token);
-    await until(() => own.events.length >= 2 && teammate.events.length >= 2, 5000, "the widget's updates");
+    await until(() => own.events.length >= 3 && teammate.events.length >= 2, 5000, "the widget's updates");
     await sleep(100);
+    const changes = (feed: typeof own) => feed.events.map((e) => e.data!.conversationUpdated);
+    // The widget's own feed also has its survey prompt (CSAT is on, with no delay); a teammate's has not.
+    expect(changes(own).filter((c) => c.change === "CSAT_REQUESTED")).toEqual([{ conversationId: widget.id, change: "CSAT_REQUESTED" }]);
     for (const feed of [own, teammate]) {
-      expect(feed.events.map((e) => e.data!.conversationUpdated)).toEqual([
+      expect(changes(feed).filter((c) => c.change !== "CSAT_REQUESTED")).toEqual([
         { conversationId: widget.id, change: "MESSAGE" },
         { conversationId: widget.id, change: "RESOLVED" },
       ]);
@@ -238,6 +241,33 @@ describe.each(DB_KINDS)("graphql-ws on %s", (db) => {
     await until(() => nosy.closes.length > 0, 5000, "the nosy visitor's socket to close");
     expect(nosy.closes).toContain(4403);
     expect(peeking.events.filter((e) => e.data)).toEqual([]);
+  });
+
+  it("the widget's one subscription (conversationUpdated) carries its survey prompt, keeps it counted as open, and lets go when it ends", async () => {
+    const UPDATED = `subscription($id: ID!) { conversationUpdated(conversationId: $id) { change csatPrompt { surveyId conversationId token expiresAt } } }`;
+    const widget = await startWidget({ name: "Pia", email: "pia@example.com" });
+    const socket = client({ visitorToken: widget.visitorToken });
+    const feed = collect(socket, UPDATED, { id: widget.id });
+    const teammate = collect(client({ authorization: `Bearer ${ws.token}` }), UPDATED, { id: widget.id });
+    await until(() => isOpen(widget.id), 5000, "the widget to count as open");
+    await sleep(100);
+    await resolve(widget.id);
+    await until(() => feed.events.length >= 2 && teammate.events.length >= 1, 5000, "the prompt and the change");
+    await sleep(100);
+    const updates = feed.events.map((e) => e.data!.conversationUpdated);
+    const prompt = updates.find((u) => u.change === "CSAT_REQUESTED")!.csatPrompt;
+    expect(prompt).toMatchObject({ conversationId: widget.id, token: expect.stringMatching(/^[0-9a-f]{32}$/) });
+    expect(updates.filter((u) => u.change === "RESOLVED")).toEqual([{ change: "RESOLVED", csatPrompt: null }]);
+    expect(await survey(widget.id)).toMatchObject({ id: prompt.surveyId, state: "DISPATCHED", deliveredToWidget: true, emailed: true });
+    // A teammate following the conversation sees the change, never the prompt or its token.
+    expect(teammate.events.map((e) => e.data!.conversationUpdated)).toEqual([{ change: "RESOLVED", csatPrompt: null }]);
+    // The prompt's token answers the survey.
+    const answered = await gqlOk(url, `mutation($t: String!) { submitCsat(token: $t, score: 5) { outcome } }`, { t: prompt.token });
+    expect(answered.submitCsat.outcome).toBe("ACCEPTED");
+    await until(() => feed.events.some((e) => e.data!.conversationUpdated.change === "ANSWERED"), 5000, "the ANSWERED change");
+    // Closing the subscription closes the widget's presence at once.
+    feed.dispose();
+    await until(async () => !(await isOpen(widget.id)), 5000, "the widget to count as closed");
   });
 
   it("lastMessage is the newest message, loaded with the list", async () => {

@@ -1,11 +1,9 @@
 import { performance } from "node:perf_hooks";
 import WebSocket from "ws";
 
-/** What the chat widget subscribes to (web/src/widget/api.ts): the survey prompt, and its conversation's changes. */
-const PROMPT =
-  "subscription WidgetCsatRequested($conversationId: ID!) { csatRequested(conversationId: $conversationId) { surveyId token expiresAt } }";
-const UPDATES =
-  "subscription WidgetConversationUpdated($conversationId: ID!) { conversationUpdated(conversationId: $conversationId) { change } }";
+/** What the chat widget subscribes to (web/src/widget/api.ts): its conversation's changes, its survey's prompt among them. */
+const SUBSCRIPTION =
+  "subscription WidgetConversationUpdated($conversationId: ID!) { conversationUpdated(conversationId: $conversationId) { change csatPrompt { surveyId token expiresAt } } }";
 
 export interface Widget {
   conversationId: string;
@@ -21,8 +19,8 @@ export interface Widget {
 
 /**
  * A minimal graphql-transport-ws client, as light as the protocol allows so that thousands fit in
- * the bench process: connection_init with the visitor token, the widget's two subscriptions, and a
- * timestamp for every prompt.
+ * the bench process: connection_init with the visitor token, the widget's one subscription, and a
+ * timestamp for every prompt (the other changes are only counted).
  */
 export function openWidget(wsUrl: string, conversationId: string, visitorToken: string, onPrompt?: (w: Widget, at: number) => void): Widget {
   const socket = new WebSocket(wsUrl, "graphql-transport-ws", { perMessageDeflate: false });
@@ -39,14 +37,16 @@ export function openWidget(wsUrl: string, conversationId: string, visitorToken: 
   socket.on("message", (data) => {
     const at = performance.now();
     const message = JSON.parse(data.toString()) as { type: string; id?: string; payload?: unknown };
-    if (message.type === "next" && message.id === "1") {
-      widget.received.push(at);
-      onPrompt?.(widget, at);
-    } else if (message.type === "next") {
-      widget.updates++;
+    if (message.type === "next") {
+      const payload = message.payload as { data?: { conversationUpdated?: { csatPrompt?: unknown } } };
+      if (payload.data?.conversationUpdated?.csatPrompt) {
+        widget.received.push(at);
+        onPrompt?.(widget, at);
+      } else {
+        widget.updates++;
+      }
     } else if (message.type === "connection_ack") {
-      socket.send(JSON.stringify({ id: "1", type: "subscribe", payload: { query: PROMPT, variables: { conversationId } } }));
-      socket.send(JSON.stringify({ id: "2", type: "subscribe", payload: { query: UPDATES, variables: { conversationId } } }));
+      socket.send(JSON.stringify({ id: "1", type: "subscribe", payload: { query: SUBSCRIPTION, variables: { conversationId } } }));
       resolveReady();
     } else if (message.type === "ping") {
       socket.send('{"type":"pong"}');

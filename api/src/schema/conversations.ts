@@ -11,6 +11,7 @@ import {
   watchConversationChanges,
 } from "../services/conversations.js";
 import type { ConversationChanged } from "../pubsub.js";
+import { CsatPrompt } from "./csat.js";
 import { ConversationStatus } from "./scalars.js";
 
 /** True when a selection's Prisma query needs only the conversation's columns and its survey's. */
@@ -43,6 +44,7 @@ const ConversationChangeKind = builder.enumType("ConversationChangeKind", {
     RESOLVED: { description: "It was resolved." },
     REOPENED: { description: "It was reopened." },
     ANSWERED: { description: "Its survey was answered." },
+    CSAT_REQUESTED: { description: "Its survey asks the customer now (csatPrompt); only on the conversation's own widget's feed." },
   } as const,
 });
 
@@ -52,6 +54,12 @@ const ConversationChange = builder.objectRef<ConversationChanged>("ConversationC
     conversationId: t.exposeID("conversationId"),
     change: t.expose("change", { type: ConversationChangeKind }),
     at: t.expose("at", { type: "DateTime" }),
+    csatPrompt: t.field({
+      type: CsatPrompt,
+      nullable: true,
+      description: "With CSAT_REQUESTED: the survey's prompt, as csatRequested gives it (the widget's own feed only).",
+      resolve: (change) => change.csatPrompt ?? null,
+    }),
   }),
 });
 

@@ -58,7 +58,7 @@ const SubmitCsatResult = builder
     }),
   });
 
-const CsatPrompt = builder.objectRef<Prompt>("CsatPrompt").implement({
+export const CsatPrompt = builder.objectRef<Prompt>("CsatPrompt").implement({
   fields: (t) => ({
     surveyId: t.exposeID("surveyId"),
     conversationId: t.exposeID("conversationId"),

@@ -8,7 +8,8 @@ import { faultPoint } from "../faults.js";
 import type { Actor, Member } from "./actors.js";
 import { isMember, requireMember } from "./actors.js";
 import type { App, Tx } from "./app.js";
-import { createSurveyOnFirstResolve, holdSurvey, publishPrompt, resumeSurvey, type CsatSurveyRow, type SurveyEffect } from "./csat.js";
+import { Repeater } from "@repeaterjs/repeater";
+import { createSurveyOnFirstResolve, holdSurvey, publishPrompt, resumeSurvey, watchCsatRequests, type CsatSurveyRow, type SurveyEffect } from "./csat.js";
 import { queryableOf, type Queryable } from "../db.js";
 import { emailSchema, messageBodySchema, nameSchema, pageSize, parseInput } from "./validation.js";
 
@@ -101,11 +102,31 @@ function publishChange(app: App, workspaceId: string, conversationId: string, ch
 
 /**
  * The changes to one conversation as they are committed: for its own widget (the visitor) or a
- * member of its workspace; anyone else is refused before anything is subscribed.
+ * member of its workspace; anyone else is refused before anything is subscribed. The widget's feed
+ * also carries its survey prompt (CSAT_REQUESTED, as csatRequested would), and while it is open the
+ * widget counts as open for the dispatch: so one subscription per widget is enough.
  */
 export async function watchConversation(app: App, actor: Actor | null, conversationId: string): Promise<AsyncIterable<ConversationChanged>> {
   const conversation = await getConversation(app, actor, conversationId, { select: { id: true } });
-  return app.pubsub.subscribe("conversation:updated", conversation.id);
+  const changes = app.pubsub.subscribe("conversation:updated", conversation.id);
+  if (actor?.kind !== "visitor") return changes;
+  const prompts = watchCsatRequests(app, actor, conversation.id);
+  // Mapped by hand, not with an async generator: ending the subscription must reach the prompts'
+  // return() at once (it closes the widget's presence), not wait for a prompt that may never come.
+  const asChanges: AsyncIterableIterator<ConversationChanged> = {
+    [Symbol.asyncIterator]: () => asChanges,
+    next: async () => {
+      const next = await prompts.next();
+      if (next.done) return { done: true, value: undefined };
+      const csatPrompt = next.value;
+      return { done: false, value: { conversationId: csatPrompt.conversationId, change: "CSAT_REQUESTED", at: app.clock.now(), csatPrompt } };
+    },
+    return: async () => {
+      await prompts.return?.();
+      return { done: true, value: undefined };
+    },
+  };
+  return Repeater.merge([changes, asChanges]);
 }
 
 /** The changes to the conversations of the actor's workspace, as they are committed. */

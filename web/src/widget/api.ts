@@ -55,20 +55,16 @@ export const SubmitCsatMutation = graphql(`
   }
 `);
 
-export const CsatRequestedSubscription = graphql(`
-  subscription WidgetCsatRequested($conversationId: ID!) {
-    csatRequested(conversationId: $conversationId) {
-      surveyId
-      token
-      expiresAt
-    }
-  }
-`);
-
+/** The widget's one subscription: its conversation's changes, and its survey's prompt among them. */
 export const ConversationUpdatedSubscription = graphql(`
   subscription WidgetConversationUpdated($conversationId: ID!) {
     conversationUpdated(conversationId: $conversationId) {
       change
+      csatPrompt {
+        surveyId
+        token
+        expiresAt
+      }
     }
   }
 `);

@@ -2,7 +2,6 @@ import type { Client } from "graphql-ws/client";
 import {
   ConversationQuery,
   ConversationUpdatedSubscription,
-  CsatRequestedSubscription,
   RequestError,
   SendMessageMutation,
   StartConversationMutation,
@@ -398,24 +397,17 @@ function openChat(session: StoredSession, fresh = false) {
     },
   });
 
-  current.socket.subscribe(
-    { query: CsatRequestedSubscription.toString(), variables: { conversationId: session.conversationId } },
-    {
-      next: (result) => {
-        const prompt = (result.data as { csatRequested?: StoredPrompt } | null | undefined)?.csatRequested;
-        if (prompt && chat === current) onPrompt(current, { surveyId: prompt.surveyId, token: prompt.token, expiresAt: prompt.expiresAt });
-      },
-      error: () => undefined,
-      complete: () => undefined,
-    },
-  );
-
-  // A reply or a status change: read the conversation again.
+  // One subscription: the survey's prompt when it is dispatched, and any reply or status change
+  // (read the conversation again).
   current.socket.subscribe(
     { query: ConversationUpdatedSubscription.toString(), variables: { conversationId: session.conversationId } },
     {
-      next: () => {
-        if (chat === current) void refresh(current);
+      next: (result) => {
+        if (chat !== current) return;
+        const update = (result.data as { conversationUpdated?: { csatPrompt?: StoredPrompt | null } } | null | undefined)?.conversationUpdated;
+        const prompt = update?.csatPrompt;
+        if (prompt) onPrompt(current, { surveyId: prompt.surveyId, token: prompt.token, expiresAt: prompt.expiresAt });
+        else if (update) void refresh(current);
       },
       error: () => undefined,
       complete: () => undefined,
