@@ -270,6 +270,26 @@ describe.each(DB_KINDS)("graphql-ws on %s", (db) => {
     await until(async () => !(await isOpen(widget.id)), 5000, "the widget to count as closed");
   });
 
+  it("a widget that goes while its subscription is being set up does not stay counted as open", async () => {
+    const UPDATED = `subscription($id: ID!) { conversationUpdated(conversationId: $id) { change } }`;
+    const widgets = await Promise.all([1, 2, 3, 4, 5].map((n) => startWidget({ name: `Quick ${n}` })));
+    for (const widget of widgets) {
+      const socket = wsClient(server.wsUrl, { visitorToken: widget.visitorToken });
+      collect(socket, UPDATED, { id: widget.id });
+      // Gone at once: the server may still be reading the conversation when the socket closes.
+      setTimeout(() => void socket.dispose(), 5 * widgets.indexOf(widget));
+    }
+    await sleep(500);
+    for (const widget of widgets) await until(async () => !(await isOpen(widget.id)), 5000, `widget ${widget.id} to count as closed`);
+    // And one whose socket closes once it is subscribed.
+    const last = await startWidget({ name: "Later" });
+    const socket = wsClient(server.wsUrl, { visitorToken: last.visitorToken });
+    collect(socket, UPDATED, { id: last.id });
+    await until(() => isOpen(last.id), 5000, "the widget to count as open");
+    await socket.dispose();
+    await until(async () => !(await isOpen(last.id)), 5000, "the closed widget to count as closed");
+  });
+
   it("lastMessage is the newest message, loaded with the list", async () => {
     const id = await createConversation(url, ws);
     await gqlOk(url, `mutation($id: ID!) { sendMessage(conversationId: $id, body: "First reply") { id } }`, { id }, ws.token);

@@ -8,7 +8,7 @@ import { faultPoint } from "../faults.js";
 import type { Actor, Member } from "./actors.js";
 import { isMember, requireMember } from "./actors.js";
 import type { App, Tx } from "./app.js";
-import { Repeater } from "@repeaterjs/repeater";
+import { mergeIterators } from "../iterators.js";
 import { createSurveyOnFirstResolve, holdSurvey, publishPrompt, resumeSurvey, watchCsatRequests, type CsatSurveyRow, type SurveyEffect } from "./csat.js";
 import { queryableOf, type Queryable } from "../db.js";
 import { emailSchema, messageBodySchema, nameSchema, pageSize, parseInput } from "./validation.js";
@@ -107,10 +107,13 @@ function publishChange(app: App, workspaceId: string, conversationId: string, ch
  * widget counts as open for the dispatch: so one subscription per widget is enough.
  */
 export async function watchConversation(app: App, actor: Actor | null, conversationId: string): Promise<AsyncIterable<ConversationChanged>> {
-  const conversation = await getConversation(app, actor, conversationId, { select: { id: true } });
-  const changes = app.pubsub.subscribe("conversation:updated", conversation.id);
+  // The visitor's token was found for this very conversation; anyone else's workspace is checked.
+  const id = actor?.kind === "visitor" && actor.conversationId === conversationId
+    ? conversationId
+    : (await getConversation(app, actor, conversationId, { select: { id: true } })).id;
+  const changes = app.pubsub.subscribe("conversation:updated", id)[Symbol.asyncIterator]();
   if (actor?.kind !== "visitor") return changes;
-  const prompts = watchCsatRequests(app, actor, conversation.id);
+  const prompts = watchCsatRequests(app, actor, id);
   // Mapped by hand, not with an async generator: ending the subscription must reach the prompts'
   // return() at once (it closes the widget's presence), not wait for a prompt that may never come.
   const asChanges: AsyncIterableIterator<ConversationChanged> = {
@@ -126,7 +129,7 @@ export async function watchConversation(app: App, actor: Actor | null, conversat
       return { done: true, value: undefined };
     },
   };
-  return Repeater.merge([changes, asChanges]);
+  return mergeIterators([changes, asChanges]);
 }
 
 /** The changes to the conversations of the actor's workspace, as they are committed. */
