@@ -30,9 +30,15 @@ export interface Sql extends Queryable {
   transaction<T>(fn: (tx: Queryable) => Promise<T>): Promise<T>;
 }
 
-/** A Prisma interactive transaction as a Queryable, so one statement helper serves both. */
-export function queryableOf(tx: { $queryRawUnsafe<T = unknown>(query: string, ...values: unknown[]): Promise<T> }): Queryable {
-  return { query: <T>(text: string, params: unknown[] = []) => tx.$queryRawUnsafe<T[]>(text, ...params) };
+/**
+ * A select list that gives each column under its Prisma field name (`created_at AS "createdAt"`),
+ * so rows read with `Sql` have the shape Prisma's would. `Record<keyof Model, …>` makes the
+ * typecheck fail when the model gains a field the list lacks.
+ */
+export function columnsAs(fields: Record<string, string>): string {
+  return Object.entries(fields)
+    .map(([field, column]) => `${column} AS "${field}"`)
+    .join(", ");
 }
 
 export interface Database {

@@ -1,7 +1,7 @@
 import { z } from "zod";
 import type { ConversationStatus, ResolvedVia } from "../generated/prisma/enums.js";
 import { publishConversationChange, type ConversationChanged, type ConversationChangeKind } from "../pubsub.js";
-import type { Conversation, Prisma } from "../generated/prisma/client.js";
+import type { Conversation, CsatSurvey, Prisma } from "../generated/prisma/client.js";
 import { TokenPrefix, isId, newSecret, sha256 } from "../tokens.js";
 import { forbidden, notFound, unauthenticated } from "../errors.js";
 import { faultPoint } from "../faults.js";
@@ -9,8 +9,8 @@ import type { Actor, Member } from "./actors.js";
 import { isMember, requireMember } from "./actors.js";
 import type { App, Tx } from "./app.js";
 import { mergeIterators } from "../iterators.js";
-import { createSurveyOnFirstResolve, holdSurvey, publishPrompt, resumeSurvey, watchCsatRequests, type CsatSurveyRow, type SurveyEffect } from "./csat.js";
-import { queryableOf, type Queryable } from "../db.js";
+import { createSurveyOnFirstResolve, holdSurvey, publishPrompt, resumeSurvey, watchCsatRequests, type SurveyEffect } from "./csat.js";
+import { columnsAs, type Queryable } from "../db.js";
 import { emailSchema, messageBodySchema, nameSchema, pageSize, parseInput } from "./validation.js";
 
 /** Prisma's include/select for a conversation, as GraphQL selections plan it. */
@@ -226,9 +226,7 @@ const CONVERSATION_FIELDS: Record<keyof Conversation, string> = {
   resolvedAt: "resolved_at",
   firstResolvedAt: "first_resolved_at",
 };
-const CONVERSATION_COLUMNS = Object.entries(CONVERSATION_FIELDS)
-  .map(([field, column]) => `${column} AS "${field}"`)
-  .join(", ");
+const CONVERSATION_COLUMNS = columnsAs(CONVERSATION_FIELDS);
 
 export interface ResolveResult {
   conversationId: string;
@@ -239,7 +237,7 @@ export interface ResolveResult {
    * The conversation as the first resolve left it, with its survey (null when none was made), so
    * the caller need not read them back; absent otherwise.
    */
-  resolved?: Conversation & { csatSurvey: CsatSurveyRow | null };
+  resolved?: Conversation & { csatSurvey: CsatSurvey | null };
 }
 
 /**
@@ -287,11 +285,11 @@ export async function resolveConversation(
 export async function reopenConversation(app: App, actor: Actor | null, id: string): Promise<{ conversationId: string; changed: boolean }> {
   const member = requireMember(actor);
   const now = app.clock.now();
-  const changed = await app.prisma.$transaction(async (tx) => {
-    const row = await lockConversation(queryableOf(tx), member, id);
+  const changed = await app.sql.transaction(async (tx) => {
+    const row = await lockConversation(tx, member, id);
     if (row.status === "OPEN") return false;
-    await tx.conversation.update({ where: { id: row.id }, data: { status: "OPEN", resolvedAt: null, updatedAt: now } });
-    await holdSurvey(queryableOf(tx), row.id);
+    await tx.query("UPDATE conversation SET status = 'OPEN', resolved_at = NULL, updated_at = $2 WHERE id = $1", [row.id, now]);
+    await holdSurvey(tx, row.id);
     return true;
   });
   if (changed) publishChange(app, member.workspaceId, id, "REOPENED", now);

@@ -7,7 +7,7 @@ import { requireAdmin, requireMember } from "./actors.js";
 import { forbidden } from "../errors.js";
 import { faultPoint } from "../faults.js";
 import type { App } from "./app.js";
-import type { Queryable } from "../db.js";
+import { columnsAs, type Queryable } from "../db.js";
 import type { CsatSurvey } from "../generated/prisma/client.js";
 import { renderSurveyEmail, type SurveyEmail } from "./email.js";
 import { commentSchema, csatSettingsInputSchema, parseInput, scoreSchema } from "./validation.js";
@@ -73,9 +73,6 @@ export async function updateCsatSettings(
   });
 }
 
-/** A survey row as Prisma's CsatSurvey model has it (every scalar field). */
-export type CsatSurveyRow = CsatSurvey;
-
 /** csat_survey's columns under Prisma's field names; the type fails to compile if a field is missing. */
 const SURVEY_FIELDS: Record<keyof CsatSurvey, string> = {
   id: "id",
@@ -99,16 +96,14 @@ const SURVEY_FIELDS: Record<keyof CsatSurvey, string> = {
   cancelledAt: "cancelled_at",
   createdAt: "created_at",
 };
-const SURVEY_COLUMNS = Object.entries(SURVEY_FIELDS)
-  .map(([field, column]) => `${column} AS "${field}"`)
-  .join(", ");
+const SURVEY_COLUMNS = columnsAs(SURVEY_FIELDS);
 
 /** What a resolve did to the conversation's survey; a prompt is published once the transaction commits. */
 export interface SurveyEffect {
   surveyCreated: boolean;
   prompt: CsatPrompt | null;
   /** The survey the resolve created, as written. */
-  survey?: CsatSurveyRow;
+  survey?: CsatSurvey;
 }
 
 const noEffect: SurveyEffect = { surveyCreated: false, prompt: null };
@@ -146,7 +141,7 @@ export async function createSurveyOnFirstResolve(
   const key = [conversation.workspaceId, conversation.id, conversation.botId, conversation.channelId, via];
   if (settings.delayMinutes > 0) {
     const dueAt = new Date(now.getTime() + settings.delayMinutes * 60_000);
-    const [survey] = await tx.query<CsatSurveyRow>(
+    const [survey] = await tx.query<CsatSurvey>(
       `INSERT INTO csat_survey (workspace_id, conversation_id, bot_id, channel_id, state, resolved_via, due_at, created_at)
        VALUES ($1::uuid, $2::uuid, $3::uuid, $4::uuid, 'SCHEDULED', $5::"ResolvedVia", $6, $7)
        ON CONFLICT (conversation_id) DO NOTHING
@@ -163,7 +158,7 @@ export async function createSurveyOnFirstResolve(
   }, now);
   const email = plan.email;
   // The same columns and email `dispatchSurveys` writes, without a SCHEDULED row in between.
-  const [survey] = await tx.query<CsatSurveyRow>(
+  const [survey] = await tx.query<CsatSurvey>(
     `WITH survey AS (
       INSERT INTO csat_survey (workspace_id, conversation_id, bot_id, channel_id, state, resolved_via, due_at, created_at,
                                dispatched_at, expires_at, token_hash, delivered_to_widget, emailed)

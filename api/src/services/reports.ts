@@ -226,6 +226,21 @@ function period(window: CsatWindow, groups: TallyRow[]): CsatPeriod {
 }
 
 /**
+ * The tallies of a workspace summed per period, bot and channel, each period covered by its pieces
+ * (see `coverWindow`): csat_report_tallies (migration reports_rollup), one index range scan a piece.
+ */
+function readTallies(app: App, workspaceId: string, pieces: (CsatWindowPiece & { period: number })[]): Promise<TallyRow[]> {
+  return app.prisma.$queryRaw<TallyRow[]>`
+    SELECT * FROM csat_report_tallies(
+      ${workspaceId}::uuid,
+      ${pieces.map((p) => p.period)}::int[],
+      ${pieces.map((p) => p.grain)}::text[],
+      ${pieces.map((p) => (p.from ? p.from.toISOString() : "-infinity"))}::timestamptz[],
+      ${pieces.map((p) => (p.to ? p.to.toISOString() : "infinity"))}::timestamptz[]
+    )`;
+}
+
+/**
  * The CSAT report of one workspace: sent and submitted always come from one population, the
  * surveys dispatched in the window; scheduled and cancelled surveys never count. The window is
  * read from the tallies (see `coverWindow`), with the previous period beside it, in one query. A survey whose bot or channel is gone counts under "— Unattributed —".
@@ -244,18 +259,10 @@ export async function csatReport(
     ...coverWindow(current).map((p) => ({ ...p, period: 0 })),
     ...(previous ? coverWindow(previous).map((p) => ({ ...p, period: 1 })) : []),
   ];
-  // csat_report_tallies (migration reports_rollup) reads each piece with one index range scan.
   // Comments asked for up front are read at the same time.
   const limit = options.comments;
   const [groups, comments] = await Promise.all([
-    app.prisma.$queryRaw<TallyRow[]>`
-      SELECT * FROM csat_report_tallies(
-        ${workspaceId}::uuid,
-        ${pieces.map((p) => p.period)}::int[],
-        ${pieces.map((p) => p.grain)}::text[],
-        ${pieces.map((p) => (p.from ? p.from.toISOString() : "-infinity"))}::timestamptz[],
-        ${pieces.map((p) => (p.to ? p.to.toISOString() : "infinity"))}::timestamptz[]
-      )`,
+    readTallies(app, workspaceId, pieces),
     limit === undefined ? undefined : readComments(app, workspaceId, current, limit),
   ]);
   return {
@@ -308,14 +315,7 @@ export async function csatTrend(app: App, actor: Actor | null, unit: CsatTrendUn
     const from = step(current, i - count + 1);
     return { from, to: step(from, 1) };
   });
-  const groups = await app.prisma.$queryRaw<TallyRow[]>`
-    SELECT * FROM csat_report_tallies(
-      ${member.workspaceId}::uuid,
-      ${buckets.map((_, i) => i)}::int[],
-      ${buckets.map(() => unit)}::text[],
-      ${buckets.map((b) => b.from.toISOString())}::timestamptz[],
-      ${buckets.map((b) => b.to.toISOString())}::timestamptz[]
-    )`;
+  const groups = await readTallies(app, member.workspaceId, buckets.map((b, i) => ({ ...b, grain: unit, period: i })));
   return buckets.map((b, i) => ({ ...b, totals: period(b, groups.filter((g) => g.period === i)).totals }));
 }
 

@@ -42,17 +42,24 @@ const ConversationDetailQuery = graphql(`
   }
 `);
 
+/** What Resolve and Reopen change, read back so urql's cache updates the detail and the list. */
+export const ConversationStateFragment = graphql(`
+  fragment ConversationState_Conversation on Conversation {
+    id
+    status
+    resolvedAt
+    updatedAt
+    csatSurvey {
+      ...SurveyStatus_CsatSurvey
+      ...SurveyBadge_CsatSurvey
+    }
+  }
+`);
+
 const ResolveMutation = graphql(`
   mutation ResolveConversation($id: ID!) {
     resolveConversation(id: $id) {
-      id
-      status
-      resolvedAt
-      updatedAt
-      csatSurvey {
-        ...SurveyStatus_CsatSurvey
-        ...SurveyBadge_CsatSurvey
-      }
+      ...ConversationState_Conversation
     }
   }
 `);
@@ -60,14 +67,7 @@ const ResolveMutation = graphql(`
 const ReopenMutation = graphql(`
   mutation ReopenConversation($id: ID!) {
     reopenConversation(id: $id) {
-      id
-      status
-      resolvedAt
-      updatedAt
-      csatSurvey {
-        ...SurveyStatus_CsatSurvey
-        ...SurveyBadge_CsatSurvey
-      }
+      ...ConversationState_Conversation
     }
   }
 `);

@@ -27,19 +27,22 @@ export interface CsatTrend {
 /** The report's trend: `csatTrend`, one query (the API reads one tally bucket per day or month). */
 export function useCsatTrend(range: CsatRange): CsatTrend {
   const variables = trendRequest(range);
-  const [{ data, error }, reexecute] = useQuery({ query: CsatTrendQuery, variables });
-  const points = data?.csatTrend.map((p) => ({
-    date: String(p.from).slice(0, 10),
-    sent: p.totals.sent,
-    submitted: p.totals.submitted,
-    averageRating: p.totals.averageRating ?? null,
-  }));
+  const [{ data, error, operation }, reexecute] = useQuery({ query: CsatTrendQuery, variables });
   // A result for another range (urql keeps the last one while the next loads) is not shown.
-  const current = data && data.csatTrend.length === variables.count ? points ?? null : null;
+  const current = operation?.variables.unit === variables.unit && operation.variables.count === variables.count;
+  const points =
+    current && data
+      ? data.csatTrend.map((p) => ({
+          date: String(p.from).slice(0, 10),
+          sent: p.totals.sent,
+          submitted: p.totals.submitted,
+          averageRating: p.totals.averageRating ?? null,
+        }))
+      : null;
   return {
     unit: trendUnit(range),
-    points: current,
-    error: !current && Boolean(error),
+    points,
+    error: current && !data && Boolean(error),
     refresh: () => reexecute({ requestPolicy: "network-only" }),
   };
 }
