@@ -15,6 +15,6 @@ export default defineConfig({
     hookTimeout: 120_000,
     // Two cores: a few files at a time, each with its own databases and server.
     maxWorkers: 2,
-    reporters: ["default"],
+    reporters: ["default", "./api/test/hardening/reporter.ts"],
   },
 });

@@ -1,5 +1,6 @@
 import { execFile } from "node:child_process";
-import { mkdir, readdir, rm, stat } from "node:fs/promises";
+import { constants } from "node:fs";
+import { access, mkdir, readdir, rm, stat } from "node:fs/promises";
 import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
@@ -11,8 +12,23 @@ const DIST = join(ROOT, "web/dist");
 /** What the browser tests save for people to look at; git ignores it. */
 export const SCREENSHOT_DIR = join(ROOT, "test-results/screenshots");
 
-/** Debian's Chromium (`apt-get install chromium`); CHROMIUM_PATH overrides. */
-export const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
+const SYSTEM_CHROMIUMS = ["/usr/bin/chromium", "/usr/bin/chromium-browser", "/usr/bin/google-chrome", "/usr/bin/google-chrome-stable"];
+
+/**
+ * Finds Chromium the way a user's machine has it: `CHROMIUM_PATH`, then the system's (Debian's
+ * `apt-get install chromium`), then the one shipped inside the `@sparticuz/chromium` npm package,
+ * which unpacks offline from node_modules. Never a download at run time.
+ */
+export async function findChromium(env: NodeJS.ProcessEnv = process.env): Promise<{ path: string; source: string; extraArgs: string[] }> {
+  if (env.CHROMIUM_PATH) return { path: env.CHROMIUM_PATH, source: "CHROMIUM_PATH", extraArgs: [] };
+  for (const path of SYSTEM_CHROMIUMS) {
+    if (await access(path, constants.X_OK).then(() => true, () => false)) return { path, source: "system", extraArgs: [] };
+  }
+  const { default: packaged } = await import("@sparticuz/chromium");
+  // Its build has no GPU process of its own: draw with SwiftShader, in-process.
+  const path = await packaged.executablePath();
+  return { path, source: "@sparticuz/chromium", extraArgs: ["--no-zygote", "--use-gl=angle", "--use-angle=swiftshader", "--in-process-gpu"] };
+}
 
 const SOURCES = ["web/src", "web/index.html", "web/widget.html", "web/widget-demo.html", "vite.config.ts", "codegen.ts", "schema/schema.graphql"];
 const OUTPUTS = ["index.html", "widget.html", "widget-demo.html", "widget/embed.js"];
@@ -74,9 +90,10 @@ export async function ensureWebBuild(): Promise<void> {
 }
 
 /** Headless Chromium with a fresh profile (Playwright makes a new temporary user-data-dir per launch). */
-export function launchChromium(): Promise<Browser> {
+export async function launchChromium(): Promise<Browser> {
+  const found = await findChromium();
   return chromium.launch({
-    executablePath: CHROMIUM,
+    executablePath: found.path,
     headless: true,
     args: [
       "--headless",
@@ -87,6 +104,7 @@ export function launchChromium(): Promise<Browser> {
       "--disable-background-networking",
       "--disable-component-update",
       "--disable-sync",
+      ...found.extraArgs,
     ],
   });
 }
