@@ -6,6 +6,7 @@ import { execFileSync } from "node:child_process";
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { changedFunctions } from "./functions.mjs";
 import { schemaSql } from "./schema-sql.mjs";
 
 const args = process.argv.slice(2);
@@ -22,7 +23,12 @@ try {
     from = join(tmp, "head.prisma");
     writeFileSync(from, execFileSync("git", ["show", "HEAD:prisma/schema.prisma"], { encoding: "utf8" }));
   }
-  const sql = schemaSql(from, "prisma/schema.prisma");
+  let sql = schemaSql(from, "prisma/schema.prisma");
+  // The database functions' one source is prisma/functions/*.sql: what changed there goes in too.
+  for (const fn of changedFunctions(".")) {
+    sql += `\n\n-- ${fn.file}\n${fn.text.trim()}\n`;
+    console.log(`db:migration: ${fn.file} differs from ${fn.migration ?? "every migration"}; appended`);
+  }
   if (!sql.trim() || /^-- This is an empty migration\.\s*$/.test(sql.trim())) {
     console.log("db:migration: schema.prisma has no change to migrate");
     process.exit(0);
