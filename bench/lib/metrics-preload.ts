@@ -1,6 +1,6 @@
 // Loaded with `node --import` in front of a server under test: its event-loop delay and memory
-// once a second, and on SIGUSR2 after a full GC (see api/src/metrics.ts).
-import { startMetrics } from "../../api/src/metrics.js";
+// once a second, and on SIGUSR2 after a full GC (see bench/lib/metrics.ts).
+import { startMetrics } from "./metrics.js";
 
 if (process.env.HYDRA_METRICS === "1") startMetrics();
 
