@@ -8,7 +8,7 @@
 // A survey is dispatched once per conversation, so each resolve needs a widget of its own: 7,100
 // widgets (at least 5,000) are subscribed before the first resolve and stay open throughout.
 // Then the same across two server processes through Redis: widgets on one, resolves on the other.
-// Event-loop delay is read from the servers' [metrics] lines (api/src/metrics.ts), worst second.
+// Event-loop delay is read from the servers' [metrics] lines (bench/lib/metrics.ts), worst second.
 import { randomBytes } from "node:crypto";
 import { performance } from "node:perf_hooks";
 import type { Agent } from "node:http";

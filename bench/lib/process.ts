@@ -5,7 +5,7 @@ import { freePort } from "../../api/test/support/processes.js";
 export const ROOT = fileURLToPath(new URL("../../", import.meta.url));
 const METRICS_PRELOAD = fileURLToPath(new URL("./metrics-preload.ts", import.meta.url));
 
-/** One `[metrics]` line of a server (see api/src/metrics.ts). */
+/** One `[metrics]` line of a server (see bench/lib/metrics.ts). */
 export interface Metrics {
   tag: string;
   at: number;
