@@ -1,7 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { diffAudit } from "../src/lib/auditDiff.js";
 import { countAxis, linePath } from "../src/lib/chart.js";
-import { csvCell, toCsv } from "../src/lib/csv.js";
 import { MAX_DELAY_MINUTES, describeDelay, isPreset, parseCustomDelay } from "../src/lib/delay.js";
 import { describeChange, formatPercent, formatRating } from "../src/lib/format.js";
 import { trendRequest, trendUnit } from "../src/lib/trend.js";
@@ -86,15 +85,5 @@ describe("charts", () => {
     expect(trendRequest("ALL_TIME")).toEqual({ unit: "MONTH", count: 12 });
     expect(trendUnit("LAST_30_DAYS")).toBe("day");
     expect(trendUnit("ALL_TIME")).toBe("month");
-  });
-});
-
-describe("CSV", () => {
-  it("quotes what needs quoting and defuses formulas", () => {
-    expect(csvCell('say "hi", twice')).toBe('"say ""hi"", twice"');
-    expect(csvCell("=SUM(A1)")).toBe("'=SUM(A1)");
-    expect(csvCell(-1)).toBe("-1");
-    expect(csvCell(null)).toBe("");
-    expect(toCsv([["a", "b"], [1, "line\nbreak"]])).toBe('a,b\r\n1,"line\nbreak"\r\n');
   });
 });

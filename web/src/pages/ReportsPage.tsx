@@ -10,7 +10,6 @@ import { describeError } from "../errors";
 import { formatDateTime, Time } from "../format";
 import { graphql, useFragment as readFragment, type FragmentType } from "../gql";
 import type { CsatRange, CsatReportQuery, ReportFiguresFragment as ReportFigures } from "../gql/graphql";
-import { toCsv } from "../lib/csv";
 import { describeChange, formatCount, formatPercent, formatRating, UNATTRIBUTED, type Change } from "../lib/format";
 import { navigate, useSearchParam } from "../router";
 import { useCsatAnswered } from "../useCsatAnswered";
@@ -96,24 +95,6 @@ type Figures = ReportFigures;
 
 const figuresOf = (value: FragmentType<typeof ReportFiguresFragment>): Figures => readFragment(ReportFiguresFragment, value);
 
-function reportCsv(report: Report, rangeName: string): string {
-  const row = (kind: string, label: string, f: Figures) => [
-    kind,
-    label,
-    f.sent,
-    f.submitted,
-    f.averageRating ?? "",
-    f.responseRate ?? "",
-    f.satisfiedRate ?? "",
-  ];
-  return toCsv([
-    ["breakdown", "name", "sent", "submitted", "average_rating", "response_rate", "satisfied_rate"],
-    row("total", rangeName, figuresOf(report.totals)),
-    ...report.byBot.map((r) => row("bot", r.label, figuresOf(r.figures))),
-    ...report.byChannel.map((r) => row("channel", r.label, figuresOf(r.figures))),
-  ]);
-}
-
 const isRange = (value: string | null): value is PresetRange => RANGES.some((r) => r.value === value);
 
 /** `/reports`: the "Customer satisfaction" section, live as answers arrive. */
@@ -158,7 +139,7 @@ export function ReportsPage() {
               </button>
             ))}
           </div>
-          {report && me?.role === "ADMIN" ? <CsvExportButton range={range} fallback={() => reportCsv(report, rangeName)} /> : null}
+          {report && me?.role === "ADMIN" ? <CsvExportButton range={range} /> : null}
         </div>
       </div>
       <p role="status" className="page__status">

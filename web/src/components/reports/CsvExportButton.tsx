@@ -22,10 +22,9 @@ function filenameFrom(disposition: string | null, fallback: string): string {
 
 /**
  * Downloads `GET /api/csat/export.csv?range=…` (every answer in the range; admins) with the
- * session's token. A server without that endpoint (404) gets `fallback()`: the report's own
- * figures as CSV, built here.
+ * session's token.
  */
-export function CsvExportButton({ range, fallback }: { range: CsatRange; fallback: () => string }) {
+export function CsvExportButton({ range }: { range: CsatRange }) {
   const [state, setState] = useState<{ busy: boolean; message: string | null; error: boolean }>({ busy: false, message: null, error: false });
   const filename = `csat-${range.toLowerCase().replaceAll("_", "-")}.csv`;
 
@@ -41,9 +40,6 @@ export function CsvExportButton({ range, fallback }: { range: CsatRange; fallbac
         const name = filenameFrom(response.headers.get("content-disposition"), filename);
         download(await response.blob(), name);
         setState({ busy: false, message: `Downloaded ${name}.`, error: false });
-      } else if (response.status === 404) {
-        download(new Blob([fallback()], { type: "text/csv;charset=utf-8" }), filename);
-        setState({ busy: false, message: `Downloaded ${filename} (summary figures).`, error: false });
       } else if (response.status === 403) {
         setState({ busy: false, message: "Only admins can export the answers.", error: true });
       } else {
