@@ -6,7 +6,7 @@ import { describe, expect, it } from "vitest";
 import { MIGRATIONS_DIR } from "../src/app.js";
 import { createManualClock } from "../src/clock.js";
 import { applyMigrations, readMigrations } from "../src/migrate.js";
-import { coverWindow } from "../src/services/reports.js";
+import { coverWindow } from "../src/services/reports/windows.js";
 import { gqlOk } from "./support/client.js";
 import { createWorkspaceFixture, type WorkspaceFixture } from "./support/fixtures.js";
 import { DB_KINDS, startTestServer, type DbKind, type TestServer } from "./support/server.js";

@@ -2,14 +2,9 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 import { requireAdmin } from "../services/actors.js";
 import type { App } from "../services/app.js";
 import { authenticate, bearerSecret } from "../services/auth.js";
-import {
-  answeredSurveys,
-  parseCsatRange,
-  parseCsatWindow,
-  UNATTRIBUTED,
-  type CsatRange,
-  type ExportedAnswer,
-} from "../services/reports.js";
+import { answeredSurveys, type ExportedAnswer } from "../services/reports/export.js";
+import { UNATTRIBUTED } from "../services/reports/report.js";
+import { parseCsatRange, parseCsatWindow, type CsatRange } from "../services/reports/windows.js";
 import { sendError, sendJson } from "./json.js";
 
 export const CSAT_EXPORT_PATH = "/api/csat/export.csv";
@@ -46,17 +41,17 @@ const csvLine = (cells: (string | number | null)[]) => `${cells.map(csvCell).joi
 function answerLine(a: ExportedAnswer): string {
   return csvLine([
     a.id,
-    a.conversation_id,
-    a.dispatched_at.toISOString(),
-    a.answered_at.toISOString(),
+    a.conversationId,
+    a.dispatchedAt.toISOString(),
+    a.answeredAt.toISOString(),
     a.score,
     a.comment,
-    a.bot_id,
-    a.bot_name ?? UNATTRIBUTED,
-    a.channel_id,
-    a.channel_name ?? UNATTRIBUTED,
-    a.resolved_via,
-    a.answered_via,
+    a.botId,
+    a.botName ?? UNATTRIBUTED,
+    a.channelId,
+    a.channelName ?? UNATTRIBUTED,
+    a.resolvedVia,
+    a.answeredVia,
   ]);
 }
 

@@ -8,7 +8,8 @@ import { isMember } from "../services/actors.js";
 import type { App } from "../services/app.js";
 import { authenticate, bearerSecret } from "../services/auth.js";
 import { reopenConversation, resolveConversation } from "../services/conversations.js";
-import { CSAT_RANGES, csatReport, parseCsatWindow, recentComments } from "../services/reports.js";
+import { csatReport, recentComments } from "../services/reports/report.js";
+import { CSAT_RANGES, parseCsatWindow } from "../services/reports/windows.js";
 import { enforceRate, readBody, sendError, sendJson, HttpError } from "./json.js";
 
 const text = (t: string, isError = false) => ({ content: [{ type: "text" as const, text: t }], ...(isError ? { isError } : {}) });

@@ -14,7 +14,7 @@ import {
   type CsatPeriod as Period,
   type CsatRatingCount as RatingCount,
   type CsatReport as Report,
-} from "../services/reports.js";
+} from "../services/reports/report.js";
 import { Bot } from "./bots.js";
 import { Channel } from "./channels.js";
 import { CsatAnswerVia, CsatRange } from "./scalars.js";

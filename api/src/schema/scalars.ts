@@ -1,7 +1,7 @@
 import { builder } from "../builder.js";
 import { badInput } from "../errors.js";
 import * as enums from "../generated/prisma/enums.js";
-import { CSAT_RANGES } from "../services/reports.js";
+import { CSAT_RANGES } from "../services/reports/windows.js";
 
 builder.scalarType("DateTime", {
   description: "An instant, as an ISO 8601 string in UTC.",

@@ -1,6 +1,6 @@
 import type { App } from "./app.js";
 import { deliverOutbox, type EmailSender } from "./outbox.js";
-import { compactTallies } from "./reports.js";
+import { compactTallies } from "./reports/report.js";
 import { dispatchDueSurveys } from "./scheduler.js";
 
 /** How often a process folds the report tallies' shards (see compactTallies). */
