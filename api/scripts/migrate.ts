@@ -1,8 +1,8 @@
 // Applies pending migrations to DATABASE_URL, or to the embedded database under DATA_DIR.
 import { MIGRATIONS_DIR } from "../src/app.js";
 import { readConfig } from "../src/config.js";
-import { openDatabase } from "../src/db.js";
-import { applyMigrations } from "../src/migrate.js";
+import { openDatabase } from "../src/db/client.js";
+import { applyMigrations } from "../src/db/migrate.js";
 
 const config = readConfig();
 const db = await openDatabase({ url: config.databaseUrl, dataDir: config.dataDir });

@@ -9,7 +9,7 @@ import { fileURLToPath } from "node:url";
 import { PGlite } from "@electric-sql/pglite";
 import { describe, expect, it } from "vitest";
 import { MIGRATIONS_DIR } from "../src/app.js";
-import { applyMigrations } from "../src/migrate.js";
+import { applyMigrations } from "../src/db/migrate.js";
 // @ts-expect-error: a plain ESM tool module, shared with `npm run db:migration`
 import { changedFunctions, functionSources, newestMigrationDefinitions } from "../../tools/prisma-diff/functions.mjs";
 

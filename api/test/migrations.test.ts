@@ -6,8 +6,8 @@ import { PGlite } from "@electric-sql/pglite";
 import pg from "pg";
 import { describe, expect, it } from "vitest";
 import { MIGRATIONS_DIR } from "../src/app.js";
-import type { SqlSession } from "../src/db.js";
-import { applyMigrations, readMigrations } from "../src/migrate.js";
+import type { SqlSession } from "../src/db/client.js";
+import { applyMigrations, readMigrations } from "../src/db/migrate.js";
 import { createTestDatabase } from "./support/server.js";
 
 /** Every table column, index, constraint and enum of the public schema, one line each. */

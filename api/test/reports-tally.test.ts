@@ -5,7 +5,7 @@ import { PGlite } from "@electric-sql/pglite";
 import { describe, expect, it } from "vitest";
 import { MIGRATIONS_DIR } from "../src/app.js";
 import { createManualClock } from "../src/clock.js";
-import { applyMigrations, readMigrations } from "../src/migrate.js";
+import { applyMigrations, readMigrations } from "../src/db/migrate.js";
 import { coverWindow } from "../src/services/reports/windows.js";
 import { gqlOk } from "./support/client.js";
 import { createWorkspaceFixture, type WorkspaceFixture } from "./support/fixtures.js";

@@ -1,7 +1,7 @@
 import { createHash, randomBytes } from "node:crypto";
 import { fileURLToPath } from "node:url";
 import pg from "pg";
-import { applyMigrations } from "../../api/src/migrate.js";
+import { applyMigrations } from "../../api/src/db/migrate.js";
 import { createTestDatabase } from "../../api/test/support/server.js";
 
 /** The PostgreSQL server the bench runs against; each run makes a database of its own there. */

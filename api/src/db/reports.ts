@@ -4,7 +4,7 @@
  * of it), returning camelCase rows.
  */
 import type { ChannelKind } from "../generated/prisma/enums.js";
-import type { Queryable } from "../db.js";
+import type { Queryable } from "./client.js";
 
 /** One part of a window, read from the tallies of a grain or counted from csat_survey ("EXACT"). */
 export interface TallyPiece {

@@ -1,6 +1,6 @@
 import type { Config } from "../config.js";
 import type { Clock } from "../clock.js";
-import type { Sql } from "../db.js";
+import type { Sql } from "../db/client.js";
 import type { PrismaClient } from "../generated/prisma/client.js";
 import type { RateLimits } from "../http/rateLimit.js";
 import type { PubSub } from "../pubsub.js";
@@ -39,7 +39,7 @@ export function createWidgetPresence(): WidgetPresence {
 /** What every domain service works with: one per server, shared by all requests. */
 export interface App {
   prisma: PrismaClient;
-  /** The driver itself, for the hot paths (see db.ts). */
+  /** The driver itself, for the hot paths (see db/client.ts). */
   sql: Sql;
   pubsub: PubSub;
   clock: Clock;

@@ -10,7 +10,7 @@ import { isMember, requireMember } from "./actors.js";
 import type { App, Tx } from "./app.js";
 import { mergeIterators } from "../iterators.js";
 import { createSurveyOnFirstResolve, holdSurvey, publishPrompt, resumeSurvey, watchCsatRequests, type SurveyEffect } from "./csat.js";
-import { columnsAs, type Queryable } from "../db.js";
+import { columnsAs, type Queryable } from "../db/client.js";
 import { emailSchema, messageBodySchema, nameSchema, pageSize, parseInput } from "./validation.js";
 
 /** Prisma's include/select for a conversation, as GraphQL selections plan it. */

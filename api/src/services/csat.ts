@@ -7,7 +7,7 @@ import { requireAdmin, requireMember } from "./actors.js";
 import { forbidden } from "../errors.js";
 import { faultPoint } from "../faults.js";
 import type { App } from "./app.js";
-import { columnsAs, type Queryable } from "../db.js";
+import { columnsAs, type Queryable } from "../db/client.js";
 import type { CsatSurvey } from "../generated/prisma/client.js";
 import { renderSurveyEmail, type SurveyEmail } from "./email.js";
 import { commentSchema, csatSettingsInputSchema, parseInput, scoreSchema } from "./validation.js";

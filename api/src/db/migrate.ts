@@ -1,7 +1,7 @@
 import { createHash, randomUUID } from "node:crypto";
 import { readdirSync, readFileSync, existsSync } from "node:fs";
 import { join } from "node:path";
-import type { SqlSession } from "./db.js";
+import type { SqlSession } from "./client.js";
 
 /** The advisory lock id Prisma Migrate itself takes, so our runner and `prisma migrate` exclude each other. */
 const MIGRATION_LOCK = 72707369;
