@@ -30,7 +30,11 @@ const OutboxEmail = builder.prismaObject("EmailOutbox", {
       description: "RECORDED: kept here only (no RESEND_API_KEY); PENDING/SENDING: on its way; SENT; FAILED.",
     }),
     attempts: t.exposeInt("attempts"),
-    lastError: t.exposeString("lastError", { nullable: true }),
+    lastError: t.string({
+      nullable: true,
+      select: { lastError: true },
+      resolve: (email) => (email.lastError === null ? null : hideSurveyTokens(email.lastError)),
+    }),
     createdAt: t.expose("createdAt", { type: "DateTime" }),
     sentAt: t.expose("sentAt", { type: "DateTime", nullable: true }),
     survey: t.relation("survey"),

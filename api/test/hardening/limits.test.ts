@@ -31,7 +31,7 @@ let lastIp = 0;
 /** A loopback address no request has come from yet: a full bucket. */
 function freshIp(): string {
   lastIp++;
-  return `127.${40 + (process.pid % 100)}.${lastIp >> 8}.${(lastIp & 255) || 1}`;
+  return `127.${40 + (process.pid % 100)}.${Math.floor(lastIp / 250)}.${(lastIp % 250) + 1}`;
 }
 
 const portOf = (server: TestServer) => Number(new URL(server.url).port);
@@ -403,6 +403,7 @@ describe.each(DB_KINDS)("limits and survey tokens on %s", (db) => {
 
       it("first (at most 100) and before page back through all of them, in order", async () => {
         expect((await page("(first: 10)")).map((m) => m.body)).toEqual(bodies.slice(-10));
+        expect(await page("(first: 0)")).toEqual([]);
         // (A literal first: 5000 is refused by the cost limit already; a variable is not.)
         const many = await gqlOk(dev.url, `query($id: ID!, $n: Int) { conversation(id: $id) { messages(first: $n) { id } } }`, { id: conversationId, n: 5000 }, ws.token);
         expect(check("11.8", many.conversation.messages.length === 100)).toBe(true);
