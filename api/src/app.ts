@@ -19,6 +19,7 @@ import { graphqlGuards } from "./http/graphqlGuards.js";
 import { MAX_GRAPHQL_BODY_BYTES, sendJson } from "./http/json.js";
 import { createRateLimiter, createSharedRateLimiter } from "./http/rateLimit.js";
 import { handleRest } from "./http/rest.js";
+import { createWsLimits, logSocketErrors } from "./http/wsLimits.js";
 import { createStaticHandler } from "./http/static.js";
 import { applyMigrations } from "./db/migrate.js";
 import { createFanout } from "./fanout.js";
@@ -184,7 +185,9 @@ export async function buildApp(options: AppOptions): Promise<RunningApp> {
     res.end(JSON.stringify({ error: "Not found" }));
   }
 
-  const wss = new WebSocketServer({ server, path: "/graphql" });
+  // A message may be as large as a GraphQL POST body; a larger one closes the socket (1009).
+  const wss = new WebSocketServer({ server, path: "/graphql", maxPayload: MAX_GRAPHQL_BODY_BYTES });
+  const wsLimits = createWsLimits({ maxOperations: config.wsMaxSubscriptions });
   useServer<Record<string, unknown>, { credentials?: Credentials }>(
     {
       execute: (args) => (args.rootValue as { execute: typeof import("graphql").execute }).execute(args),
@@ -196,11 +199,15 @@ export async function buildApp(options: AppOptions): Promise<RunningApp> {
           visitorToken: typeof params.visitorToken === "string" ? params.visitorToken : undefined,
         };
         // A wrong token refuses the socket (4403); no token at all may still use public fields.
-        if ((await createContext(app, credentials)).badCredentials) return false;
+        const context = await createContext(app, credentials);
+        if (context.badCredentials) return false;
+        if (!wsLimits.admitSocket(ctx.extra.socket, context.actor)) return false;
         ctx.extra.credentials = credentials;
         return true;
       },
       onSubscribe: async (ctx, _id, payload) => {
+        const tooMany = wsLimits.admitOperation(ctx.subscriptions);
+        if (tooMany) return tooMany;
         // Checked again for every operation: a session signed out or a key revoked after the
         // socket opened stops working at once.
         const context = await createContext(app, ctx.extra.credentials ?? {});
@@ -236,6 +243,7 @@ export async function buildApp(options: AppOptions): Promise<RunningApp> {
     },
     wss,
   );
+  logSocketErrors(wss, log);
 
   let workers: Workers | null = null;
   const running: RunningApp = {

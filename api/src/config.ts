@@ -15,6 +15,8 @@ export interface Config {
   rateLimitTokenPerMinute: number;
   /** Requests a minute per API key; 0 turns the limit off. */
   rateLimitApiPerMinute: number;
+  /** Operations (subscriptions, queries, mutations) one WebSocket may run at once. */
+  wsMaxSubscriptions: number;
   emailFrom: string;
   publicUrl: string;
   seedDemo: boolean;
@@ -40,6 +42,7 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): Config {
     workerIntervalMs: positiveInt(env.WORKER_INTERVAL_MS, 5_000, "WORKER_INTERVAL_MS"),
     rateLimitTokenPerMinute: wholeNumber(env.RATE_LIMIT_TOKEN_PER_MIN, 120, "RATE_LIMIT_TOKEN_PER_MIN"),
     rateLimitApiPerMinute: wholeNumber(env.RATE_LIMIT_API_PER_MIN, 1200, "RATE_LIMIT_API_PER_MIN"),
+    wsMaxSubscriptions: positiveInt(env.WS_MAX_SUBSCRIPTIONS, 20, "WS_MAX_SUBSCRIPTIONS"),
     emailFrom: env.CSAT_EMAIL_FROM || "Hydra <csat@localhost>",
     publicUrl: (env.PUBLIC_URL || `http://localhost:${port}`).replace(/\/+$/, ""),
     seedDemo: env.SEED_DEMO !== "0",

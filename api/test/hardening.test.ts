@@ -628,8 +628,9 @@ describe("secrets", () => {
       const id = widget.startWidgetConversation.conversation.id;
       await gqlOk(server.url, `mutation($id: ID!, $b: String!) { sendMessage(conversationId: $id, body: $b) { id } }`, { id, b: "hi" }, widget.startWidgetConversation.visitorToken);
       await gqlOk(server.url, `mutation($id: ID!) { resolveConversation(id: $id) { id } }`, { id }, key);
-      const email = (await gqlOk(server.url, `{ emailOutbox { html } }`, {}, session)).emailOutbox[0].html as string;
-      const surveyToken = /\/csat\/([0-9a-f]{32})"/.exec(email)![1]!;
+      // The development-only preview link is the one way an admin sees a survey token.
+      const preview = (await gqlOk(server.url, `{ emailOutbox { previewUrl } }`, {}, session)).emailOutbox[0].previewUrl as string;
+      const surveyToken = /\/csat\/([0-9a-f]{32})$/.exec(preview)![1]!;
       secrets.push(surveyToken);
       await fetch(`${server.url}/csat/${surveyToken}?score=5`);
       await fetch(`${server.url}/api/csat/submit`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ token: surveyToken, score: 5 }) });

@@ -274,7 +274,9 @@ describe.each(DB_KINDS)("survey lifecycle on %s", (db: DbKind) => {
     const dee = emailOutbox.filter((e: { to: string }) => e.to === "dee@example.com");
     expect(dee).toHaveLength(1);
     expect(dee[0]).toMatchObject({ to: "dee@example.com", state: "RECORDED", attempts: 0, survey: { state: "DISPATCHED" } });
-    expect(dee[0].html).toMatch(/csat\/[0-9a-f]{32}\?score=5/);
+    // Its links show where the token goes, never the token (issue 11.9).
+    expect(dee[0].html).toContain("/csat/[survey token hidden]?score=5");
+    expect(dee[0].html).not.toMatch(/[0-9a-f]{32}/);
 
     const foreign = await fetch(`${server.url}/mcp`, {
       method: "POST",

@@ -1,6 +1,7 @@
 import { EnvelopArmor } from "@escape.tech/graphql-armor";
 import { useCSRFPrevention } from "@graphql-yoga/plugin-csrf-prevention";
-import { GraphQLError, Kind, type DocumentNode } from "graphql";
+import type { IncomingMessage } from "node:http";
+import { GraphQLError } from "graphql";
 import type { Plugin } from "graphql-yoga";
 import type { Context } from "../context.js";
 import { clientIp, type RateLimits } from "./rateLimit.js";
@@ -8,42 +9,35 @@ import { clientIp, type RateLimits } from "./rateLimit.js";
 /** The header browsers must send (a "simple" cross-site request cannot), checked on every HTTP request. */
 export const CSRF_HEADER = "x-hydra-csrf";
 
-/** Root fields a survey token opens: limited per IP. */
-const PUBLIC_TOKEN_FIELDS = new Set(["submitCsat", "csatSurveyByToken"]);
-
-function rootFields(document: DocumentNode, operationName: string | null | undefined): string[] {
-  const fields: string[] = [];
-  for (const d of document.definitions) {
-    if (d.kind !== Kind.OPERATION_DEFINITION) continue;
-    if (operationName && d.name?.value !== operationName) continue;
-    for (const s of d.selectionSet.selections) if (s.kind === Kind.FIELD) fields.push(s.name.value);
-  }
-  return fields;
+/** The rate-limit refusal, as a GraphQL error coded RATE_LIMITED. */
+function rateLimited(retryAfterSeconds: number): GraphQLError {
+  return new GraphQLError(`Too many requests; try again in ${retryAfterSeconds} s`, {
+    extensions: { code: "RATE_LIMITED", retryAfter: retryAfterSeconds },
+  });
 }
 
-/** Rate limits per IP on the token fields and per API key on everything, as GraphQL errors coded RATE_LIMITED. */
-function useRateLimits(limits: RateLimits): Plugin<Context & { req?: import("node:http").IncomingMessage }> {
+/**
+ * Spends one request of the caller's per-IP allowance on the survey-token fields (`submitCsat`,
+ * `csatSurveyByToken`): their resolvers call it on every run, so aliases, fragments and several
+ * operations on one socket each pay, as the REST and rating-page routes do. Throws RATE_LIMITED.
+ */
+export async function takeTokenAllowance(ctx: Context): Promise<void> {
+  const req = (ctx as Context & { req?: IncomingMessage }).req;
+  const decision = await ctx.app.limits.publicToken.take(clientIp(req));
+  if (!decision.ok) throw rateLimited(decision.retryAfterSeconds);
+}
+
+/**
+ * The rate limit per API key on every operation it runs, as a GraphQL error coded RATE_LIMITED.
+ * (The per-IP limit on the survey-token fields is spent by their resolvers: takeTokenAllowance.)
+ */
+function useRateLimits(limits: RateLimits): Plugin<Context> {
   return {
     async onExecute({ args, setResultAndStopExecution }) {
-      const ctx = args.contextValue as Context & { req?: import("node:http").IncomingMessage };
-      const checks: { limiter: keyof RateLimits; key: string }[] = [];
-      if (rootFields(args.document, args.operationName).some((f) => PUBLIC_TOKEN_FIELDS.has(f))) {
-        checks.push({ limiter: "publicToken", key: clientIp(ctx.req) });
-      }
-      if (ctx.actor?.kind === "apiKey") checks.push({ limiter: "apiKey", key: ctx.actor.apiKeyId });
-      for (const check of checks) {
-        const decision = await limits[check.limiter].take(check.key);
-        if (!decision.ok) {
-          setResultAndStopExecution({
-            errors: [
-              new GraphQLError(`Too many requests; try again in ${decision.retryAfterSeconds} s`, {
-                extensions: { code: "RATE_LIMITED", retryAfter: decision.retryAfterSeconds },
-              }),
-            ],
-          });
-          return;
-        }
-      }
+      const ctx = args.contextValue as Context;
+      if (ctx.actor?.kind !== "apiKey") return;
+      const decision = await limits.apiKey.take(ctx.actor.apiKeyId);
+      if (!decision.ok) setResultAndStopExecution({ errors: [rateLimited(decision.retryAfterSeconds)] });
     },
   };
 }

@@ -3,6 +3,8 @@ import {
   createConversation,
   getConversation,
   listConversations,
+  MESSAGE_PAGE,
+  messagePage,
   reopenConversation,
   resolveConversation,
   sendMessage,
@@ -91,7 +93,14 @@ export const Conversation = builder.prismaObject("Conversation", {
     channel: t.relation("channel", { nullable: true }),
     bot: t.relation("bot", { nullable: true }),
     customer: t.relation("customer"),
-    messages: t.relation("messages", { query: { orderBy: [{ createdAt: "asc" }, { id: "asc" }] } }),
+    messages: t.relation("messages", {
+      description: "The newest `first` messages (100 at most) before the message `before`, oldest first.",
+      args: {
+        first: t.arg.int({ defaultValue: MESSAGE_PAGE, description: "How many, 100 at most." }),
+        before: t.arg.id({ description: "A message's id: only messages older than it (the page before)." }),
+      },
+      query: (args) => messagePage({ first: args.first, before: args.before == null ? null : String(args.before) }),
+    }),
     lastMessage: t.field({
       type: Message,
       nullable: true,

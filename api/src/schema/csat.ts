@@ -1,4 +1,5 @@
 import { builder } from "../builder.js";
+import { takeTokenAllowance } from "../http/graphqlGuards.js";
 import type { CsatPrompt as Prompt } from "../pubsub.js";
 import {
   getCsatSettings,
@@ -79,7 +80,10 @@ builder.queryFields((t) => ({
     nullable: true,
     authScopes: { public: true },
     args: { token: t.arg.string({ required: true }) },
-    resolve: (_root, args, ctx) => publicSurveyByToken(ctx.app, args.token),
+    resolve: async (_root, args, ctx) => {
+      await takeTokenAllowance(ctx);
+      return publicSurveyByToken(ctx.app, args.token);
+    },
   }),
 }));
 
@@ -98,7 +102,10 @@ builder.mutationFields((t) => ({
       score: t.arg.int({ required: true }),
       comment: t.arg.string(),
     },
-    resolve: (_root, args, ctx) => submitCsatAnswer(ctx.app, { ...args, via: "WIDGET" }),
+    resolve: async (_root, args, ctx) => {
+      await takeTokenAllowance(ctx);
+      return submitCsatAnswer(ctx.app, { ...args, via: "WIDGET" });
+    },
   }),
 }));
 

@@ -3,7 +3,7 @@ import type { ConversationStatus, ResolvedVia } from "../generated/prisma/enums.
 import { publishConversationChange, type ConversationChanged, type ConversationChangeKind } from "../pubsub.js";
 import type { Conversation, CsatSurvey, Prisma } from "../generated/prisma/client.js";
 import { TokenPrefix, isId, newSecret, sha256 } from "../tokens.js";
-import { forbidden, notFound, unauthenticated } from "../errors.js";
+import { badInput, forbidden, notFound, unauthenticated } from "../errors.js";
 import { faultPoint } from "../faults.js";
 import type { Actor, Member } from "./actors.js";
 import { isMember, requireMember } from "./actors.js";
@@ -34,6 +34,25 @@ export async function getConversation(app: App, actor: Actor | null, id: string,
     : null;
   if (!conversation) throw notFound("conversation");
   return conversation;
+}
+
+/** Messages a conversation shows at once: its newest 100 unless asked for fewer. */
+export const MESSAGE_PAGE = 100;
+
+/**
+ * Which of a conversation's messages `Conversation.messages` holds: the newest `first` (at most
+ * 100) of those older than the message `before`, oldest first, as a chat shows them. Paging back
+ * is asking again with `before` set to the first message of the page in hand.
+ */
+export function messagePage(args: { first?: number | null | undefined; before?: string | null | undefined }) {
+  const take = pageSize(args.first, MESSAGE_PAGE);
+  if (args.before != null && !isId(args.before)) throw badInput("before must be the id of a message");
+  return {
+    orderBy: [{ createdAt: "asc" as const }, { id: "asc" as const }],
+    // A negative take counts back from the end (or from the cursor) and keeps the order.
+    take: -take,
+    ...(args.before != null ? { cursor: { id: args.before }, skip: 1 } : {}),
+  };
 }
 
 export async function listConversations(

@@ -132,3 +132,28 @@ export async function listOutbox(app: App, actor: Actor | null, first: number | 
     take: pageSize(first, 50),
   });
 }
+
+/** What stands in the API's copy of a survey email where the survey token was. */
+export const HIDDEN_TOKEN = "[survey token hidden]";
+
+/**
+ * A survey email's body as the API shows it: every rating link's token replaced by a placeholder,
+ * and any other run of 32 or more hex digits too. A token leaves the server only in the email
+ * itself and in the widget's prompt, never to an admin or an API key, who could answer in the
+ * customer's place.
+ */
+export function hideSurveyTokens(body: string): string {
+  return body.replace(/\/csat\/(?!\[)[^\s"'<>?#&/]+/g, `/csat/${HIDDEN_TOKEN}`).replace(/[0-9a-f]{32,}/gi, HIDDEN_TOKEN);
+}
+
+/**
+ * Development only (null when NODE_ENV=production): the rating page of an email not yet sent, for an
+ * ADMIN teammate to try the flow from the Outbox page. Never for API keys; null once the email is
+ * sent (the kept copy has lost its token).
+ */
+export function outboxPreviewUrl(app: App, actor: Actor | null, email: { html: string }): string | null {
+  if (app.config.production) return null;
+  if (actor?.kind !== "teammate" || actor.role !== "ADMIN") return null;
+  const token = /\/csat\/([0-9a-f]{32})(?![0-9a-f])/.exec(email.html)?.[1];
+  return token ? `${app.config.publicUrl}/csat/${token}` : null;
+}

@@ -22,6 +22,7 @@ const OutboxQuery = graphql(`
       sentAt
       html
       text
+      previewUrl
     }
   }
 `);
@@ -57,7 +58,10 @@ export function OutboxPage() {
       <h1 id={`${id}-heading`} tabIndex={-1}>
         Outbox
       </h1>
-      <p className="lead">Survey emails, newest first. Without a Resend API key they are recorded here instead of sent.</p>
+      <p className="lead">
+        Survey emails, newest first. Without a Resend API key they are recorded here instead of sent. Their survey links
+        are hidden: only the customer may answer.
+      </p>
       {me && !admin ? <AdminOnly what="the outbox" /> : null}
       <p role="status" className="page__status">
         {fetching && !emails ? "Loading emails…" : ""}
@@ -123,6 +127,15 @@ export function OutboxPage() {
                   </>
                 ) : null}
               </p>
+              {selected.previewUrl ? (
+                <p className="muted">
+                  <a href={selected.previewUrl} target="_blank" rel="noreferrer">
+                    Preview link
+                  </a>{" "}
+                  (development only): the rating page of this survey, to try the flow. The copy below hides the survey
+                  token, as it is hidden in production.
+                </p>
+              ) : null}
               <iframe
                 className="email-preview__frame"
                 title={`The email to ${selected.to}, as rendered`}
