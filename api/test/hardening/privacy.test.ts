@@ -1,9 +1,10 @@
 import { randomBytes } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createManualClock } from "../../src/clock.js";
+import { deliverOutbox, type EmailSender } from "../../src/services/outbox.js";
 import { sweepRetention } from "../../src/services/privacy.js";
 import { hashPassword } from "../../src/tokens.js";
-import { codes, gql, gqlOk } from "../support/client.js";
+import { codes, gql, gqlOk, until } from "../support/client.js";
 import { createWorkspaceFixture, enableCsat, type WorkspaceFixture } from "../support/fixtures.js";
 import { startResendStandIn } from "../support/resend.js";
 import { DB_KINDS, startTestServer, type DbKind, type TestServer } from "../support/server.js";
@@ -253,6 +254,30 @@ describe.each(DB_KINDS)("privacy on %s (11.17)", (db: DbKind) => {
     // Erasing again is harmless and changes no figure.
     expect((await gqlOk(server.url, ERASE, { id: alice.customerId }, ws.token)).eraseCustomer).toBe(true);
     expect(await reports(server.url, ws.token, clock.now())).toEqual(before);
+  });
+
+  it("an email on its way when the customer is erased is not written back into the outbox", async () => {
+    const prisma = server.running.app.prisma;
+    const dana = await widgetCustomer(ws, "Dana Inflight", "dana.inflight@example.com", "DANA-MESSAGE");
+    let release!: () => void;
+    const released = new Promise<void>((resolve) => (release = resolve));
+    const sending: string[] = [];
+    const sender: EmailSender = {
+      async send(email) {
+        sending.push(email.to);
+        await released;
+        return { ok: true, id: `held_${email.id}` };
+      },
+    };
+    const delivery = deliverOutbox(server.running.app, sender);
+    await until(() => sending.includes("dana.inflight@example.com"), 10_000, "the email to be claimed");
+    expect((await gqlOk(server.url, ERASE, { id: dana.customerId }, ws.token)).eraseCustomer).toBe(true);
+    release();
+    await delivery;
+    const email = await prisma.emailOutbox.findFirstOrThrow({ where: { survey: { conversationId: dana.conversationId } } });
+    expect(check("11.17", email.to === "" && email.html === "" && email.text === "" && email.state === "FAILED")).toBe(true);
+    const dump = await everyRow(server);
+    expect(check("11.17", !dump.includes("dana.inflight") && !dump.includes("Dana Inflight"))).toBe(true);
   });
 
   it("retentionDays is 0 or 30..3650, audited; anything else is BAD_USER_INPUT and changes nothing", async () => {
