@@ -280,6 +280,30 @@ describe.each(DB_KINDS)("privacy on %s (11.17)", (db: DbKind) => {
     expect(check("11.17", !dump.includes("dana.inflight") && !dump.includes("Dana Inflight"))).toBe(true);
   });
 
+  it("a survey still waiting for its dispatch is cancelled with its customer: no token, no email, no figure", async () => {
+    const prisma = server.running.app.prisma;
+    await enableCsat(server.url, ws.token, 60);
+    const erin = await gqlOk(
+      server.url,
+      `mutation($input: CreateConversationInput!) { createConversation(input: $input) { id customer { id } } }`,
+      { input: { channelId: ws.channelId, botId: ws.botId, customer: { name: "Erin Waiting", email: "erin.waiting@example.com" }, firstMessage: "ERIN-MESSAGE" } },
+      ws.token,
+    );
+    const conversationId = erin.createConversation.id as string;
+    await gqlOk(server.url, `mutation($id: ID!) { resolveConversation(id: $id) { id } }`, { id: conversationId }, ws.token);
+    expect((await prisma.csatSurvey.findUniqueOrThrow({ where: { conversationId } })).state).toBe("SCHEDULED");
+    expect((await gqlOk(server.url, ERASE, { id: erin.createConversation.customer.id }, ws.token)).eraseCustomer).toBe(true);
+    // Past its due time, the scheduler finds nothing to send: the figures do not grow by it.
+    clock.advance(2 * 3_600_000);
+    const before = await reports(server.url, ws.token, clock.now());
+    await server.running.workers.runOnce();
+    const survey = await prisma.csatSurvey.findUniqueOrThrow({ where: { conversationId } });
+    const emails = await prisma.emailOutbox.count({ where: { surveyId: survey.id } });
+    expect(check("11.17", survey.state === "CANCELLED" && survey.tokenHash === null && survey.dispatchedAt === null && emails === 0)).toBe(true);
+    expect(await reports(server.url, ws.token, clock.now())).toEqual(before);
+    await enableCsat(server.url, ws.token, 0);
+  });
+
   it("retentionDays is 0 or 30..3650, audited; anything else is BAD_USER_INPUT and changes nothing", async () => {
     const prisma = server.running.app.prisma;
     expect((await gqlOk(server.url, SETTINGS, {}, other.token)).csatSettings).toEqual({ enabled: true, delayMinutes: 0, retentionDays: 0 });
@@ -293,6 +317,7 @@ describe.each(DB_KINDS)("privacy on %s (11.17)", (db: DbKind) => {
     expect(await prisma.auditEntry.count({ where: { workspaceId: other.workspaceId } })).toBe(auditsBefore);
     expect((await gqlOk(server.url, SETTINGS, {}, other.token)).csatSettings.retentionDays).toBe(0);
     for (const retentionDays of [3650, 30, 0, 30]) {
+      clock.advance(1000);
       expect((await gqlOk(server.url, UPDATE_SETTINGS, { input: { retentionDays } }, other.token)).updateCsatSettings.retentionDays).toBe(retentionDays);
     }
     const audits = await prisma.auditEntry.findMany({
