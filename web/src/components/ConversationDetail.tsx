@@ -187,7 +187,7 @@ export function ConversationDetail({ id }: { id: string }) {
         {conversation.messages.map((message) => (
           <li key={message.id} className={`message ${message.fromCustomer ? "message--customer" : "message--team"}`}>
             <span className="message__author">{message.fromCustomer ? conversation.customer.name : "Team"}</span>
-            <p className="message__body">{message.body}</p>
+            <p className="message__body">{message.body || <span className="muted">(erased)</span>}</p>
             <Time value={message.createdAt} />
           </li>
         ))}

@@ -35,7 +35,9 @@ export function EraseCustomer({ customerId, customerName, onErased }: { customer
   async function confirm() {
     if (fetching) return;
     setError(null);
-    const result = await erase({ id: customerId });
+    // The answer is a Boolean: name the types it changed, so every query showing them (the inbox
+    // list's names and last messages too) is fetched again.
+    const result = await erase({ id: customerId }, { additionalTypenames: ["Customer", "Message", "Conversation"] });
     if (result.error) {
       setError(describeError(result.error));
       return;
