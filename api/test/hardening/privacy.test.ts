@@ -60,6 +60,8 @@ interface Customer {
   surveyToken: string;
 }
 
+afterAll(() => saveChecks("privacy"));
+
 describe.each(DB_KINDS)("privacy on %s (11.17)", (db: DbKind) => {
   // Near the real time: rows created by the database's own now() (customers, conversations) and
   // rows stamped by the clock (resolves, answers, messages) then agree within seconds.
@@ -95,7 +97,6 @@ describe.each(DB_KINDS)("privacy on %s (11.17)", (db: DbKind) => {
     await second?.stop();
     await server?.stop();
     await resend?.stop();
-    saveChecks(`privacy-${db}`);
   });
 
   /** A widget conversation with messages, resolved (survey dispatched, email in the outbox). */
