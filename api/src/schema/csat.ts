@@ -33,11 +33,12 @@ const CsatSettings = builder.objectRef<CsatSettingsValues>("CsatSettings").imple
   fields: (t) => ({
     enabled: t.exposeBoolean("enabled"),
     delayMinutes: t.exposeInt("delayMinutes"),
+    retentionDays: t.exposeInt("retentionDays"),
   }),
 });
 
 const CsatSettingsInput = builder.inputType("CsatSettingsInput", {
-  fields: (t) => ({ enabled: t.boolean(), delayMinutes: t.int() }),
+  fields: (t) => ({ enabled: t.boolean(), delayMinutes: t.int(), retentionDays: t.int() }),
 });
 
 const PublicCsatSurvey = builder.objectRef<PublicSurvey>("PublicCsatSurvey").implement({

@@ -5,6 +5,7 @@ import "./workspaces.js";
 import "./bots.js";
 import "./channels.js";
 import "./conversations.js";
+import "./customers.js";
 import "./csat.js";
 import "./reports.js";
 import "./audit.js";

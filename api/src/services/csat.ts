@@ -19,12 +19,14 @@ export const SETTINGS_CHANGED = "Changed CSAT settings";
 export interface CsatSettingsValues {
   enabled: boolean;
   delayMinutes: number;
+  /** 0 keeps everything; otherwise comments and customer contact data older than this are erased. */
+  retentionDays: number;
 }
 
 export async function getCsatSettings(app: App, actor: Actor | null): Promise<CsatSettingsValues> {
   const member = requireMember(actor);
   const row = await app.prisma.csatSettings.findUnique({ where: { workspaceId: member.workspaceId } });
-  return { enabled: row?.enabled ?? false, delayMinutes: row?.delayMinutes ?? 0 };
+  return { enabled: row?.enabled ?? false, delayMinutes: row?.delayMinutes ?? 0, retentionDays: row?.retentionDays ?? 0 };
 }
 
 /**
@@ -42,14 +44,17 @@ export async function updateCsatSettings(
   return app.prisma.$transaction(async (tx) => {
     await tx.$executeRaw`INSERT INTO csat_settings (workspace_id, updated_at) VALUES (${admin.workspaceId}::uuid, ${now})
       ON CONFLICT (workspace_id) DO NOTHING`;
-    const [row] = await tx.$queryRaw<{ enabled: boolean; delay_minutes: number }[]>`
-      SELECT enabled, delay_minutes FROM csat_settings WHERE workspace_id = ${admin.workspaceId}::uuid FOR UPDATE`;
-    const before: CsatSettingsValues = { enabled: row!.enabled, delayMinutes: row!.delay_minutes };
+    const [row] = await tx.$queryRaw<{ enabled: boolean; delay_minutes: number; retention_days: number }[]>`
+      SELECT enabled, delay_minutes, retention_days FROM csat_settings WHERE workspace_id = ${admin.workspaceId}::uuid FOR UPDATE`;
+    const before: CsatSettingsValues = { enabled: row!.enabled, delayMinutes: row!.delay_minutes, retentionDays: row!.retention_days };
     const after: CsatSettingsValues = {
       enabled: changes.enabled ?? before.enabled,
       delayMinutes: changes.delayMinutes ?? before.delayMinutes,
+      retentionDays: changes.retentionDays ?? before.retentionDays,
     };
-    if (after.enabled === before.enabled && after.delayMinutes === before.delayMinutes) return before;
+    if (after.enabled === before.enabled && after.delayMinutes === before.delayMinutes && after.retentionDays === before.retentionDays) {
+      return before;
+    }
     await tx.csatSettings.update({ where: { workspaceId: admin.workspaceId }, data: after });
     faultPoint("settings:mid-transaction");
     await tx.auditEntry.create({
@@ -117,7 +122,7 @@ interface ResolvedConversation {
 
 /** What the resolve read with its row lock already, so the survey is made without reading it again. */
 export interface ResolveFacts {
-  settings: CsatSettingsValues | null;
+  settings: Pick<CsatSettingsValues, "enabled" | "delayMinutes"> | null;
   workspaceName: string;
   customerEmail: string | null;
 }

@@ -81,9 +81,11 @@ export async function deliverOutbox(app: App, sender: EmailSender): Promise<{ se
       }
       const at = app.clock.now();
       if (outcome.ok) faultPoint("outbox:after-send");
+      // Each outcome is written only while the row is still SENDING: an erasure of the customer
+      // (eraseCustomer) cancels and blanks it meanwhile, and must not be written over.
       if (outcome.ok) {
-        await app.prisma.emailOutbox.update({
-          where: { id: email.id },
+        await app.prisma.emailOutbox.updateMany({
+          where: { id: email.id, state: "SENDING" },
           data: {
             state: "SENT",
             sentAt: at,
@@ -98,16 +100,16 @@ export async function deliverOutbox(app: App, sender: EmailSender): Promise<{ se
         result.sent++;
         app.log.info(`[outbox] sent survey email ${email.id} (attempt ${email.attempts})`);
       } else if (outcome.permanent || email.attempts >= MAX_ATTEMPTS) {
-        await app.prisma.emailOutbox.update({
-          where: { id: email.id },
+        await app.prisma.emailOutbox.updateMany({
+          where: { id: email.id, state: "SENDING" },
           data: { state: "FAILED", lockedUntil: null, lastError: outcome.message },
         });
         result.failed++;
         app.log.error(`[outbox] survey email ${email.id} failed for good after ${email.attempts} attempt(s): ${outcome.message}`);
       } else {
         const wait = backoffMs(email.attempts);
-        await app.prisma.emailOutbox.update({
-          where: { id: email.id },
+        await app.prisma.emailOutbox.updateMany({
+          where: { id: email.id, state: "SENDING" },
           data: { state: "PENDING", lockedUntil: null, lastError: outcome.message, nextAttemptAt: new Date(at.getTime() + wait) },
         });
         result.retried++;

@@ -36,6 +36,8 @@ export const messageBodySchema = trimmed("message", 10_000);
 
 export const MAX_DELAY_MINUTES = 10_080;
 export const MAX_COMMENT_LENGTH = 2_000;
+export const MIN_RETENTION_DAYS = 30;
+export const MAX_RETENTION_DAYS = 3650;
 
 export const csatSettingsInputSchema = z.object({
   enabled: z.boolean({ error: "enabled must be true or false" }).nullish(),
@@ -44,6 +46,14 @@ export const csatSettingsInputSchema = z.object({
     .int("delayMinutes must be a whole number of minutes")
     .min(0, "delayMinutes must be 0 (immediate) or more")
     .max(MAX_DELAY_MINUTES, `delayMinutes must be at most ${MAX_DELAY_MINUTES} (7 days)`)
+    .nullish(),
+  retentionDays: z
+    .number({ error: "retentionDays must be a whole number" })
+    .int("retentionDays must be a whole number of days")
+    .refine(
+      (n) => n === 0 || (n >= MIN_RETENTION_DAYS && n <= MAX_RETENTION_DAYS),
+      `retentionDays must be 0 (keep everything) or from ${MIN_RETENTION_DAYS} to ${MAX_RETENTION_DAYS}`,
+    )
     .nullish(),
 });
 

@@ -1,5 +1,6 @@
 import type { App } from "./app.js";
 import { deliverOutbox, type EmailSender } from "./outbox.js";
+import { createDailySweep } from "./privacy.js";
 import { compactTallies } from "./reports/report.js";
 import { dispatchDueSurveys } from "./scheduler.js";
 
@@ -7,7 +8,7 @@ import { dispatchDueSurveys } from "./scheduler.js";
 const COMPACT_EVERY_MS = 5000;
 
 export interface Workers {
-  /** One pass: dispatch what is due, send what the outbox holds, fold the tallies' shards. */
+  /** One pass: dispatch what is due, send what the outbox holds, fold the tallies' shards, the daily retention sweep. */
   runOnce(): Promise<void>;
   /** Stops the loop after the pass in progress, if any. */
   stop(): Promise<void>;
@@ -21,6 +22,7 @@ export function startWorkers(app: App, options: { sender: EmailSender | null; in
   let running: Promise<void> | null = null;
   let stopped = false;
   let compactedAt = 0;
+  const sweepDaily = createDailySweep(app);
 
   async function pass(compact: boolean) {
     try {
@@ -43,6 +45,15 @@ export function startWorkers(app: App, options: { sender: EmailSender | null; in
       } catch (err) {
         app.log.error("[tallies] folding shards failed; retrying next time", err);
       }
+    }
+    // Once a UTC day (of app.clock) across all processes: the day's row in retention_sweep decides.
+    try {
+      const swept = await sweepDaily();
+      if (swept?.ran && swept.customers + swept.comments > 0) {
+        app.log.info(`[retention] erased ${swept.customers} customer(s) and ${swept.comments} comment(s) past retention`);
+      }
+    } catch (err) {
+      app.log.error("[retention] sweep failed; retrying next pass", err);
     }
   }
 

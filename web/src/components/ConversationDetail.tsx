@@ -7,6 +7,7 @@ import { UNATTRIBUTED } from "../lib/format";
 import { Link } from "../router";
 import { useConversationChanged } from "../useConversationChanged";
 import { useLiveRefetch } from "../useLiveRefetch";
+import { EraseCustomer } from "./EraseCustomer";
 import { SurveyStatus } from "./SurveyStatus";
 
 const ConversationDetailQuery = graphql(`
@@ -177,11 +178,16 @@ export function ConversationDetail({ id }: { id: string }) {
           {actionError}
         </p>
       ) : null}
+      <EraseCustomer
+        customerId={conversation.customer.id}
+        customerName={conversation.customer.name}
+        onErased={() => refetch({ requestPolicy: "network-only" })}
+      />
       <ol className="messages" aria-label="Messages">
         {conversation.messages.map((message) => (
           <li key={message.id} className={`message ${message.fromCustomer ? "message--customer" : "message--team"}`}>
             <span className="message__author">{message.fromCustomer ? conversation.customer.name : "Team"}</span>
-            <p className="message__body">{message.body}</p>
+            <p className="message__body">{message.body || <span className="muted">(erased)</span>}</p>
             <Time value={message.createdAt} />
           </li>
         ))}

@@ -326,6 +326,32 @@ describe("web app and chat widget in a real browser", () => {
     }
   });
 
+  it("an admin erases a widget customer from the conversation view, after a confirmation", async () => {
+    const { context, chat } = await openWidget();
+    try {
+      const conversationId = await startChat(chat, { name: "Erik Erasable", email: "erik.erasable@example.com", message: "Please forget me" });
+      await openAsAdmin(`/inbox/${conversationId}`);
+      const detail = page.getByRole("region", { name: "Erik Erasable" });
+      await detail.getByText("Please forget me").waitFor();
+      await detail.getByRole("button", { name: "Erase customer" }).click();
+      const dialog = page.getByRole("alertdialog", { name: "Erase Erik Erasable?" });
+      // Cancel first: nothing happens.
+      await dialog.getByRole("button", { name: "Cancel" }).click();
+      await dialog.waitFor({ state: "detached" });
+      await detail.getByRole("button", { name: "Erase customer" }).click();
+      await dialog.getByRole("button", { name: "Erase for good" }).click();
+      await page.getByRole("heading", { name: "Erased customer" }).waitFor();
+      const erased = page.getByRole("region", { name: "Erased customer" });
+      expect(await page.getByText("Please forget me").count()).toBe(0);
+      await erased.getByText("(erased)").waitFor();
+      await screenshot(page, "inbox-erased");
+      const customer = await server.running.app.prisma.customer.findFirstOrThrow({ where: { conversations: { some: { id: conversationId } } } });
+      expect(customer).toMatchObject({ name: "Erased customer", email: null });
+    } finally {
+      await context.close();
+    }
+  });
+
   it("keeps the widget's initial JavaScript under 15 KB gzipped", async () => {
     const dist = fileURLToPath(new URL("../../dist/", import.meta.url));
     const html = await readFile(`${dist}widget.html`, "utf8");
