@@ -1,5 +1,5 @@
-import { MapperKind, mapSchema } from "@graphql-tools/utils";
-import { GraphQLID, GraphQLScalarType, type GraphQLSchema } from "graphql";
+import { rewireTypes } from "@graphql-tools/utils";
+import { GraphQLID, GraphQLObjectType, GraphQLScalarType, GraphQLSchema } from "graphql";
 import { builder } from "../builder.js";
 import { badInput } from "../errors.js";
 import * as enums from "../generated/prisma/enums.js";
@@ -33,7 +33,8 @@ const normalized = (value: unknown) => (typeof value === "string" ? normalizeId(
 /**
  * The schema with an `ID` that lower-cases UUIDs as it reads them (arguments, variables, input
  * fields), so every resolver, scope and topic sees one spelling. Pothos always builds the standard
- * `ID`, hence the swap after the build; the printed schema is unchanged.
+ * `ID`, hence the swap after the build (every reference to "ID" is rewired to this one; mapSchema
+ * leaves the standard scalars alone); the printed schema is unchanged.
  */
 export function withNormalizedIds(schema: GraphQLSchema): GraphQLSchema {
   const ID = new GraphQLScalarType({
@@ -41,5 +42,14 @@ export function withNormalizedIds(schema: GraphQLSchema): GraphQLSchema {
     parseValue: (value) => normalized(GraphQLID.parseValue(value)),
     parseLiteral: (ast, variables) => normalized(GraphQLID.parseLiteral(ast, variables)),
   });
-  return mapSchema(schema, { [MapperKind.SCALAR_TYPE]: (type) => (type.name === "ID" ? ID : type) });
+  const { typeMap, directives } = rewireTypes({ ...schema.getTypeMap(), ID }, schema.getDirectives());
+  const root = (type: GraphQLObjectType | null | undefined) => (type ? (typeMap[type.name] as GraphQLObjectType) : undefined);
+  return new GraphQLSchema({
+    ...schema.toConfig(),
+    query: root(schema.getQueryType()),
+    mutation: root(schema.getMutationType()),
+    subscription: root(schema.getSubscriptionType()),
+    types: Object.values(typeMap),
+    directives,
+  });
 }
