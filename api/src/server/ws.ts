@@ -13,7 +13,7 @@ import {
 import type { YogaServerInstance } from "graphql-yoga";
 import { CloseCode } from "graphql-ws";
 import { useServer } from "graphql-ws/use/ws";
-import { WebSocketServer, type WebSocket } from "ws";
+import { WebSocketServer } from "ws";
 import { createContext, type Context, type Credentials } from "../context.js";
 import type { CredentialRevoked } from "../pubsub.js";
 import { isVisitorOf, type Actor } from "../services/actors.js";
@@ -100,14 +100,20 @@ function credentialKeys(actor: Actor | null): string[] {
   return [];
 }
 
+/** What the index needs of a socket. */
+export interface IndexedSocket {
+  close(code?: number, reason?: string): void;
+  once(event: "close", listener: () => void): unknown;
+}
+
 /** This process's open sockets by credential, and the revocations it heard lately. */
-function createSocketIndex() {
-  const byKey = new Map<string, Set<WebSocket>>();
+export function createSocketIndex() {
+  const byKey = new Map<string, Set<IndexedSocket>>();
   const recent = new Map<string, number>();
-  const close = (socket: WebSocket) => socket.close(CloseCode.Forbidden, "Forbidden");
+  const close = (socket: IndexedSocket) => socket.close(CloseCode.Forbidden, "Forbidden");
 
   return {
-    add(socket: WebSocket, actor: Actor | null) {
+    add(socket: IndexedSocket, actor: Actor | null) {
       const keys = credentialKeys(actor);
       const now = Date.now();
       // Authenticated just before a revocation that was heard before this socket was indexed.

@@ -6,6 +6,8 @@
 import { Client as McpClient } from "@modelcontextprotocol/sdk/client/index.js";
 import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { EventEmitter } from "node:events";
+import { createSocketIndex } from "../../src/server/ws.js";
 import { revokeTeammateCredentials } from "../../src/services/auth.js";
 import { codes, collect, gql, gqlOk, until, wsClient } from "../support/client.js";
 import { createConversation, createWorkspaceFixture, type WorkspaceFixture } from "../support/fixtures.js";
@@ -227,6 +229,7 @@ describe.each(DB_KINDS)("credentials on %s", (db) => {
       "nested fragments": `subscription($id: ID!) { ...A } fragment A on Subscription { ... on Subscription { ...B } } fragment B on Subscription { FIELD(conversationId: $id) { __typename } }`,
       "alias in a fragment": `subscription($id: ID!) { ...F } fragment F on Subscription { mine: FIELD(conversationId: $id) { __typename } }`,
       "literal in a fragment": `subscription { ... on Subscription { FIELD(conversationId: "ID") { __typename } } }`,
+      "variable default in a fragment": `subscription($other: ID! = "ID") { ...F } fragment F on Subscription { FIELD(conversationId: $other) { __typename } }`,
     };
 
     it("csatRequested and conversationUpdated on another conversation, through fragments: closed with 4403", async () => {
@@ -309,6 +312,32 @@ describe.each(DB_KINDS)("credentials on %s", (db) => {
       await mcp.close();
       await Promise.all([teammate.dispose(), visitor.dispose()]);
     });
+  });
+});
+
+describe("11.3 the socket index", () => {
+  /** A socket as the index sees it: closable, and telling when it closed. */
+  const socket = () => Object.assign(new EventEmitter(), { codes: [] as number[], close(this: { codes: number[] }, code?: number) { this.codes.push(code ?? 1000); } });
+  const teammate = { kind: "teammate" as const, workspaceId: "w", teammateId: "t1", role: "ADMIN" as const, sessionId: "s1" };
+
+  it("closes by session, by teammate and by key; a socket that closed is forgotten; a revocation heard before a socket was indexed still closes it", () => {
+    const index = createSocketIndex();
+    const [bySession, byTeammate, byKey, closedEarly, late] = [socket(), socket(), socket(), socket(), socket()];
+    index.add(bySession, teammate);
+    index.add(byTeammate, { ...teammate, sessionId: "s2" });
+    index.add(byKey, { kind: "apiKey", workspaceId: "w", apiKeyId: "k1", role: "AGENT" });
+    index.add(closedEarly, { ...teammate, sessionId: "s3" });
+    closedEarly.emit("close");
+    index.revoke({ kind: "session", id: "s1" });
+    expect(check("11.3", bySession.codes[0] === 4403 && byTeammate.codes.length === 0)).toBe(true);
+    index.revoke({ kind: "teammate", id: "t1" });
+    expect(check("11.3", byTeammate.codes[0] === 4403 && closedEarly.codes.length === 0)).toBe(true);
+    index.revoke({ kind: "apiKey", id: "k1" });
+    expect(check("11.3", byKey.codes[0] === 4403)).toBe(true);
+    // Authenticated before the revocation committed, indexed after it was heard.
+    index.revoke({ kind: "session", id: "s9" });
+    index.add(late, { ...teammate, sessionId: "s9", teammateId: "t9" });
+    expect(check("11.3", late.codes[0] === 4403)).toBe(true);
   });
 });
 
