@@ -1,14 +1,11 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { fileURLToPath } from "node:url";
-import { GraphQLError, Kind, valueFromASTUntyped, type DocumentNode } from "graphql";
+import { GraphQLError } from "graphql";
 import { createYoga } from "graphql-yoga";
-import { CloseCode } from "graphql-ws";
-import { useServer } from "graphql-ws/use/ws";
-import { WebSocketServer } from "ws";
 import { systemClock, type Clock } from "./clock.js";
 import type { Config } from "./config.js";
-import { createContext, type Context, type Credentials } from "./context.js";
+import { createContext, type Context } from "./context.js";
 import { openDatabase, type Database } from "./db/client.js";
 import { DATABASE_UNAVAILABLE_MESSAGE, DomainError, isDatabaseUnavailable } from "./errors.js";
 import { createLogger } from "./log.js";
@@ -19,11 +16,11 @@ import { graphqlGuards } from "./http/graphqlGuards.js";
 import { MAX_GRAPHQL_BODY_BYTES, sendJson } from "./http/json.js";
 import { createRateLimiter, createSharedRateLimiter } from "./http/rateLimit.js";
 import { handleRest } from "./http/rest.js";
-import { createWsLimits, logSocketErrors } from "./http/wsLimits.js";
 import { createStaticHandler } from "./http/static.js";
 import { applyMigrations } from "./db/migrate.js";
 import { createFanout } from "./fanout.js";
 import { schema } from "./schema/index.js";
+import { serveGraphqlWs } from "./server/ws.js";
 import type { Actor } from "./services/actors.js";
 import type { App, Logger } from "./services/app.js";
 import { createResendSender } from "./services/outbox.js";
@@ -185,65 +182,7 @@ export async function buildApp(options: AppOptions): Promise<RunningApp> {
     res.end(JSON.stringify({ error: "Not found" }));
   }
 
-  // A message may be as large as a GraphQL POST body; a larger one closes the socket (1009).
-  const wss = new WebSocketServer({ server, path: "/graphql", maxPayload: MAX_GRAPHQL_BODY_BYTES });
-  const wsLimits = createWsLimits({ maxOperations: config.wsMaxSubscriptions });
-  useServer<Record<string, unknown>, { credentials?: Credentials }>(
-    {
-      execute: (args) => (args.rootValue as { execute: typeof import("graphql").execute }).execute(args),
-      subscribe: (args) => (args.rootValue as { subscribe: typeof import("graphql").subscribe }).subscribe(args),
-      onConnect: async (ctx) => {
-        const params = ctx.connectionParams ?? {};
-        const credentials = {
-          authorization: typeof params.authorization === "string" ? params.authorization : undefined,
-          visitorToken: typeof params.visitorToken === "string" ? params.visitorToken : undefined,
-        };
-        // A wrong token refuses the socket (4403); no token at all may still use public fields.
-        const context = await createContext(app, credentials);
-        if (context.badCredentials) return false;
-        if (!wsLimits.admitSocket(ctx.extra.socket, context.actor)) return false;
-        ctx.extra.credentials = credentials;
-        return true;
-      },
-      onSubscribe: async (ctx, _id, payload) => {
-        const tooMany = wsLimits.admitOperation(ctx.subscriptions);
-        if (tooMany) return tooMany;
-        // Checked again for every operation: a session signed out or a key revoked after the
-        // socket opened stops working at once.
-        const context = await createContext(app, ctx.extra.credentials ?? {});
-        if (context.badCredentials) {
-          ctx.extra.socket.close(CloseCode.Forbidden, "Forbidden");
-          return [new GraphQLError("Your credentials are no longer valid", { extensions: { code: "UNAUTHENTICATED" } })];
-        }
-        const actor = context.actor;
-        const { schema, execute, subscribe, contextFactory, parse, validate } = yoga.getEnveloped({
-          ...ctx,
-          req: ctx.extra.request,
-          socket: ctx.extra.socket,
-          params: payload,
-          actor,
-        });
-        const document = parse(payload.query);
-        const errors = validate(schema, document);
-        if (errors.length > 0) return errors;
-        const args = {
-          schema,
-          operationName: payload.operationName,
-          document,
-          variableValues: payload.variables,
-          contextValue: await contextFactory(),
-          rootValue: { execute, subscribe },
-        };
-        if (!widgetMayRun(actor, args.document, payload.variables)) {
-          ctx.extra.socket.close(CloseCode.Forbidden, "Forbidden");
-          return [new GraphQLError("Forbidden", { extensions: { code: "FORBIDDEN" } })];
-        }
-        return args;
-      },
-    },
-    wss,
-  );
-  logSocketErrors(wss, log);
+  const wss = serveGraphqlWs(app, yoga, server, { maxOperations: config.wsMaxSubscriptions });
 
   let workers: Workers | null = null;
   const running: RunningApp = {
@@ -284,27 +223,4 @@ export async function buildApp(options: AppOptions): Promise<RunningApp> {
     },
   };
   return running;
-}
-
-/**
- * A `csatRequested` subscription is for its conversation's visitor alone, and a visitor may follow
- * only its own conversation (`conversationUpdated`); anyone else's attempt closes the socket with
- * 4403 rather than leaving it open to try other ids. (Teammates may follow their workspace's
- * conversations; the field itself checks the workspace.)
- */
-function widgetMayRun(actor: Actor | null, document: DocumentNode, variables: Record<string, unknown> | null | undefined): boolean {
-  for (const definition of document.definitions) {
-    if (definition.kind !== Kind.OPERATION_DEFINITION || definition.operation !== "subscription") continue;
-    for (const selection of definition.selectionSet.selections) {
-      if (selection.kind !== Kind.FIELD) continue;
-      const field = selection.name.value;
-      if (field !== "csatRequested" && field !== "conversationUpdated") continue;
-      const arg = selection.arguments?.find((a) => a.name.value === "conversationId");
-      const value = arg ? valueFromASTUntyped(arg.value, variables ?? undefined) : undefined;
-      const ownWidget = actor?.kind === "visitor" && actor.conversationId === value;
-      if (field === "csatRequested" && !ownWidget) return false;
-      if (field === "conversationUpdated" && actor?.kind === "visitor" && !ownWidget) return false;
-    }
-  }
-  return true;
 }

@@ -5,7 +5,7 @@ import type { Context } from "./context.js";
 import { forbidden, unauthenticated } from "./errors.js";
 import type PrismaTypes from "./generated/pothos-types.js";
 import { getDatamodel } from "./generated/pothos-types.js";
-import { isAdmin, isMember } from "./services/actors.js";
+import { isAdmin, isMember, isVisitorOf } from "./services/actors.js";
 
 export const builder = new SchemaBuilder<{
   Context: Context;
@@ -22,7 +22,7 @@ export const builder = new SchemaBuilder<{
       public: true,
       member: isMember(ctx.actor),
       admin: isAdmin(ctx.actor),
-      visitorOf: (conversationId) => ctx.actor?.kind === "visitor" && ctx.actor.conversationId === conversationId,
+      visitorOf: (conversationId) => isVisitorOf(ctx.actor, conversationId),
     }),
     unauthorizedError: (_parent, ctx) => (ctx.actor && !ctx.badCredentials ? forbidden() : unauthenticated()),
   },

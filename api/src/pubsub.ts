@@ -36,6 +36,15 @@ export interface ConversationChanged {
   csatPrompt?: CsatPrompt;
 }
 
+/**
+ * A credential that ended: a session signed out, an API key revoked, or every session of a
+ * teammate (deactivated). Each process closes the sockets it authenticated with it.
+ */
+export interface CredentialRevoked {
+  kind: "session" | "apiKey" | "teammate";
+  id: string;
+}
+
 /** Typed topics; one topic per conversation or workspace, never a filter over a shared one. */
 export type Topics = {
   "csat:requested": [conversationId: string, payload: CsatPrompt];
@@ -43,6 +52,8 @@ export type Topics = {
   "conversation:changed": [workspaceId: string, payload: ConversationChanged];
   /** The same changes, per conversation: for its own widget. */
   "conversation:updated": [conversationId: string, payload: ConversationChanged];
+  /** Heard by every process (through Redis when several run). */
+  "credentials:revoked": [payload: CredentialRevoked];
 };
 
 export type PubSub = ReturnType<typeof createPubSub<Topics>>;
@@ -59,4 +70,9 @@ export function publishConversationChange(
 ): void {
   pubsub.publish("conversation:changed", workspaceId, change);
   pubsub.publish("conversation:updated", change.conversationId, change);
+}
+
+/** Tells every process that a credential ended, so each closes the sockets it opened with it. */
+export function publishRevocation(pubsub: PubSub, revoked: CredentialRevoked): void {
+  pubsub.publish("credentials:revoked", revoked);
 }

@@ -58,3 +58,11 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 export function isId(value: string): boolean {
   return UUID.test(value);
 }
+
+/**
+ * Ids as the database writes them: a UUID in any case becomes lower-case, so an id typed in upper
+ * case names the same row and the same pub/sub topic. Anything else is left as it is.
+ */
+export function normalizeId(value: string): string {
+  return UUID.test(value) ? value.toLowerCase() : value;
+}

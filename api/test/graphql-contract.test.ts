@@ -215,9 +215,11 @@ describe.each(DB_KINDS)("public GraphQL contract on %s", (db) => {
         channels: [{ id: ws.channelId }],
       });
       expect((await updateSettings(key, { enabled: true })).data).toEqual({ updateCsatSettings: { enabled: true, delayMinutes: 0 } });
-      const log = await gqlOk(url, `{ auditLog { action actor { id } before after } }`, {}, key);
-      expect(log.auditLog).toHaveLength(1);
-      expect(log.auditLog[0]).toMatchObject({ action: "Changed CSAT settings", actor: null });
+      const log = await gqlOk(url, `{ auditLog { action actor { id } actorName before after } }`, {}, key);
+      // Newest first: the key's change (no teammate; the key's name), then the key's creation (issue 11.12).
+      expect(log.auditLog).toHaveLength(2);
+      expect(log.auditLog[0]).toMatchObject({ action: "Changed CSAT settings", actor: null, actorName: "Zapier" });
+      expect(log.auditLog[1]).toMatchObject({ action: "Created API key", actor: { id: ws.adminId } });
     });
   });
 

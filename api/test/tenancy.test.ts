@@ -128,7 +128,8 @@ describe.each(DB_KINDS)("tenancy on %s", (db) => {
     expect(seen.bots).toEqual([{ id: a.botId, name: "Ava" }]);
     expect(seen.channels).toEqual([{ id: a.channelId, name: "Website chat", kind: "WEB_WIDGET" }]);
     expect(seen.conversations.map((c: any) => c.id).sort()).toEqual([aConversation, aWidget.conversationId].sort());
-    expect(seen.auditLog).toHaveLength(1);
+    // A's own: its settings change and the creation of its API key (audited since issue 11.12).
+    expect(seen.auditLog.map((e: any) => e.action).sort()).toEqual(["Changed CSAT settings", "Created API key"]);
     expect(seen.csatReport.totals).toEqual({ sent: 0, submitted: 0, averageRating: null, responseRate: null });
     // B did resolve one conversation with CSAT on.
     expect(bBefore.csatReport.totals).toEqual({ sent: 1, submitted: 0, averageRating: null, responseRate: 0 });

@@ -2,6 +2,7 @@ import { useEffect, useMemo, useRef } from "react";
 import { Provider } from "urql";
 import { createApiClient } from "./client";
 import { AppShell } from "./components/AppShell";
+import { ApiKeysPage } from "./pages/ApiKeysPage";
 import { AuditLogPage } from "./pages/AuditLogPage";
 import { CsatSettingsPage } from "./pages/CsatSettingsPage";
 import { InboxPage } from "./pages/InboxPage";
@@ -54,6 +55,8 @@ function page(pathname: string) {
       return <CsatSettingsPage />;
     case "/settings/widget":
       return <WidgetSettingsPage />;
+    case "/settings/api-keys":
+      return <ApiKeysPage />;
     case "/team/audit-log":
       return <AuditLogPage />;
     case "/outbox":

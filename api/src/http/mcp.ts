@@ -10,6 +10,7 @@ import { authenticate, bearerSecret } from "../services/auth.js";
 import { reopenConversation, resolveConversation } from "../services/conversations.js";
 import { csatReport, recentComments } from "../services/reports/report.js";
 import { CSAT_RANGES, parseCsatWindow } from "../services/reports/windows.js";
+import { normalizeId } from "../tokens.js";
 import { enforceRate, readBody, sendError, sendJson, HttpError } from "./json.js";
 
 const text = (t: string, isError = false) => ({ content: [{ type: "text" as const, text: t }], ...(isError ? { isError } : {}) });
@@ -38,7 +39,7 @@ function createMcpServer(app: App, actor: Member): McpServer {
     },
     ({ conversation_id, skip_csat }) =>
       tool(async () => {
-        const r = await resolveConversation(app, actor, conversation_id, { via: "MCP", skipCsat: skip_csat ?? false });
+        const r = await resolveConversation(app, actor, normalizeId(conversation_id), { via: "MCP", skipCsat: skip_csat ?? false });
         const what = r.changed ? "resolved" : "was already resolved";
         const survey = r.surveyCreated ? "a CSAT survey was created" : "no CSAT survey was created";
         return `Conversation ${conversation_id} ${what}; ${survey}.`;
@@ -52,7 +53,7 @@ function createMcpServer(app: App, actor: Member): McpServer {
     },
     ({ conversation_id }) =>
       tool(async () => {
-        const r = await reopenConversation(app, actor, conversation_id);
+        const r = await reopenConversation(app, actor, normalizeId(conversation_id));
         return `Conversation ${conversation_id} ${r.changed ? "reopened" : "was already open"}.`;
       }),
   );

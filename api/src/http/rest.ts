@@ -5,6 +5,7 @@ import { authenticate, bearerSecret } from "../services/auth.js";
 import { getConversation, reopenConversation, resolveConversation } from "../services/conversations.js";
 import { submitCsatAnswer, type SubmitOutcome } from "../services/csat.js";
 import { unauthenticated } from "../errors.js";
+import { normalizeId } from "../tokens.js";
 import { enforceRate, HttpError, readJsonObject, sendError, sendJson } from "./json.js";
 import { clientIp } from "./rateLimit.js";
 
@@ -91,7 +92,7 @@ export async function handleRest(app: App, req: IncomingMessage, res: ServerResp
     return true;
   }
   try {
-    if (conversation) await patchConversation(app, req, res, conversation[1]!);
+    if (conversation) await patchConversation(app, req, res, normalizeId(conversation[1]!));
     else await submit(app, req, res);
   } catch (err) {
     sendError(res, err);

@@ -1,5 +1,6 @@
 import { builder } from "../builder.js";
 import { listAuditEntries } from "../services/audit.js";
+import { ApiKey } from "./apiKeys.js";
 import { Teammate } from "./workspaces.js";
 
 const AuditEntry = builder.prismaObject("AuditEntry", {
@@ -7,6 +8,13 @@ const AuditEntry = builder.prismaObject("AuditEntry", {
     id: t.exposeID("id"),
     action: t.exposeString("action"),
     actor: t.relation("actor", { nullable: true, type: Teammate }),
+    actorApiKey: t.relation("apiKey", { nullable: true, type: ApiKey, description: "The API key that made the change, when a key did." }),
+    actorName: t.string({
+      nullable: true,
+      description: "The teammate's name, or the API key's name; null if it has since been deleted.",
+      select: { actor: { select: { name: true } }, apiKey: { select: { name: true } } },
+      resolve: (e) => e.actor?.name ?? e.apiKey?.name ?? null,
+    }),
     before: t.string({ description: "JSON text of the values before.", resolve: (e) => JSON.stringify(e.before) }),
     after: t.string({ description: "JSON text of the values after.", resolve: (e) => JSON.stringify(e.after) }),
     createdAt: t.expose("createdAt", { type: "DateTime" }),

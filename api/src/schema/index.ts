@@ -1,7 +1,8 @@
 import { lexicographicSortSchema } from "graphql";
 import { builder } from "../builder.js";
-import "./scalars.js";
+import { withNormalizedIds } from "./scalars.js";
 import "./workspaces.js";
+import "./apiKeys.js";
 import "./bots.js";
 import "./channels.js";
 import "./conversations.js";
@@ -15,4 +16,4 @@ builder.queryType({});
 builder.mutationType({});
 builder.subscriptionType({});
 
-export const schema = lexicographicSortSchema(builder.toSchema());
+export const schema = lexicographicSortSchema(withNormalizedIds(builder.toSchema()));

@@ -1,5 +1,5 @@
 import { builder } from "../builder.js";
-import { createApiKey, signIn, signOut } from "../services/auth.js";
+import { signIn, signOut } from "../services/auth.js";
 import { createWorkspace, getWorkspace } from "../services/workspaces.js";
 import { Role } from "./scalars.js";
 
@@ -16,15 +16,6 @@ export const Teammate = builder.prismaObject("Teammate", {
     email: t.exposeString("email"),
     name: t.exposeString("name"),
     role: t.expose("role", { type: Role }),
-  }),
-});
-
-const ApiKey = builder.prismaObject("ApiKey", {
-  fields: (t) => ({
-    id: t.exposeID("id"),
-    name: t.exposeString("name"),
-    prefix: t.exposeString("prefix", { description: "The first characters of the key, to recognise it by." }),
-    createdAt: t.expose("createdAt", { type: "DateTime" }),
   }),
 });
 
@@ -51,13 +42,6 @@ const SignInPayload = builder.objectRef<Awaited<ReturnType<typeof signIn>>>("Sig
   fields: (t) => ({
     token: t.exposeString("token", { description: "A session token for `Authorization: Bearer <token>`." }),
     teammate: t.expose("teammate", { type: Teammate }),
-  }),
-});
-
-const CreateApiKeyPayload = builder.objectRef<Awaited<ReturnType<typeof createApiKey>>>("CreateApiKeyPayload").implement({
-  fields: (t) => ({
-    apiKey: t.expose("apiKey", { type: ApiKey }),
-    key: t.exposeString("key", { description: "The secret itself, shown this once; only its hash is stored." }),
   }),
 });
 
@@ -97,11 +81,5 @@ builder.mutationFields((t) => ({
     authScopes: { member: true },
     description: "Ends the session whose token made this request.",
     resolve: (_root, _args, ctx) => signOut(ctx.app, ctx.actor),
-  }),
-  createApiKey: t.field({
-    type: CreateApiKeyPayload,
-    authScopes: { admin: true },
-    args: { name: t.arg.string({ required: true }) },
-    resolve: (_root, args, ctx) => createApiKey(ctx.app, ctx.actor, args.name),
   }),
 }));

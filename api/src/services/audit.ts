@@ -1,5 +1,5 @@
 import type { Prisma } from "../generated/prisma/client.js";
-import type { Actor } from "./actors.js";
+import type { Actor, Member } from "./actors.js";
 import { requireAdmin } from "./actors.js";
 import type { App } from "./app.js";
 import { pageSize } from "./validation.js";
@@ -16,4 +16,9 @@ export async function listAuditEntries(app: App, actor: Actor | null, first: num
     orderBy: [{ createdAt: "desc" }, { id: "desc" }],
     take: pageSize(first, 50),
   });
+}
+
+/** Who an audit entry names: the teammate, or the API key. */
+export function auditedBy(member: Member): { actorId: string | null; apiKeyId: string | null } {
+  return member.kind === "teammate" ? { actorId: member.teammateId, apiKeyId: null } : { actorId: null, apiKeyId: member.apiKeyId };
 }

@@ -1,10 +1,11 @@
-import { TokenPrefix, hashPassword, newSecret, sha256, verifyPassword } from "../tokens.js";
+import { findApiKeyByHash } from "../db/credentials.js";
 import { DomainError, unauthenticated } from "../errors.js";
 import type { Role } from "../generated/prisma/enums.js";
-import type { Actor, Member } from "./actors.js";
-import { requireAdmin } from "./actors.js";
+import { publishRevocation } from "../pubsub.js";
+import { TokenPrefix, hashPassword, newSecret, sha256, verifyPassword } from "../tokens.js";
+import type { Actor } from "./actors.js";
 import type { App, Tx } from "./app.js";
-import { emailSchema, nameSchema, parseInput } from "./validation.js";
+import { emailSchema, parseInput } from "./validation.js";
 
 const SESSION_DAYS = 30;
 
@@ -27,12 +28,9 @@ export async function authenticate(app: App, secret: string | undefined): Promis
     return { kind: "teammate", workspaceId: session.workspace_id, teammateId: session.teammate_id, role: session.role, sessionId: session.id };
   }
   if (secret.startsWith(TokenPrefix.ApiKey)) {
-    const [key] = await app.sql.query<{ id: string; workspace_id: string; revoked_at: Date | null }>(
-      "SELECT id, workspace_id, revoked_at FROM api_key WHERE token_hash = $1",
-      [tokenHash],
-    );
-    if (!key || key.revoked_at) return null;
-    return { kind: "apiKey", workspaceId: key.workspace_id, apiKeyId: key.id };
+    const key = await findApiKeyByHash(app.sql, tokenHash, now);
+    if (!key || key.revokedAt) return null;
+    return { kind: "apiKey", workspaceId: key.workspaceId, apiKeyId: key.id, role: key.role };
   }
   if (secret.startsWith(TokenPrefix.Visitor)) {
     const [conversation] = await app.sql.query<{ id: string; workspace_id: string }>(
@@ -75,26 +73,21 @@ function dummyHash() {
   return dummy;
 }
 
+/** Ends the session that made the request; its open sockets close too (on every process). */
 export async function signOut(app: App, actor: Actor | null): Promise<boolean> {
   if (actor?.kind !== "teammate") throw unauthenticated();
   await app.prisma.session.update({ where: { id: actor.sessionId }, data: { revokedAt: app.clock.now() } });
+  publishRevocation(app.pubsub, { kind: "session", id: actor.sessionId });
   return true;
 }
 
-export { hashPassword };
-
-export async function createApiKey(app: App, actor: Actor | null, name: string) {
-  const admin: Member = requireAdmin(actor);
-  const keyName = parseInput(nameSchema("name"), name);
-  const key = newSecret(TokenPrefix.ApiKey);
-  const apiKey = await app.prisma.apiKey.create({
-    data: {
-      workspaceId: admin.workspaceId,
-      name: keyName,
-      prefix: key.slice(0, 8),
-      tokenHash: sha256(key),
-      createdById: admin.kind === "teammate" ? admin.teammateId : null,
-    },
-  });
-  return { apiKey, key };
+/**
+ * Ends every session of a teammate and closes every socket they opened, on every process. For
+ * whatever takes a teammate's access away (deactivation): call it after that change commits.
+ */
+export async function revokeTeammateCredentials(app: App, teammateId: string): Promise<void> {
+  await app.prisma.session.updateMany({ where: { teammateId, revokedAt: null }, data: { revokedAt: app.clock.now() } });
+  publishRevocation(app.pubsub, { kind: "teammate", id: teammateId });
 }
+
+export { hashPassword };

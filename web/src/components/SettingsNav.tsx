@@ -3,6 +3,7 @@ import { Link, usePathname } from "../router";
 const ITEMS = [
   { to: "/settings/csat", label: "CSAT survey" },
   { to: "/settings/widget", label: "Chat widget" },
+  { to: "/settings/api-keys", label: "API keys" },
 ];
 
 export function SettingsNav() {

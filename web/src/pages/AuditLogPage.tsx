@@ -21,6 +21,10 @@ const AuditLogQuery = graphql(`
         name
         email
       }
+      actorName
+      actorApiKey {
+        id
+      }
       before
       after
     }
@@ -76,7 +80,7 @@ export function AuditLogPage() {
                     <td>
                       <Time value={entry.createdAt} />
                     </td>
-                    <td>{entry.actor ? entry.actor.name : "An API key"}</td>
+                    <td>{entry.actorApiKey ? `API key “${entry.actorName ?? "deleted"}”` : (entry.actorName ?? "A deleted teammate")}</td>
                     <td>{entry.action}</td>
                     <td>
                       <ul className="diff">

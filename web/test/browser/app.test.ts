@@ -127,6 +127,30 @@ describe("web app and chat widget in a real browser", () => {
     await screenshot(page, "audit-log");
   });
 
+  it("an admin makes an AGENT API key (its secret shown once), revokes it, and the audit log names both", async () => {
+    await openAsAdmin("/settings/api-keys");
+    await page.getByRole("heading", { name: "API keys" }).waitFor();
+    await page.getByLabel("Name").fill("Helpdesk sync");
+    await page.getByLabel("Role").selectOption("AGENT");
+    await page.getByRole("button", { name: "Create API key" }).click();
+    await page.getByRole("heading", { name: "“Helpdesk sync” is ready" }).waitFor();
+    const secret = (await page.locator("pre.snippet").innerText()).trim();
+    expect(secret).toMatch(/^hck_/);
+    // The key works, as an agent.
+    expect((await gqlOk(server.url, `{ bots { id } }`, {}, secret)).bots.length).toBeGreaterThan(0);
+    const row = page.getByRole("row").filter({ hasText: "Helpdesk sync" });
+    await row.getByText("Agent").waitFor();
+    expect(await page.locator("table").innerText()).not.toContain(secret.slice(8));
+    page.once("dialog", (dialog) => void dialog.accept());
+    await row.getByRole("button", { name: "Revoke Helpdesk sync" }).click();
+    await row.getByText("Revoked").waitFor();
+    await screenshot(page, "settings-api-keys");
+    await page.getByRole("navigation", { name: "Main" }).getByRole("link", { name: "Audit log" }).click();
+    const entries = page.getByRole("row").filter({ hasText: "API key" });
+    await entries.filter({ hasText: "Revoked API key" }).waitFor();
+    expect(await entries.filter({ hasText: "Created API key" }).innerText()).toContain("Ada Admin");
+  });
+
   it("(2) a widget customer without email rates a conversation the teammate resolves; /reports shows it", async () => {
     await ensureCsatImmediate();
     const { context, site, chat } = await openWidget();

@@ -1,0 +1,210 @@
+import type { Server } from "node:http";
+import {
+  getArgumentValues,
+  getVariableValues,
+  GraphQLError,
+  Kind,
+  type DocumentNode,
+  type FieldNode,
+  type GraphQLSchema,
+  type OperationDefinitionNode,
+  type SelectionSetNode,
+} from "graphql";
+import type { YogaServerInstance } from "graphql-yoga";
+import { CloseCode } from "graphql-ws";
+import { useServer } from "graphql-ws/use/ws";
+import { WebSocketServer } from "ws";
+import { createContext, type Context, type Credentials } from "../context.js";
+import type { CredentialRevoked } from "../pubsub.js";
+import { isVisitorOf, type Actor } from "../services/actors.js";
+import type { App } from "../services/app.js";
+import { MAX_GRAPHQL_BODY_BYTES } from "../http/json.js";
+import { createWsLimits, logSocketErrors } from "../http/wsLimits.js";
+
+/** How long a revocation is remembered for sockets still connecting (authenticated just before it). */
+const RECENT_REVOCATION_MS = 60_000;
+
+type Yoga = YogaServerInstance<{ actor?: Actor | null }, Context>;
+
+/**
+ * graphql-ws on `server`'s `/graphql`, running operations through Yoga's own pipeline. Each socket
+ * is indexed by the credentials it was opened with (session, teammate, API key); when one ends,
+ * on this process or another (the `credentials:revoked` topic crosses Redis), its sockets close
+ * with 4403 at once, live subscriptions and all.
+ */
+export function serveGraphqlWs(app: App, yoga: Yoga, server: Server, options: { maxOperations: number }): WebSocketServer {
+  // A message may be as large as a GraphQL POST body; a larger one closes the socket (1009).
+  const wss = new WebSocketServer({ server, path: "/graphql", maxPayload: MAX_GRAPHQL_BODY_BYTES });
+  const limits = createWsLimits({ maxOperations: options.maxOperations });
+  const sockets = createSocketIndex();
+  const revocations = app.pubsub.subscribe("credentials:revoked")[Symbol.asyncIterator]();
+  void (async () => {
+    for (let next = await revocations.next(); !next.done; next = await revocations.next()) sockets.revoke(next.value);
+  })().catch((err: unknown) => app.log.error("[ws] revocation listener stopped", err));
+  wss.once("close", () => void revocations.return?.());
+
+  useServer<Record<string, unknown>, { credentials?: Credentials }>(
+    {
+      execute: (args) => (args.rootValue as { execute: typeof import("graphql").execute }).execute(args),
+      subscribe: (args) => (args.rootValue as { subscribe: typeof import("graphql").subscribe }).subscribe(args),
+      onConnect: async (ctx) => {
+        const params = ctx.connectionParams ?? {};
+        const credentials = {
+          authorization: typeof params.authorization === "string" ? params.authorization : undefined,
+          visitorToken: typeof params.visitorToken === "string" ? params.visitorToken : undefined,
+        };
+        // A wrong token refuses the socket (4403); no token at all may still use public fields.
+        const context = await createContext(app, credentials);
+        if (context.badCredentials) return false;
+        if (!limits.admitSocket(ctx.extra.socket, context.actor)) return false;
+        ctx.extra.credentials = credentials;
+        sockets.add(ctx.extra.socket, context.actor);
+        return true;
+      },
+      onSubscribe: async (ctx, _id, payload) => {
+        const tooMany = limits.admitOperation(ctx.subscriptions);
+        if (tooMany) return tooMany;
+        // Checked again for every operation, as well as closed on revocation.
+        const context = await createContext(app, ctx.extra.credentials ?? {});
+        if (context.badCredentials) {
+          ctx.extra.socket.close(CloseCode.Forbidden, "Forbidden");
+          return [new GraphQLError("Your credentials are no longer valid", { extensions: { code: "UNAUTHENTICATED" } })];
+        }
+        const actor = context.actor;
+        const { schema, execute, subscribe, contextFactory, parse, validate } = yoga.getEnveloped({
+          ...ctx,
+          req: ctx.extra.request,
+          socket: ctx.extra.socket,
+          params: payload,
+          actor,
+        });
+        const document = parse(payload.query);
+        const errors = validate(schema, document);
+        if (errors.length > 0) return errors;
+        if (!widgetMayRun(schema, actor, document, payload.operationName, payload.variables)) {
+          ctx.extra.socket.close(CloseCode.Forbidden, "Forbidden");
+          return [new GraphQLError("Forbidden", { extensions: { code: "FORBIDDEN" } })];
+        }
+        return {
+          schema,
+          operationName: payload.operationName,
+          document,
+          variableValues: payload.variables,
+          contextValue: await contextFactory(),
+          rootValue: { execute, subscribe },
+        };
+      },
+    },
+    wss,
+  );
+  logSocketErrors(wss, app.log);
+  return wss;
+}
+
+/** The keys a socket is found by when a credential ends; a visitor's token never ends. */
+function credentialKeys(actor: Actor | null): string[] {
+  if (actor?.kind === "teammate") return [`session:${actor.sessionId}`, `teammate:${actor.teammateId}`];
+  if (actor?.kind === "apiKey") return [`apiKey:${actor.apiKeyId}`];
+  return [];
+}
+
+/** What the index needs of a socket. */
+export interface IndexedSocket {
+  close(code?: number, reason?: string): void;
+  once(event: "close", listener: () => void): unknown;
+}
+
+/** This process's open sockets by credential, and the revocations it heard lately. */
+export function createSocketIndex() {
+  const byKey = new Map<string, Set<IndexedSocket>>();
+  const recent = new Map<string, number>();
+  const close = (socket: IndexedSocket) => socket.close(CloseCode.Forbidden, "Forbidden");
+
+  return {
+    add(socket: IndexedSocket, actor: Actor | null) {
+      const keys = credentialKeys(actor);
+      const now = Date.now();
+      // Authenticated just before a revocation that was heard before this socket was indexed.
+      if (keys.some((key) => (recent.get(key) ?? 0) > now)) return close(socket);
+      for (const key of keys) {
+        let set = byKey.get(key);
+        if (!set) byKey.set(key, (set = new Set()));
+        set.add(socket);
+      }
+      socket.once("close", () => {
+        for (const key of keys) {
+          const set = byKey.get(key);
+          set?.delete(socket);
+          if (set?.size === 0) byKey.delete(key);
+        }
+      });
+    },
+    revoke(revoked: CredentialRevoked) {
+      const key = `${revoked.kind}:${revoked.id}`;
+      const now = Date.now();
+      for (const [k, until] of recent) if (until <= now) recent.delete(k);
+      recent.set(key, now + RECENT_REVOCATION_MS);
+      for (const socket of byKey.get(key) ?? []) close(socket);
+    },
+  };
+}
+
+/** The root fields an operation selects, through fragment spreads and inline fragments alike. */
+function selectedRootFields(document: DocumentNode, operation: OperationDefinitionNode): FieldNode[] {
+  const fragments = new Map(
+    document.definitions.flatMap((d) => (d.kind === Kind.FRAGMENT_DEFINITION ? [[d.name.value, d] as const] : [])),
+  );
+  const fields: FieldNode[] = [];
+  const seen = new Set<string>();
+  const walk = (set: SelectionSetNode) => {
+    for (const selection of set.selections) {
+      if (selection.kind === Kind.FIELD) fields.push(selection);
+      else if (selection.kind === Kind.INLINE_FRAGMENT) walk(selection.selectionSet);
+      else if (!seen.has(selection.name.value)) {
+        seen.add(selection.name.value);
+        const fragment = fragments.get(selection.name.value);
+        if (fragment) walk(fragment.selectionSet);
+      }
+    }
+  };
+  walk(operation.selectionSet);
+  return fields;
+}
+
+/**
+ * A `csatRequested` subscription is for its conversation's visitor alone, and a visitor may follow
+ * only its own conversation (`conversationUpdated`); anyone else's attempt closes the socket with
+ * 4403 rather than leaving it open to try other ids, however the field is reached (plainly, in a
+ * fragment, under an alias). Arguments are read as the schema coerces them (ids normalised).
+ * Teammates may follow their workspace's conversations; the field itself checks the workspace.
+ */
+function widgetMayRun(
+  schema: GraphQLSchema,
+  actor: Actor | null,
+  document: DocumentNode,
+  operationName: string | null | undefined,
+  variables: Record<string, unknown> | null | undefined,
+): boolean {
+  const subscriptionType = schema.getSubscriptionType();
+  for (const definition of document.definitions) {
+    if (definition.kind !== Kind.OPERATION_DEFINITION || definition.operation !== "subscription" || !subscriptionType) continue;
+    if (operationName && definition.name?.value !== operationName) continue;
+    const coerced = getVariableValues(schema, definition.variableDefinitions ?? [], variables ?? {});
+    // Variables that do not coerce fail the operation before any field runs.
+    if (coerced.errors) continue;
+    for (const node of selectedRootFields(document, definition)) {
+      const field = node.name.value;
+      if (field !== "csatRequested" && field !== "conversationUpdated") continue;
+      let args: Record<string, unknown>;
+      try {
+        args = getArgumentValues(subscriptionType.getFields()[field]!, node, coerced.coerced);
+      } catch {
+        continue; // arguments that do not coerce fail the field before it runs
+      }
+      const own = isVisitorOf(actor, args.conversationId);
+      if (field === "csatRequested" && !own) return false;
+      if (field === "conversationUpdated" && actor?.kind === "visitor" && !own) return false;
+    }
+  }
+  return true;
+}
