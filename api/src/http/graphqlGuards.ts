@@ -3,13 +3,21 @@ import { useCSRFPrevention } from "@graphql-yoga/plugin-csrf-prevention";
 import { GraphQLError, Kind, type DocumentNode } from "graphql";
 import type { Plugin } from "graphql-yoga";
 import type { Context } from "../context.js";
-import { clientIp, type RateLimits } from "./rateLimit.js";
+import type { RateLimiter, RateLimits } from "./rateLimit.js";
+
+type RateLimitName = { [K in keyof RateLimits]: RateLimits[K] extends RateLimiter ? K : never }[keyof RateLimits];
 
 /** The header browsers must send (a "simple" cross-site request cannot), checked on every HTTP request. */
 export const CSRF_HEADER = "x-hydra-csrf";
 
-/** Root fields a survey token opens: limited per IP. */
-const PUBLIC_TOKEN_FIELDS = new Set(["submitCsat", "csatSurveyByToken"]);
+/** Public root fields, each limited per IP by one of the limits. */
+const PER_IP: Record<string, "publicToken" | "signup" | "signIn" | "widget"> = {
+  submitCsat: "publicToken",
+  csatSurveyByToken: "publicToken",
+  createWorkspace: "signup",
+  signIn: "signIn",
+  startWidgetConversation: "widget",
+};
 
 function rootFields(document: DocumentNode, operationName: string | null | undefined): string[] {
   const fields: string[] = [];
@@ -21,14 +29,23 @@ function rootFields(document: DocumentNode, operationName: string | null | undef
   return fields;
 }
 
-/** Rate limits per IP on the token fields and per API key on everything, as GraphQL errors coded RATE_LIMITED. */
-function useRateLimits(limits: RateLimits): Plugin<Context & { req?: import("node:http").IncomingMessage }> {
+/**
+ * Rate limits per IP on the public fields, per IP and per conversation on a visitor's messages, and
+ * per API key on everything, as GraphQL errors coded RATE_LIMITED.
+ */
+function useRateLimits(limits: RateLimits): Plugin<Context> {
   return {
     async onExecute({ args, setResultAndStopExecution }) {
-      const ctx = args.contextValue as Context & { req?: import("node:http").IncomingMessage };
-      const checks: { limiter: keyof RateLimits; key: string }[] = [];
-      if (rootFields(args.document, args.operationName).some((f) => PUBLIC_TOKEN_FIELDS.has(f))) {
-        checks.push({ limiter: "publicToken", key: clientIp(ctx.req) });
+      const ctx = args.contextValue as Context;
+      const ip = ctx.ip ?? "unknown";
+      const checks: { limiter: RateLimitName; key: string }[] = [];
+      // Each occurrence spends: aliases do not multiply an allowance.
+      for (const field of rootFields(args.document, args.operationName)) {
+        const limiter = Object.hasOwn(PER_IP, field) ? PER_IP[field] : undefined;
+        if (limiter) checks.push({ limiter, key: ip });
+        if (field === "sendMessage" && ctx.actor?.kind === "visitor") {
+          checks.push({ limiter: "widget", key: ip }, { limiter: "visitorMessages", key: ctx.actor.conversationId });
+        }
       }
       if (ctx.actor?.kind === "apiKey") checks.push({ limiter: "apiKey", key: ctx.actor.apiKeyId });
       for (const check of checks) {

@@ -85,13 +85,13 @@ builder.mutationFields((t) => ({
     type: CreateWorkspacePayload,
     authScopes: { public: true },
     args: { input: t.arg({ type: CreateWorkspaceInput, required: true }) },
-    resolve: (_root, { input }, ctx) => createWorkspace(ctx.app, input),
+    resolve: (_root, { input }, ctx) => createWorkspace(ctx.app, input, { operator: ctx.operator }),
   }),
   signIn: t.field({
     type: SignInPayload,
     authScopes: { public: true },
     args: { email: t.arg.string({ required: true }), password: t.arg.string({ required: true }) },
-    resolve: (_root, args, ctx) => signIn(ctx.app, args),
+    resolve: (_root, args, ctx) => signIn(ctx.app, args, { ip: ctx.ip ?? "unknown" }),
   }),
   signOut: t.boolean({
     authScopes: { member: true },

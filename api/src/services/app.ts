@@ -43,7 +43,7 @@ export interface App {
   sql: Sql;
   pubsub: PubSub;
   clock: Clock;
-  config: Pick<Config, "publicUrl" | "emailFrom" | "resendApiKey">;
+  config: Pick<Config, "publicUrl" | "emailFrom" | "resendApiKey" | "signup" | "operatorToken" | "scryptLogN" | "allowedOrigins">;
   presence: WidgetPresence;
   log: Logger;
   limits: RateLimits;

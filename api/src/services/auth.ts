@@ -1,5 +1,5 @@
-import { TokenPrefix, hashPassword, newSecret, sha256, verifyPassword } from "../tokens.js";
-import { DomainError, unauthenticated } from "../errors.js";
+import { TokenPrefix, hashPassword, needsRehash, newSecret, sha256, verifyPassword } from "../tokens.js";
+import { DomainError, rateLimited, unauthenticated } from "../errors.js";
 import type { Role } from "../generated/prisma/enums.js";
 import type { Actor, Member } from "./actors.js";
 import { requireAdmin } from "./actors.js";
@@ -59,19 +59,38 @@ export async function createSession(tx: Tx, teammateId: string, now: Date): Prom
   return token;
 }
 
-export async function signIn(app: App, input: { email: string; password: string }) {
+/**
+ * Email and password to a session. Failures slow down per account and address: after a few, each
+ * further try from that address waits longer (RATE_LIMITED with retryAfter), while the same account
+ * from another address is not slowed, so failing on purpose cannot lock a teammate out. A hash made
+ * with older scrypt parameters is replaced on a successful sign-in.
+ */
+export async function signIn(app: App, input: { email: string; password: string }, from: { ip: string }) {
   const email = parseInput(emailSchema, input.email);
+  const failures = `${email}|${from.ip}`;
+  const wait = await app.limits.signInFailures.check(failures);
+  if (!wait.ok) throw rateLimited(wait.retryAfterSeconds);
   const teammate = await app.prisma.teammate.findUnique({ where: { email } });
-  // Hash even for an unknown email, so timing does not tell which emails exist.
-  const ok = await verifyPassword(input.password, teammate?.passwordHash ?? (await dummyHash()));
-  if (!teammate || !ok) throw new DomainError("UNAUTHENTICATED", "Wrong email or password");
+  // Hash even for an unknown email, at today's cost, so timing does not tell which emails exist.
+  const ok = await verifyPassword(input.password, teammate?.passwordHash ?? (await dummyHash(app.config.scryptLogN)));
+  if (!teammate || !ok) {
+    await app.limits.signInFailures.fail(failures);
+    throw new DomainError("UNAUTHENTICATED", "Wrong email or password");
+  }
+  await app.limits.signInFailures.clear(failures);
+  if (needsRehash(teammate.passwordHash, app.config.scryptLogN)) {
+    const passwordHash = await hashPassword(input.password, app.config.scryptLogN);
+    // Only over the hash just checked: a password changed meanwhile is not overwritten.
+    await app.prisma.teammate.updateMany({ where: { id: teammate.id, passwordHash: teammate.passwordHash }, data: { passwordHash } });
+  }
   const token = await app.prisma.$transaction((tx) => createSession(tx, teammate.id, app.clock.now()));
   return { token, teammate };
 }
 
-let dummy: Promise<string> | undefined;
-function dummyHash() {
-  dummy ??= hashPassword("not a password anyone has");
+const dummies = new Map<number, Promise<string>>();
+function dummyHash(logN: number) {
+  let dummy = dummies.get(logN);
+  if (!dummy) dummies.set(logN, (dummy = hashPassword("not a password anyone has", logN)));
   return dummy;
 }
 
