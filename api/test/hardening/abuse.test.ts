@@ -14,7 +14,9 @@ import { afterAll, describe, expect, it } from "vitest";
 import { readConfig, type Config } from "../../src/config.js";
 import { createClientIp } from "../../src/http/rateLimit.js";
 import { hashPassword } from "../../src/tokens.js";
-import { gql, gqlOk, type GqlResult } from "../support/client.js";
+import { Redis } from "ioredis";
+import { gql, gqlOk, until, type GqlResult } from "../support/client.js";
+import { startRedis } from "../support/processes.js";
 import { createConversation, createWorkspaceFixture, enableCsat, type WorkspaceFixture } from "../support/fixtures.js";
 import { startResendStandIn } from "../support/resend.js";
 import { createTestDatabase, DB_KINDS, startTestServer, type DbKind, type TestServer } from "../support/server.js";
@@ -89,6 +91,42 @@ describe("settings", () => {
     ];
     for (const [held, why] of cases) expect(check("11.16", held), why).toBe(true);
   });
+});
+
+describe("with Redis, on PostgreSQL", () => {
+  it("two servers share the sign-in waits and the sign-up allowance through Redis", async () => {
+    const [database, redis] = await Promise.all([createTestDatabase(), startRedis()]);
+    const probe = new Redis(redis.url);
+    const servers: TestServer[] = [];
+    try {
+      for (let i = 0; i < 2; i++) {
+        servers.push(await startTestServer({ db: "postgres", config: { ...PROXIED, databaseUrl: database.url, redisUrl: redis.url, rateLimitSignupPerHour: 10 } }));
+      }
+      // Each server's Redis connection is up once a failure of its own is recorded there.
+      for (const [i, server] of servers.entries()) {
+        const email = `warm-${i}-${unique()}@x.test`;
+        await until(async () => {
+          await post(server.url, SIGN_IN, { e: email, p: "x" }, from("192.0.2.1"));
+          return (await probe.exists(`hydra:fail:signin:${email}|192.0.2.1`)) === 1;
+        }, 10_000, "the server's Redis connection");
+      }
+      const ws = await createWorkspaceFixture(servers[0]!.url, "Shared");
+      const attacker = from("203.0.113.77");
+      const codes: (string | undefined)[] = [];
+      for (let i = 0; i < 6; i++) codes.push(code(await post(servers[i % 2]!.url, SIGN_IN, { e: ws.adminEmail, p: `guess-${i}` }, attacker)));
+      expect(check("11.7", codes.join() === "UNAUTHENTICATED,UNAUTHENTICATED,UNAUTHENTICATED,UNAUTHENTICATED,UNAUTHENTICATED,RATE_LIMITED")).toBe(true);
+      expect(typeof (await post(servers[1]!.url, SIGN_IN, { e: ws.adminEmail, p: PASSWORD }, from("198.51.100.8"))).data?.signIn?.token).toBe("string");
+      // One burst of 3 sign-ups per IP between the two servers, not one each.
+      const signups: (string | undefined)[] = [];
+      for (let i = 0; i < 4; i++) signups.push(code(await post(servers[i % 2]!.url, CREATE, { input: workspaceInput() }, from("203.0.113.78"))));
+      expect(check("11.2", signups.join() === ",,,RATE_LIMITED")).toBe(true);
+    } finally {
+      for (const server of servers) await server.stop().catch(() => {});
+      probe.disconnect();
+      await redis.kill();
+      await database.drop();
+    }
+  }, 120_000);
 });
 
 describe.each(DB_KINDS)("on %s", (db) => {
