@@ -18,7 +18,7 @@ import { handleRatingPage } from "./http/ratingPage.js";
 import { graphqlGuards } from "./http/graphqlGuards.js";
 import { MAX_GRAPHQL_BODY_BYTES, sendJson } from "./http/json.js";
 import { createRateLimits } from "./http/rateLimit.js";
-import { browserOrigins, isClientAbort, securityHeaders } from "./http/headers.js";
+import { browserOrigins, isClientAbort, routeOf, securityHeaders } from "./http/headers.js";
 import { handleRest } from "./http/rest.js";
 import { createStaticHandler } from "./http/static.js";
 import { applyMigrations } from "./migrate.js";
@@ -135,7 +135,7 @@ export async function buildApp(options: AppOptions): Promise<RunningApp> {
   const server: Server = createServer((req, res) => {
     handle(req, res).catch((err) => {
       if (isClientAbort(req, err)) {
-        log.info(`[http] ${req.method} ${new URL(req.url ?? "/", "http://x").pathname}: the client went away mid-request`);
+        log.info(`[http] ${req.method} ${routeOf(req.url)}: the client went away mid-request`);
         res.destroy();
         return;
       }

@@ -440,12 +440,17 @@ describe.each(DB_KINDS)("on %s", (db) => {
             });
             socket.on("error", () => resolve());
           });
+        const token = "0123456789abcdef".repeat(2);
         await abort("/api/csat/submit");
         await abort("/graphql");
+        await abort(`/csat/${token}`);
         await sleep(300);
         const errors = server.log.lines.filter((l) => l.startsWith("ERROR") || l.includes("    at "));
         expect(check("11.16", errors.length === 0), errors.join("\n")).toBe(true);
         expect(check("11.16", server.log.lines.some((l) => l.includes("went away")))).toBe(true);
+        // The info line names the route, never a token in its path.
+        expect(server.log.lines.some((l) => l.includes("POST /csat/…: the client went away"))).toBe(true);
+        expect(server.log.lines.some((l) => l.includes(token))).toBe(false);
         // The server is fine afterwards.
         expect((await fetch(`${server.url}/healthz`)).status).toBe(200);
       });
