@@ -159,8 +159,8 @@ export const clientIp = createClientIp([]);
  * A success clears the key. A key is forgotten `forgetMs` after its last failure.
  */
 export interface FailureDelays {
-  /** Whether `key` may try now. */
-  check(key: string): Promise<RateDecision>;
+  /** Whether `key` may try now, and how many failures it has to its name. */
+  check(key: string): Promise<FailureState>;
   fail(key: string): Promise<void>;
   clear(key: string): Promise<void>;
 }
@@ -172,7 +172,15 @@ export interface FailureDelayOptions {
   forgetMs: number;
 }
 
+export interface FailureState {
+  failures: number;
+  decision: RateDecision;
+}
+
+/** Per account and address: 5 free failures, then 1 s doubling up to 15 minutes. */
 export const SIGN_IN_DELAYS: FailureDelayOptions = { free: 5, baseMs: 1_000, maxMs: 15 * 60_000, forgetMs: 60 * 60_000 };
+/** Per account, from every address together (a spread-out attack): 20 free failures, then the same waits. */
+export const SIGN_IN_ACCOUNT_DELAYS: FailureDelayOptions = { ...SIGN_IN_DELAYS, free: 20 };
 
 const waitAfter = (o: FailureDelayOptions, failures: number) =>
   failures < o.free ? 0 : Math.min(o.maxMs, o.baseMs * 2 ** Math.min(30, failures - o.free));
@@ -194,11 +202,12 @@ function createLocalFailures(options: FailureDelayOptions & { now?: () => number
     sweptAt = t;
   };
   return {
-    check(key: string): RateDecision {
+    check(key: string): FailureState {
       const t = now();
       sweep(t);
       const entry = entries.get(key);
-      return decision(entry && t - entry.at <= options.forgetMs ? entry.until - t : 0);
+      const live = entry && t - entry.at <= options.forgetMs ? entry : undefined;
+      return { failures: live?.failures ?? 0, decision: decision(live ? live.until - t : 0) };
     },
     fail(key: string): void {
       const t = now();
@@ -216,7 +225,7 @@ function createLocalFailures(options: FailureDelayOptions & { now?: () => number
 export function createSharedFailureDelays(redis: Redis, name: string, options: FailureDelayOptions, log: Logger): FailureDelays {
   const local = createLocalFailures(options);
   if (!("hydraFailure" in redis)) redis.defineCommand("hydraFailure", { numberOfKeys: 1, lua: FAILURES });
-  const run = (redis as unknown as { hydraFailure(key: string, op: string, ...args: number[]): Promise<number> }).hydraFailure.bind(redis);
+  const run = (redis as unknown as { hydraFailure(key: string, op: string, ...args: number[]): Promise<[number, number]> }).hydraFailure.bind(redis);
   const k = (key: string) => `hydra:fail:${name}:${key}`;
   let failing = false;
   const shared = async <T>(op: () => Promise<T>, fallback: () => T): Promise<T> => {
@@ -232,7 +241,11 @@ export function createSharedFailureDelays(redis: Redis, name: string, options: F
     }
   };
   return {
-    check: (key) => shared(async () => decision(await run(k(key), "check")), () => local.check(key)),
+    check: (key) =>
+      shared(async () => {
+        const [failures, waitMs] = await run(k(key), "check");
+        return { failures, decision: decision(waitMs) };
+      }, () => local.check(key)),
     fail: (key) =>
       shared(async () => {
         await run(k(key), "fail", options.free, options.baseMs, options.maxMs, options.forgetMs);
@@ -244,14 +257,14 @@ export function createSharedFailureDelays(redis: Redis, name: string, options: F
   };
 }
 
-// KEYS[1] the key; ARGV[1] "check" (returns the milliseconds still to wait) or "fail" with ARGV[2..5]
+// KEYS[1] the key; ARGV[1] "check" (returns {failures, milliseconds still to wait}) or "fail" with ARGV[2..5]
 // free, base, max and forget milliseconds (counts a failure and sets the wait), on Redis's clock.
 const FAILURES = `
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
 if ARGV[1] == 'check' then
-  local untilMs = tonumber(redis.call('HGET', KEYS[1], 'until') or '0')
-  return math.max(0, untilMs - now)
+  local b = redis.call('HMGET', KEYS[1], 'failures', 'until')
+  return {tonumber(b[1]) or 0, math.max(0, (tonumber(b[2]) or 0) - now)}
 end
 local free, base, max, forget = tonumber(ARGV[2]), tonumber(ARGV[3]), tonumber(ARGV[4]), tonumber(ARGV[5])
 local failures = redis.call('HINCRBY', KEYS[1], 'failures', 1)
@@ -273,6 +286,8 @@ export interface RateLimits {
   signIn: RateLimiter;
   /** Per account and IP: growing waits after failed sign-ins. */
   signInFailures: FailureDelays;
+  /** Per account, all IPs together: growing waits for the IPs that failed on it (see signIn). */
+  signInAccountFailures: FailureDelays;
   /** Per IP, on startWidgetConversation and a visitor's messages. */
   widget: RateLimiter;
   /** Per conversation, on its visitor's messages. */
@@ -295,6 +310,9 @@ export function createRateLimits(
     signup: limiter("signup", { perMinute: config.rateLimitSignupPerHour / 60, burst: Math.min(3, config.rateLimitSignupPerHour) }),
     signIn: limiter("signin", { perMinute: config.rateLimitSignInPerMinute }),
     signInFailures: redis ? createSharedFailureDelays(redis, "signin", SIGN_IN_DELAYS, log) : createFailureDelays(SIGN_IN_DELAYS),
+    signInAccountFailures: redis
+      ? createSharedFailureDelays(redis, "signin-account", SIGN_IN_ACCOUNT_DELAYS, log)
+      : createFailureDelays(SIGN_IN_ACCOUNT_DELAYS),
     widget: limiter("widget", { perMinute: config.rateLimitWidgetPerMinute }),
     visitorMessages: limiter("conversation", { perMinute: config.rateLimitWidgetPerMinute }),
     clientIp: createClientIp(config.trustedProxies),

@@ -61,23 +61,30 @@ export async function createSession(tx: Tx, teammateId: string, now: Date): Prom
 
 /**
  * Email and password to a session. Failures slow down per account and address: after a few, each
- * further try from that address waits longer (RATE_LIMITED with retryAfter), while the same account
- * from another address is not slowed, so failing on purpose cannot lock a teammate out. A hash made
- * with older scrypt parameters is replaced on a successful sign-in.
+ * further try from that address waits longer (RATE_LIMITED with retryAfter). Once an account has
+ * failed many times from everywhere together (an attack spread over many addresses), every address
+ * that has failed on it waits as well. An address with no failure on the account is never slowed by
+ * it, so failing on purpose cannot lock a teammate out. A hash made with older scrypt parameters is
+ * replaced on a successful sign-in.
  */
 export async function signIn(app: App, input: { email: string; password: string }, from: { ip: string }) {
   const email = parseInput(emailSchema, input.email);
+  const { signInFailures, signInAccountFailures } = app.limits;
   const failures = `${email}|${from.ip}`;
-  const wait = await app.limits.signInFailures.check(failures);
-  if (!wait.ok) throw rateLimited(wait.retryAfterSeconds);
+  const here = await signInFailures.check(failures);
+  if (!here.decision.ok) throw rateLimited(here.decision.retryAfterSeconds);
+  if (here.failures > 0) {
+    const everywhere = await signInAccountFailures.check(email);
+    if (!everywhere.decision.ok) throw rateLimited(everywhere.decision.retryAfterSeconds);
+  }
   const teammate = await app.prisma.teammate.findUnique({ where: { email } });
   // Hash even for an unknown email, at today's cost, so timing does not tell which emails exist.
   const ok = await verifyPassword(input.password, teammate?.passwordHash ?? (await dummyHash(app.config.scryptLogN)));
   if (!teammate || !ok) {
-    await app.limits.signInFailures.fail(failures);
+    await Promise.all([signInFailures.fail(failures), signInAccountFailures.fail(email)]);
     throw new DomainError("UNAUTHENTICATED", "Wrong email or password");
   }
-  await app.limits.signInFailures.clear(failures);
+  await signInFailures.clear(failures);
   if (needsRehash(teammate.passwordHash, app.config.scryptLogN)) {
     const passwordHash = await hashPassword(input.password, app.config.scryptLogN);
     // Only over the hash just checked: a password changed meanwhile is not overwritten.

@@ -303,6 +303,25 @@ describe.each(DB_KINDS)("on %s", (db) => {
       });
     });
 
+    it("an attack spread over many addresses slows every address that failed on the account, never a fresh one", async () => {
+      await withServer(db, PROXIED, async (server) => {
+        const ws = await createWorkspaceFixture(server.url, "Spread");
+        const codes: (string | undefined)[] = [];
+        // One guess from each of 20 addresses: none of them reaches its own five.
+        for (let i = 0; i < 20; i++) codes.push(code(await post(server.url, SIGN_IN, { e: ws.adminEmail, p: `guess-${i}` }, from(`203.0.113.${100 + i}`))));
+        expect(codes.every((c) => c === "UNAUTHENTICATED")).toBe(true);
+        // Now any address that has failed on the account waits, even with the right password…
+        const again = await post(server.url, SIGN_IN, { e: ws.adminEmail, p: PASSWORD }, from("203.0.113.100"));
+        expect(check("11.7", code(again) === "RATE_LIMITED" && retryAfter(again) === 1)).toBe(true);
+        // …while the teammate, who has not failed, signs in at once.
+        const teammate = await post(server.url, SIGN_IN, { e: ws.adminEmail, p: PASSWORD }, from("198.51.100.9"));
+        expect(check("11.7", typeof teammate.data?.signIn?.token === "string")).toBe(true);
+        // Another account is not touched by this one's attack.
+        const other = await createWorkspaceFixture(server.url, "Bystander");
+        expect(check("11.7", typeof (await post(server.url, SIGN_IN, { e: other.adminEmail, p: PASSWORD }, from("203.0.113.100"))).data?.signIn?.token === "string")).toBe(true);
+      });
+    });
+
     it("signIn is limited per IP", async () => {
       await withServer(db, { ...PROXIED, rateLimitSignInPerMinute: 8 }, async (server) => {
         const results: (string | undefined)[] = [];
