@@ -19,7 +19,8 @@ export const SIGNUP_REFUSED = "A workspace cannot be created with these details"
 /**
  * A new workspace with CSAT off, its first ADMIN, and a session token for that admin. With
  * SIGNUP=closed only the operator (OPERATOR_TOKEN, or `npm run workspace:create`) may create one.
- * An email already in use is refused with the same words as any other refusal of valid input.
+ * An email already in use is refused with the same words as any other refusal of valid input
+ * (the operator alone is told why).
  */
 export async function createWorkspace(app: App, input: z.input<typeof createWorkspaceInput>, by: { operator: boolean }) {
   if (app.config.signup === "closed" && !by.operator) {
@@ -38,7 +39,8 @@ export async function createWorkspace(app: App, input: z.input<typeof createWork
     });
   } catch (err) {
     if (err instanceof Prisma.PrismaClientKnownRequestError && err.code === "P2002") {
-      throw badInput(SIGNUP_REFUSED);
+      // The operator may know why; a stranger learns nothing about which emails are registered.
+      throw badInput(by.operator ? "adminEmail: a teammate with this email already exists" : SIGNUP_REFUSED);
     }
     throw err;
   }

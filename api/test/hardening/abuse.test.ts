@@ -254,14 +254,20 @@ describe.each(DB_KINDS)("on %s", (db) => {
       try {
         const env = { ...process.env, NODE_ENV: "production", SEED_DEMO: "0", ...(database ? { DATABASE_URL: database.url } : { DATA_DIR: dataDir! }) };
         const email = `owner-${unique()}@closed.test`;
-        const output = await new Promise<{ code: number | null; out: string }>((resolve) => {
-          const child = spawn("npm", ["run", "--silent", "workspace:create", "--", "--name", "Closed Co", "--admin-email", email, "--admin-name", "Olive Owner"], { env });
-          let out = "";
-          child.stdout.on("data", (b) => (out += b));
-          child.stderr.on("data", (b) => (out += b));
-          child.on("exit", (code) => resolve({ code, out }));
-        });
+        const run = () =>
+          new Promise<{ code: number | null; out: string }>((resolve) => {
+            const child = spawn("npm", ["run", "--silent", "workspace:create", "--", "--name", "Closed Co", "--admin-email", email, "--admin-name", "Olive Owner"], { env });
+            let out = "";
+            child.stdout.on("data", (b) => (out += b));
+            child.stderr.on("data", (b) => (out += b));
+            child.on("exit", (code) => resolve({ code, out }));
+          });
+        const output = await run();
         expect(output.code, output.out).toBe(0);
+        // Run again: the operator is told plainly why not.
+        const again = await run();
+        expect(again.code).toBe(1);
+        expect(again.out).toContain("a teammate with this email already exists");
         const password = /shown only now: (\S+)/.exec(output.out)?.[1];
         expect(password).toBeDefined();
         await withServer(db, { signup: "closed", ...(database ? { databaseUrl: database.url } : { dataDir: dataDir! }) }, async (server) => {
