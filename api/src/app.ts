@@ -14,7 +14,8 @@ import { handleMcp } from "./http/mcp.js";
 import { handleRatingPage } from "./http/ratingPage.js";
 import { graphqlGuards } from "./http/graphqlGuards.js";
 import { MAX_GRAPHQL_BODY_BYTES, sendJson } from "./http/json.js";
-import { createRateLimiter, createSharedRateLimiter } from "./http/rateLimit.js";
+import { createRateLimits } from "./http/rateLimit.js";
+import { browserOrigins, isClientAbort, routeOf, securityHeaders } from "./http/headers.js";
 import { handleRest } from "./http/rest.js";
 import { createStaticHandler } from "./http/static.js";
 import { applyMigrations } from "./db/migrate.js";
@@ -54,7 +55,7 @@ function maskError(log: Logger) {
     const original = error instanceof GraphQLError ? error.originalError : error;
     const path = error instanceof GraphQLError ? error.path : undefined;
     if (original instanceof DomainError) {
-      return new GraphQLError(original.message, { path, extensions: { code: original.code } });
+      return new GraphQLError(original.message, { path, extensions: { ...original.extensions, code: original.code } });
     }
     if (error instanceof GraphQLError && (!original || original instanceof GraphQLError)) {
       const source = original instanceof GraphQLError ? original : error;
@@ -92,15 +93,7 @@ export async function buildApp(options: AppOptions): Promise<RunningApp> {
     config,
     presence: fanout.presence,
     log,
-    // With Redis, every process spends from the same buckets: N processes still allow one limit.
-    limits: {
-      publicToken: fanout.redis
-        ? createSharedRateLimiter(fanout.redis, "token", { perMinute: config.rateLimitTokenPerMinute }, log)
-        : createRateLimiter({ perMinute: config.rateLimitTokenPerMinute }),
-      apiKey: fanout.redis
-        ? createSharedRateLimiter(fanout.redis, "apikey", { perMinute: config.rateLimitApiPerMinute }, log)
-        : createRateLimiter({ perMinute: config.rateLimitApiPerMinute }),
-    },
+    limits: createRateLimits(config, fanout.redis, log),
   };
 
   if (config.seedDemo) {
@@ -122,16 +115,28 @@ export async function buildApp(options: AppOptions): Promise<RunningApp> {
     maskedErrors: { maskError: maskError(log) },
     logging: false,
     plugins: graphqlGuards({ production: config.production, limits: app.limits }),
+    // Browsers may call with credentials from our own origin and ALLOWED_ORIGINS only.
+    cors: (request) => {
+      const origin = request.headers.get("origin");
+      return origin && allowedOrigins.has(origin) ? { origin: [origin], credentials: true, maxAge: 600 } : false;
+    },
     context: async (initial) => {
+      const ip = app.limits.clientIp(initial.req);
       // WebSocket operations arrive with the actor found when the socket connected.
-      if (initial.actor !== undefined) return { app, actor: initial.actor, badCredentials: false };
-      return createContext(app, { authorization: initial.request.headers.get("authorization") });
+      if (initial.actor !== undefined) return { app, actor: initial.actor, badCredentials: false, operator: false, ip };
+      return { ...(await createContext(app, { authorization: initial.request.headers.get("authorization") })), ip };
     },
   });
 
+  const allowedOrigins = browserOrigins(config);
   const serveWeb = createStaticHandler(WEB_DIST_DIR);
   const server: Server = createServer((req, res) => {
     handle(req, res).catch((err) => {
+      if (isClientAbort(req, err)) {
+        log.info(`[http] ${req.method} ${routeOf(req.url)}: the client went away mid-request`);
+        res.destroy();
+        return;
+      }
       if (isDatabaseUnavailable(err)) {
         log.warn(`[db] unreachable while serving ${req.method} ${new URL(req.url ?? "/", "http://x").pathname}`);
         if (!res.headersSent) res.writeHead(503, { "content-type": "application/json", "retry-after": "5" });
@@ -152,6 +157,7 @@ export async function buildApp(options: AppOptions): Promise<RunningApp> {
 
   async function handle(req: IncomingMessage, res: ServerResponse) {
     const url = new URL(req.url ?? "/", "http://localhost");
+    securityHeaders(res, url.pathname);
     if (url.pathname === "/healthz") {
       const ok = ready && (await databaseReachable());
       res.writeHead(ok ? 200 : 503, { "content-type": "application/json", "cache-control": "no-store" });

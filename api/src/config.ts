@@ -1,3 +1,4 @@
+import { isIP } from "node:net";
 import { resolve } from "node:path";
 
 /** Everything the server reads from its environment, read once at start. */
@@ -21,6 +22,22 @@ export interface Config {
   publicUrl: string;
   seedDemo: boolean;
   production: boolean;
+  /** `open`: anyone may create a workspace; `closed`: only with the operator token. */
+  signup: "open" | "closed";
+  /** The bearer token that may create workspaces when sign-up is closed. */
+  operatorToken: string | undefined;
+  /** Browser origins allowed besides PUBLIC_URL's (CORS and MCP's Origin check). */
+  allowedOrigins: string[];
+  /** Peers whose X-Forwarded-For is believed (addresses or CIDR ranges); empty: none. */
+  trustedProxies: string[];
+  /** createWorkspace per IP an hour; 0 turns the limit off. */
+  rateLimitSignupPerHour: number;
+  /** signIn attempts per IP a minute; 0 turns the limit off. Failures per account also slow down. */
+  rateLimitSignInPerMinute: number;
+  /** startWidgetConversation and visitor messages, per IP and per conversation a minute; 0 turns it off. */
+  rateLimitWidgetPerMinute: number;
+  /** scrypt's cost as log2(N) for new password hashes: 17 (N=2^17). Tests may lower it. */
+  scryptLogN: number;
 }
 
 export function readConfig(env: NodeJS.ProcessEnv = process.env): Config {
@@ -32,6 +49,13 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): Config {
   if (databaseUrl && !/^postgres(ql)?:\/\//.test(databaseUrl)) {
     throw new Error("DATABASE_URL must start with postgres:// or postgresql://");
   }
+  const production = env.NODE_ENV === "production";
+  const signup = env.SIGNUP || (production ? "closed" : "open");
+  if (signup !== "open" && signup !== "closed") throw new Error(`SIGNUP must be "open" or "closed", not ${JSON.stringify(env.SIGNUP)}`);
+  const operatorToken = env.OPERATOR_TOKEN || undefined;
+  if (operatorToken !== undefined && operatorToken.length < 24) throw new Error("OPERATOR_TOKEN must be at least 24 characters");
+  const publicUrl = (env.PUBLIC_URL || `http://localhost:${port}`).replace(/\/+$/, "");
+  if (!URL.canParse(publicUrl)) throw new Error(`PUBLIC_URL must be an absolute URL, not ${JSON.stringify(env.PUBLIC_URL)}`);
   return {
     port,
     databaseUrl,
@@ -44,9 +68,17 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): Config {
     rateLimitApiPerMinute: wholeNumber(env.RATE_LIMIT_API_PER_MIN, 1200, "RATE_LIMIT_API_PER_MIN"),
     wsMaxSubscriptions: positiveInt(env.WS_MAX_SUBSCRIPTIONS, 20, "WS_MAX_SUBSCRIPTIONS"),
     emailFrom: env.CSAT_EMAIL_FROM || "Hydra <csat@localhost>",
-    publicUrl: (env.PUBLIC_URL || `http://localhost:${port}`).replace(/\/+$/, ""),
+    publicUrl,
     seedDemo: env.SEED_DEMO !== "0",
-    production: env.NODE_ENV === "production",
+    production,
+    signup,
+    operatorToken,
+    allowedOrigins: list(env.ALLOWED_ORIGINS).map((o) => origin(o, "ALLOWED_ORIGINS")),
+    trustedProxies: list(env.TRUSTED_PROXIES).map(proxyAddress),
+    rateLimitSignupPerHour: wholeNumber(env.RATE_LIMIT_SIGNUP_PER_HOUR, 10, "RATE_LIMIT_SIGNUP_PER_HOUR"),
+    rateLimitSignInPerMinute: wholeNumber(env.RATE_LIMIT_SIGNIN_PER_MIN, 20, "RATE_LIMIT_SIGNIN_PER_MIN"),
+    rateLimitWidgetPerMinute: wholeNumber(env.RATE_LIMIT_WIDGET_PER_MIN, 30, "RATE_LIMIT_WIDGET_PER_MIN"),
+    scryptLogN: 17,
   };
 }
 
@@ -62,4 +94,26 @@ function wholeNumber(value: string | undefined, fallback: number, name: string):
   const n = Number(value);
   if (!Number.isInteger(n) || n < 0) throw new Error(`${name} must be a whole number (0 turns it off), not ${JSON.stringify(value)}`);
   return n;
+}
+
+function list(value: string | undefined): string[] {
+  return (value ?? "").split(",").map((s) => s.trim()).filter(Boolean);
+}
+
+/** `https://app.example.com` as a browser sends it in Origin: scheme, host and port only. */
+function origin(value: string, name: string): string {
+  if (!URL.canParse(value)) throw new Error(`${name}: ${JSON.stringify(value)} is not an origin like https://app.example.com`);
+  const url = new URL(value);
+  if (url.origin === "null") throw new Error(`${name}: ${JSON.stringify(value)} is not an http(s) origin`);
+  return url.origin;
+}
+
+function proxyAddress(value: string): string {
+  const [address, bits, extra] = value.split("/");
+  const family = isIP(address ?? "");
+  const prefix = bits === undefined ? undefined : Number(bits);
+  if (!family || extra !== undefined || (prefix !== undefined && (!Number.isInteger(prefix) || prefix < 0 || prefix > (family === 4 ? 32 : 128)))) {
+    throw new Error(`TRUSTED_PROXIES: ${JSON.stringify(value)} is not an address or CIDR range (10.0.0.0/8, ::1)`);
+  }
+  return value;
 }

@@ -1,6 +1,7 @@
 import type { Actor } from "./services/actors.js";
 import type { App } from "./services/app.js";
 import { authenticate, bearerSecret } from "./services/auth.js";
+import { sameSecret } from "./tokens.js";
 
 /** Made fresh for every HTTP request and every WebSocket operation. */
 export interface Context {
@@ -8,6 +9,10 @@ export interface Context {
   actor: Actor | null;
   /** A secret was sent but matched no session, key or visitor. */
   badCredentials: boolean;
+  /** The bearer was OPERATOR_TOKEN: may create workspaces when sign-up is closed. */
+  operator: boolean;
+  /** The caller's address (see TRUSTED_PROXIES), for per-IP limits. */
+  ip?: string;
 }
 
 export interface Credentials {
@@ -19,6 +24,8 @@ export interface Credentials {
 
 export async function createContext(app: App, credentials: Credentials): Promise<Context> {
   const secret = bearerSecret(credentials.authorization) ?? (credentials.visitorToken || undefined);
+  const operatorToken = app.config.operatorToken;
+  if (secret && operatorToken && sameSecret(secret, operatorToken)) return { app, actor: null, badCredentials: false, operator: true };
   const actor = await authenticate(app, secret);
-  return { app, actor: actor ?? null, badCredentials: actor === null };
+  return { app, actor: actor ?? null, badCredentials: actor === null, operator: false };
 }

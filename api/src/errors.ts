@@ -1,5 +1,5 @@
 /** The error codes of the public contract, carried to clients as `extensions.code`. */
-export type ErrorCode = "BAD_USER_INPUT" | "UNAUTHENTICATED" | "FORBIDDEN" | "NOT_FOUND";
+export type ErrorCode = "BAD_USER_INPUT" | "UNAUTHENTICATED" | "FORBIDDEN" | "NOT_FOUND" | "RATE_LIMITED";
 
 /**
  * An error meant for the client: its message and code reach the caller unmasked. Every other
@@ -9,6 +9,8 @@ export class DomainError extends Error {
   constructor(
     readonly code: ErrorCode,
     message: string,
+    /** More for the client, beside the code (e.g. `retryAfter` seconds). */
+    readonly extensions: Record<string, unknown> = {},
   ) {
     super(message);
     this.name = "DomainError";
@@ -19,6 +21,8 @@ export const badInput = (message: string) => new DomainError("BAD_USER_INPUT", m
 export const notFound = (what: string) => new DomainError("NOT_FOUND", `${what} not found`);
 export const unauthenticated = () =>
   new DomainError("UNAUTHENTICATED", "Sign in or send a valid Bearer token");
+export const rateLimited = (retryAfterSeconds: number) =>
+  new DomainError("RATE_LIMITED", `Too many requests; try again in ${retryAfterSeconds} s`, { retryAfter: retryAfterSeconds });
 export const forbidden = (message = "Your role may not do this") => new DomainError("FORBIDDEN", message);
 
 const UNREACHABLE_CODES = new Set(["P1001", "P1002", "P1008", "P1017", "P2024"]);

@@ -1,10 +1,11 @@
 import { EnvelopArmor } from "@escape.tech/graphql-armor";
 import { useCSRFPrevention } from "@graphql-yoga/plugin-csrf-prevention";
-import type { IncomingMessage } from "node:http";
 import { GraphQLError } from "graphql";
 import type { Plugin } from "graphql-yoga";
 import type { Context } from "../context.js";
-import { clientIp, type RateLimits } from "./rateLimit.js";
+import type { RateLimiter, RateLimits } from "./rateLimit.js";
+
+type RateLimitName = { [K in keyof RateLimits]: RateLimits[K] extends RateLimiter ? K : never }[keyof RateLimits];
 
 /** The header browsers must send (a "simple" cross-site request cannot), checked on every HTTP request. */
 export const CSRF_HEADER = "x-hydra-csrf";
@@ -17,19 +18,23 @@ function rateLimited(retryAfterSeconds: number): GraphQLError {
 }
 
 /**
- * Spends one request of the caller's per-IP allowance on the survey-token fields (`submitCsat`,
- * `csatSurveyByToken`): their resolvers call it on every run, so aliases, fragments and several
- * operations on one socket each pay, as the REST and rating-page routes do. Throws RATE_LIMITED.
+ * Spends one request of an allowance: the resolvers of the public fields call it on every run, so
+ * aliases, fragments and several operations on one socket each pay (what executes is counted, not
+ * what the query text shows). Throws RATE_LIMITED.
  */
-export async function takeTokenAllowance(ctx: Context): Promise<void> {
-  const req = (ctx as Context & { req?: IncomingMessage }).req;
-  const decision = await ctx.app.limits.publicToken.take(clientIp(req));
+export async function takeAllowance(ctx: Context, limiter: RateLimitName, key: string): Promise<void> {
+  const decision = await ctx.app.limits[limiter].take(key);
   if (!decision.ok) throw rateLimited(decision.retryAfterSeconds);
+}
+
+/** The per-IP allowance of the survey-token fields (`submitCsat`, `csatSurveyByToken`). */
+export function takeTokenAllowance(ctx: Context): Promise<void> {
+  return takeAllowance(ctx, "publicToken", ctx.ip ?? "unknown");
 }
 
 /**
  * The rate limit per API key on every operation it runs, as a GraphQL error coded RATE_LIMITED.
- * (The per-IP limit on the survey-token fields is spent by their resolvers: takeTokenAllowance.)
+ * (The per-IP limits on the public fields are spent by their resolvers: takeAllowance.)
  */
 function useRateLimits(limits: RateLimits): Plugin<Context> {
   return {

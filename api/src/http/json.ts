@@ -75,11 +75,14 @@ export async function readJsonObject(req: IncomingMessage): Promise<Record<strin
   return value as Record<string, unknown>;
 }
 
-const STATUS_OF: Record<ErrorCode, number> = { BAD_USER_INPUT: 400, UNAUTHENTICATED: 401, FORBIDDEN: 403, NOT_FOUND: 404 };
+const STATUS_OF: Record<ErrorCode, number> = { BAD_USER_INPUT: 400, UNAUTHENTICATED: 401, FORBIDDEN: 403, NOT_FOUND: 404, RATE_LIMITED: 429 };
 
 /** Domain and HTTP errors become their status with `{"error": message}`; anything else rethrows. */
 export function sendError(res: ServerResponse, err: unknown): void {
   if (err instanceof HttpError) return sendJson(res, err.status, err.body, err.headers);
-  if (err instanceof DomainError) return sendJson(res, STATUS_OF[err.code], { error: err.message, code: err.code });
+  if (err instanceof DomainError) {
+    const retryAfter = err.extensions.retryAfter;
+    return sendJson(res, STATUS_OF[err.code], { error: err.message, code: err.code }, typeof retryAfter === "number" ? { "retry-after": String(retryAfter) } : {});
+  }
   throw err;
 }

@@ -11,6 +11,7 @@ import { reopenConversation, resolveConversation } from "../services/conversatio
 import { csatReport, recentComments } from "../services/reports/report.js";
 import { CSAT_RANGES, parseCsatWindow } from "../services/reports/windows.js";
 import { normalizeId } from "../tokens.js";
+import { browserOrigins } from "./headers.js";
 import { enforceRate, readBody, sendError, sendJson, HttpError } from "./json.js";
 
 const text = (t: string, isError = false) => ({ content: [{ type: "text" as const, text: t }], ...(isError ? { isError } : {}) });
@@ -97,19 +98,20 @@ function createMcpServer(app: App, actor: Member): McpServer {
   return server;
 }
 
-/** Origins allowed to call /mcp from a browser: our own. Requests without Origin (agents, servers) pass. */
-function originAllowed(req: IncomingMessage, publicUrl: string): boolean {
+/**
+ * Browsers may call /mcp only from PUBLIC_URL's origin or ALLOWED_ORIGINS (never from whatever the
+ * Host header names: a rebound DNS name would name itself). Requests without Origin (agents, servers) pass.
+ */
+function originAllowed(req: IncomingMessage, app: App): boolean {
   const origin = req.headers.origin;
   if (!origin) return true;
-  const allowed = new Set([new URL(publicUrl).origin]);
-  if (req.headers.host) allowed.add(`http://${req.headers.host}`).add(`https://${req.headers.host}`);
-  return allowed.has(origin);
+  return browserOrigins(app.config).has(origin);
 }
 
 /** `POST /mcp`: the MCP server over Streamable HTTP, stateless, one server per request. */
 export async function handleMcp(app: App, req: IncomingMessage, res: ServerResponse): Promise<void> {
   try {
-    if (!originAllowed(req, app.config.publicUrl)) throw new HttpError(403, { error: "Origin not allowed" });
+    if (!originAllowed(req, app)) throw new HttpError(403, { error: "Origin not allowed" });
     const actor = await authenticate(app, bearerSecret(req.headers.authorization));
     if (!isMember(actor ?? null)) {
       res.setHeader("www-authenticate", 'Bearer realm="hydra-csat"');

@@ -5,7 +5,6 @@ import { CSAT_QUESTION, publicSurveyByToken, submitCsatAnswer, type PublicCsatSu
 import { escapeHtml } from "../services/email.js";
 import { MAX_COMMENT_LENGTH } from "../services/validation.js";
 import { HttpError, readBody } from "./json.js";
-import { clientIp } from "./rateLimit.js";
 
 const HEADERS = {
   "content-type": "text/html; charset=utf-8",
@@ -84,7 +83,7 @@ function parseScore(value: string | null): number | null {
  * `POST /csat/:token` submits the form. Both work without JavaScript.
  */
 export async function handleRatingPage(app: App, req: IncomingMessage, res: ServerResponse, token: string, url: URL): Promise<void> {
-  const decision = await app.limits.publicToken.take(clientIp(req));
+  const decision = await app.limits.publicToken.take(app.limits.clientIp(req));
   if (!decision.ok) {
     res.writeHead(429, { ...HEADERS, "retry-after": String(decision.retryAfterSeconds) });
     res.end(page("Too many requests", `<h1>Too many requests</h1><p>Please try again in ${decision.retryAfterSeconds} seconds.</p>`));

@@ -6,8 +6,8 @@ import { getConversation, reopenConversation, resolveConversation } from "../ser
 import { submitCsatAnswer, type SubmitOutcome } from "../services/csat.js";
 import { unauthenticated } from "../errors.js";
 import { normalizeId } from "../tokens.js";
+import { handleUnsubscribe, UNSUBSCRIBE_PATH } from "./unsubscribe.js";
 import { enforceRate, HttpError, readJsonObject, sendError, sendJson } from "./json.js";
-import { clientIp } from "./rateLimit.js";
 
 const SUBMIT_STATUS: Record<SubmitOutcome, number> = { ACCEPTED: 200, ALREADY_SUBMITTED: 409, EXPIRED: 410, NOT_FOUND: 404 };
 
@@ -65,7 +65,7 @@ async function patchConversation(app: App, req: IncomingMessage, res: ServerResp
 
 /** `POST /api/csat/submit` with `{"token","score","comment"?}`: public, decided by the token. */
 async function submit(app: App, req: IncomingMessage, res: ServerResponse) {
-  await enforceRate(app.limits.publicToken, clientIp(req));
+  await enforceRate(app.limits.publicToken, app.limits.clientIp(req));
   const body = await readJsonObject(req);
   if (typeof body.token !== "string") throw new HttpError(400, { error: "token must be a string" });
   if (typeof body.score !== "number") throw new HttpError(400, { error: "score must be a whole number from 1 to 5" });
@@ -83,6 +83,11 @@ async function submit(app: App, req: IncomingMessage, res: ServerResponse) {
 
 /** Handles the REST routes; false when the path is not one of them. */
 export async function handleRest(app: App, req: IncomingMessage, res: ServerResponse, path: string): Promise<boolean> {
+  const unsubscribeLink = UNSUBSCRIBE_PATH.exec(path);
+  if (unsubscribeLink) {
+    await handleUnsubscribe(app, req, res, unsubscribeLink[1]!);
+    return true;
+  }
   const conversation = /^\/api\/conversations\/([^/]+)$/.exec(path);
   const isSubmit = path === "/api/csat/submit";
   if (!conversation && !isSubmit) return false;

@@ -1,4 +1,5 @@
 import { builder } from "../builder.js";
+import { takeAllowance } from "../http/graphqlGuards.js";
 import {
   createConversation,
   getConversation,
@@ -175,13 +176,22 @@ builder.mutationFields((t) => ({
     type: WidgetSession,
     args: { input: t.arg({ type: StartWidgetConversationInput, required: true }) },
     authScopes: { public: true },
-    resolve: (_root, { input }, ctx) => startWidgetConversation(ctx.app, input),
+    resolve: async (_root, { input }, ctx) => {
+      await takeAllowance(ctx, "widget", ctx.ip ?? "unknown");
+      return startWidgetConversation(ctx.app, input);
+    },
   }),
   sendMessage: t.prismaField({
     type: Message,
     args: { conversationId: t.arg.id({ required: true }), body: t.arg.string({ required: true }) },
     authScopes: (_root, args) => ({ $any: { member: true, visitorOf: args.conversationId } }),
-    resolve: (_query, _root, args, ctx) => sendMessage(ctx.app, ctx.actor, args.conversationId, args.body),
+    resolve: async (_query, _root, args, ctx) => {
+      if (ctx.actor?.kind === "visitor") {
+        await takeAllowance(ctx, "widget", ctx.ip ?? "unknown");
+        await takeAllowance(ctx, "visitorMessages", ctx.actor.conversationId);
+      }
+      return sendMessage(ctx.app, ctx.actor, args.conversationId, args.body);
+    },
   }),
   resolveConversation: t.prismaField({
     type: Conversation,

@@ -27,7 +27,7 @@ const OutboxEmail = builder.prismaObject("EmailOutbox", {
     }),
     state: t.expose("state", {
       type: EmailState,
-      description: "RECORDED: kept here only (no RESEND_API_KEY); PENDING/SENDING: on its way; SENT; FAILED.",
+      description: "RECORDED: kept here only (no RESEND_API_KEY); PENDING/SENDING: on its way; SENT; FAILED; SUPPRESSED: not sent, the address unsubscribed.",
     }),
     attempts: t.exposeInt("attempts"),
     lastError: t.string({

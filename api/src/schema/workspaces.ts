@@ -1,4 +1,5 @@
 import { builder } from "../builder.js";
+import { takeAllowance } from "../http/graphqlGuards.js";
 import { signIn, signOut } from "../services/auth.js";
 import { createWorkspace, getWorkspace } from "../services/workspaces.js";
 import { Role } from "./scalars.js";
@@ -69,13 +70,19 @@ builder.mutationFields((t) => ({
     type: CreateWorkspacePayload,
     authScopes: { public: true },
     args: { input: t.arg({ type: CreateWorkspaceInput, required: true }) },
-    resolve: (_root, { input }, ctx) => createWorkspace(ctx.app, input),
+    resolve: async (_root, { input }, ctx) => {
+      await takeAllowance(ctx, "signup", ctx.ip ?? "unknown");
+      return createWorkspace(ctx.app, input, { operator: ctx.operator });
+    },
   }),
   signIn: t.field({
     type: SignInPayload,
     authScopes: { public: true },
     args: { email: t.arg.string({ required: true }), password: t.arg.string({ required: true }) },
-    resolve: (_root, args, ctx) => signIn(ctx.app, args),
+    resolve: async (_root, args, ctx) => {
+      await takeAllowance(ctx, "signIn", ctx.ip ?? "unknown");
+      return signIn(ctx.app, args, { ip: ctx.ip ?? "unknown" });
+    },
   }),
   signOut: t.boolean({
     authScopes: { member: true },

@@ -43,7 +43,7 @@ export interface App {
   sql: Sql;
   pubsub: PubSub;
   clock: Clock;
-  config: Pick<Config, "publicUrl" | "emailFrom" | "resendApiKey" | "production">;
+  config: Pick<Config, "publicUrl" | "emailFrom" | "resendApiKey" | "production" | "signup" | "operatorToken" | "scryptLogN" | "allowedOrigins">;
   presence: WidgetPresence;
   log: Logger;
   limits: RateLimits;

@@ -1,8 +1,8 @@
 import { findApiKeyByHash } from "../db/credentials.js";
-import { DomainError, unauthenticated } from "../errors.js";
+import { DomainError, rateLimited, unauthenticated } from "../errors.js";
 import type { Role } from "../generated/prisma/enums.js";
 import { publishRevocation } from "../pubsub.js";
-import { TokenPrefix, hashPassword, newSecret, sha256, verifyPassword } from "../tokens.js";
+import { TokenPrefix, hashPassword, needsRehash, newSecret, sha256, verifyPassword } from "../tokens.js";
 import type { Actor } from "./actors.js";
 import type { App, Tx } from "./app.js";
 import { emailSchema, parseInput } from "./validation.js";
@@ -57,19 +57,45 @@ export async function createSession(tx: Tx, teammateId: string, now: Date): Prom
   return token;
 }
 
-export async function signIn(app: App, input: { email: string; password: string }) {
+/**
+ * Email and password to a session. Failures slow down per account and address: after a few, each
+ * further try from that address waits longer (RATE_LIMITED with retryAfter). Once an account has
+ * failed many times from everywhere together (an attack spread over many addresses), every address
+ * that has failed on it waits as well. An address with no failure on the account is never slowed by
+ * it, so failing on purpose cannot lock a teammate out. A hash made with older scrypt parameters is
+ * replaced on a successful sign-in.
+ */
+export async function signIn(app: App, input: { email: string; password: string }, from: { ip: string }) {
   const email = parseInput(emailSchema, input.email);
+  const { signInFailures, signInAccountFailures } = app.limits;
+  const failures = `${email}|${from.ip}`;
+  const here = await signInFailures.check(failures);
+  if (!here.decision.ok) throw rateLimited(here.decision.retryAfterSeconds);
+  if (here.failures > 0) {
+    const everywhere = await signInAccountFailures.check(email);
+    if (!everywhere.decision.ok) throw rateLimited(everywhere.decision.retryAfterSeconds);
+  }
   const teammate = await app.prisma.teammate.findUnique({ where: { email } });
-  // Hash even for an unknown email, so timing does not tell which emails exist.
-  const ok = await verifyPassword(input.password, teammate?.passwordHash ?? (await dummyHash()));
-  if (!teammate || !ok) throw new DomainError("UNAUTHENTICATED", "Wrong email or password");
+  // Hash even for an unknown email, at today's cost, so timing does not tell which emails exist.
+  const ok = await verifyPassword(input.password, teammate?.passwordHash ?? (await dummyHash(app.config.scryptLogN)));
+  if (!teammate || !ok) {
+    await Promise.all([signInFailures.fail(failures), signInAccountFailures.fail(email)]);
+    throw new DomainError("UNAUTHENTICATED", "Wrong email or password");
+  }
+  await signInFailures.clear(failures);
+  if (needsRehash(teammate.passwordHash, app.config.scryptLogN)) {
+    const passwordHash = await hashPassword(input.password, app.config.scryptLogN);
+    // Only over the hash just checked: a password changed meanwhile is not overwritten.
+    await app.prisma.teammate.updateMany({ where: { id: teammate.id, passwordHash: teammate.passwordHash }, data: { passwordHash } });
+  }
   const token = await app.prisma.$transaction((tx) => createSession(tx, teammate.id, app.clock.now()));
   return { token, teammate };
 }
 
-let dummy: Promise<string> | undefined;
-function dummyHash() {
-  dummy ??= hashPassword("not a password anyone has");
+const dummies = new Map<number, Promise<string>>();
+function dummyHash(logN: number) {
+  let dummy = dummies.get(logN);
+  if (!dummy) dummies.set(logN, (dummy = hashPassword("not a password anyone has", logN)));
   return dummy;
 }
 

@@ -157,13 +157,14 @@ export function watchConversationChanges(app: App, actor: Actor | null): AsyncIt
   return app.pubsub.subscribe("conversation:changed", member.workspaceId);
 }
 
-/** A customer opens the widget: a conversation on that channel and a visitor token for it alone. */
+/** A customer opens the widget: a conversation on that web-widget channel and a visitor token for it alone. */
 export async function startWidgetConversation(app: App, input: z.input<typeof widgetInput>) {
   const data = parseInput(widgetInput, input);
   const visitorToken = newSecret(TokenPrefix.Visitor);
   const conversation = await app.prisma.$transaction(async (tx) => {
     const channel = isId(data.channelId) ? await tx.channel.findUnique({ where: { id: data.channelId } }) : null;
-    if (!channel) throw notFound("channel");
+    // Only a web-widget channel takes visitors: any other id is as unknown as a made-up one.
+    if (channel?.kind !== "WEB_WIDGET") throw notFound("channel");
     return openConversation(tx, channel.workspaceId, {
       ...data,
       channelId: channel.id,

@@ -1,3 +1,5 @@
+import { sha256 } from "../tokens.js";
+
 /** The survey email: HTML with five one-click star links and a plain link, and a plain-text part. */
 export interface SurveyEmail {
   subject: string;
@@ -9,9 +11,36 @@ export function escapeHtml(text: string): string {
   return text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 }
 
+/** Subjects stay within what every mail client shows whole. */
+export const MAX_SUBJECT_LENGTH = 120;
+
+/** Text on one line: control characters and line breaks become spaces, runs of space one. */
+export function oneLine(text: string): string {
+  return text.replace(/[\p{Cc}\p{Zl}\p{Zp}]+/gu, " ").replace(/\s+/g, " ").trim();
+}
+
+/** Cuts `text` to at most `max` characters (whole code points), ending with … when cut. */
+export function truncate(text: string, max: number): string {
+  const chars = [...text];
+  return chars.length <= max ? text : `${chars.slice(0, max - 1).join("").trimEnd()}…`;
+}
+
+/**
+ * The one-click unsubscribe link of a survey email (the List-Unsubscribe header and the footer).
+ * It carries the SHA-256 of the survey token, which the database keeps: it can stop emails but
+ * cannot open the survey, so a mail provider that reads the header learns nothing it could rate with.
+ */
+export function unsubscribeUrl(publicUrl: string, surveyTokenHash: string): string {
+  return `${publicUrl}/api/csat/unsubscribe/${surveyTokenHash}`;
+}
+
 export function renderSurveyEmail(opts: { workspaceName: string; publicUrl: string; token: string; question: string }): SurveyEmail {
   const link = `${opts.publicUrl}/csat/${opts.token}`;
-  const ws = escapeHtml(opts.workspaceName);
+  const unsubscribe = unsubscribeUrl(opts.publicUrl, sha256(opts.token));
+  // A name from before names were checked may still hold line breaks: never in a header, nor a line of its own.
+  const name = oneLine(opts.workspaceName);
+  const subjectName = truncate(name, MAX_SUBJECT_LENGTH - "How was your experience with ?".length);
+  const ws = escapeHtml(name);
   const stars = [1, 2, 3, 4, 5]
     .map(
       (n) =>
@@ -27,15 +56,18 @@ export function renderSurveyEmail(opts: { workspaceName: string; publicUrl: stri
 <p style="margin:0 0 20px">${stars}</p>
 <p style="margin:0;font-size:14px">Or open the rating page: <a href="${escapeHtml(link)}">${escapeHtml(link)}</a></p>
 <p style="margin:16px 0 0;font-size:12px;color:#7b8794">The link works for 30 days.</p>
+<p style="margin:8px 0 0;font-size:12px;color:#7b8794"><a href="${escapeHtml(unsubscribe)}" style="color:#7b8794">Unsubscribe</a> from survey emails of ${ws}.</p>
 </div></body></html>`;
   const text = [
     `${opts.question}`,
     "",
-    `Rate your recent conversation with ${opts.workspaceName}:`,
+    `Rate your recent conversation with ${name}:`,
     ...[1, 2, 3, 4, 5].map((n) => `${n} star${n > 1 ? "s" : ""}: ${link}?score=${n}`),
     "",
     `Rating page: ${link}`,
     "The link works for 30 days.",
+    "",
+    `No more survey emails from ${name}: ${unsubscribe}`,
   ].join("\n");
-  return { subject: `How was your experience with ${opts.workspaceName}?`, html, text };
+  return { subject: `How was your experience with ${subjectName}?`, html, text };
 }

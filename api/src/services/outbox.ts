@@ -5,6 +5,8 @@ import type { Actor } from "./actors.js";
 import { requireAdmin } from "./actors.js";
 import type { App } from "./app.js";
 import { pageSize } from "./validation.js";
+import { suppressedSql } from "../db/suppressions.js";
+import { unsubscribeUrl } from "./email.js";
 
 const BATCH = 20;
 /** How long a claimed email is reserved for its sender; a sender that died lets it go after this. */
@@ -29,6 +31,10 @@ interface ClaimedEmail {
   html: string;
   text: string;
   attempts: number;
+  /** The address unsubscribed from this workspace since the email was written: not sent. */
+  suppressed: boolean;
+  /** The one-click unsubscribe URL, for the List-Unsubscribe header. */
+  list_unsubscribe: string | null;
 }
 
 /** Sends survey emails through Resend; one key per survey so a resend after a crash is deduplicated. */
@@ -40,8 +46,11 @@ export function createResendSender(apiKey: string, baseUrl?: string): EmailSende
   const resend = new Resend(apiKey, baseUrl ? { baseUrl } : undefined);
   return {
     async send(email, from) {
+      const headers = email.list_unsubscribe
+        ? { "List-Unsubscribe": `<${email.list_unsubscribe}>`, "List-Unsubscribe-Post": "List-Unsubscribe=One-Click" }
+        : undefined;
       const { data, error } = await resend.emails.send(
-        { from, to: email.to, subject: email.subject, html: email.html, text: email.text },
+        { from, to: email.to, subject: email.subject, html: email.html, text: email.text, ...(headers ? { headers } : {}) },
         { idempotencyKey: `csat-survey/${email.survey_id}` },
       );
       if (data) return { ok: true, id: data.id };
@@ -62,17 +71,26 @@ export async function deliverOutbox(app: App, sender: EmailSender): Promise<{ se
   const result = { sent: 0, failed: 0, retried: 0 };
   for (;;) {
     const now = app.clock.now();
-    const claimed = await app.prisma.$queryRaw<ClaimedEmail[]>`
-      UPDATE email_outbox SET state = 'SENDING', attempts = attempts + 1,
-        locked_until = ${new Date(now.getTime() + LOCK_MS)}
-      WHERE id IN (
-        SELECT id FROM email_outbox
-        WHERE (state = 'PENDING' AND next_attempt_at <= ${now}) OR (state = 'SENDING' AND locked_until <= ${now})
-        ORDER BY next_attempt_at LIMIT ${BATCH}
-        FOR UPDATE SKIP LOCKED)
-      RETURNING id, survey_id, "to", subject, html, text, attempts`;
+    const claimed = (
+      await app.sql.query<Omit<ClaimedEmail, "list_unsubscribe"> & { token_hash: string | null }>(
+        `UPDATE email_outbox o SET state = 'SENDING', attempts = attempts + 1, locked_until = $2
+         WHERE id IN (
+           SELECT id FROM email_outbox
+           WHERE (state = 'PENDING' AND next_attempt_at <= $1) OR (state = 'SENDING' AND locked_until <= $1)
+           ORDER BY next_attempt_at LIMIT $3
+           FOR UPDATE SKIP LOCKED)
+         RETURNING id, survey_id, "to", subject, html, text, attempts, ${suppressedSql("o")} AS suppressed,
+           (SELECT token_hash FROM csat_survey s WHERE s.id = o.survey_id) AS token_hash`,
+        [now, new Date(now.getTime() + LOCK_MS), BATCH],
+      )
+    ).map(({ token_hash, ...email }) => ({ ...email, list_unsubscribe: token_hash ? unsubscribeUrl(app.config.publicUrl, token_hash) : null }));
     if (claimed.length) faultPoint("outbox:after-claim");
     for (const email of claimed) {
+      if (email.suppressed) {
+        await app.prisma.emailOutbox.update({ where: { id: email.id }, data: { state: "SUPPRESSED", lockedUntil: null } });
+        app.log.info(`[outbox] survey email ${email.id} not sent: the address unsubscribed`);
+        continue;
+      }
       let outcome: Awaited<ReturnType<EmailSender["send"]>>;
       try {
         outcome = await sender.send(email, app.config.emailFrom);

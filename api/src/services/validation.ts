@@ -21,7 +21,12 @@ const trimmed = (label: string, max: number) =>
     .max(max, `${label} must be at most ${max} characters`)
     .refine(storableText, `${label} must not contain NUL characters or unpaired surrogates`);
 
-export const nameSchema = (label: string) => trimmed(label, 200);
+/** Control characters (C0, DEL, C1) and the line and paragraph separators: no place in a name. */
+const CONTROL = /[\p{Cc}\u2028\u2029]/u;
+
+/** Names (workspaces, teammates, bots, channels, customers, keys): one line of text, no control characters. */
+export const nameSchema = (label: string) =>
+  trimmed(label, 200).refine((s) => !CONTROL.test(s), `${label} must not contain control characters or line breaks`);
 export const emailSchema = z
   .string()
   .trim()

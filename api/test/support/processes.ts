@@ -26,7 +26,8 @@ export interface ServerProcess {
 export async function startServerProcess(env: Record<string, string>): Promise<ServerProcess> {
   const port = await freePort();
   const child = spawn(process.execPath, ["--import", "tsx", "api/src/main.ts"], {
-    env: { ...process.env, SEED_DEMO: "0", ...env, PORT: String(port) },
+    // Tests send many requests from one address: the per-IP limits of public mutations are off unless a test sets them.
+    env: { ...process.env, SEED_DEMO: "0", RATE_LIMIT_SIGNUP_PER_HOUR: "0", RATE_LIMIT_SIGNIN_PER_MIN: "0", RATE_LIMIT_WIDGET_PER_MIN: "0", ...env, PORT: String(port) },
     stdio: ["ignore", "pipe", "pipe"],
   });
   let output = "";

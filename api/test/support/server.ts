@@ -73,6 +73,11 @@ export async function startTestServer(
     // Tests send many requests from one address; the limits have tests of their own.
     rateLimitTokenPerMinute: 0,
     rateLimitApiPerMinute: 0,
+    rateLimitSignupPerHour: 0,
+    rateLimitSignInPerMinute: 0,
+    rateLimitWidgetPerMinute: 0,
+    // Fast password hashes; the production cost (2^17) has a test of its own (hardening/abuse).
+    scryptLogN: 14,
     publicUrl: "http://csat.test",
     ...options.config,
   };

@@ -33,6 +33,7 @@ const STATE_LABEL: Record<EmailState, string> = {
   SENDING: "Sending",
   SENT: "Sent",
   FAILED: "Failed",
+  SUPPRESSED: "Not sent (unsubscribed)",
 };
 
 /**

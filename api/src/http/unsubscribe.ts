@@ -1,0 +1,66 @@
+import type { IncomingMessage, ServerResponse } from "node:http";
+import { DomainError } from "../errors.js";
+import type { App } from "../services/app.js";
+import { escapeHtml } from "../services/email.js";
+import { describeUnsubscribe, unsubscribe } from "../services/suppressions.js";
+
+export const UNSUBSCRIBE_PATH = /^\/api\/csat\/unsubscribe\/([^/]+)$/;
+
+const HEADERS = {
+  "content-type": "text/html; charset=utf-8",
+  "cache-control": "no-store",
+  "referrer-policy": "no-referrer",
+  "x-content-type-options": "nosniff",
+  "content-security-policy": "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
+};
+
+const STYLE = `body{margin:0;font:16px/1.5 system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;background:#f5f7fa;color:#1f2933}
+main{max-width:32rem;margin:0 auto;padding:2rem 1rem}.card{background:#fff;border-radius:12px;padding:1.5rem}h1{font-size:1.4rem;margin:0 0 1rem}
+button{font:inherit;font-weight:600;background:#1d4ed8;color:#fff;border:0;border-radius:8px;padding:.65rem 1.25rem;cursor:pointer}
+button:focus-visible{outline:3px solid #1e3a8a;outline-offset:2px}`;
+
+function page(status: number, title: string, body: string, res: ServerResponse): void {
+  res.writeHead(status, HEADERS);
+  res.end(`<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
+<meta name="robots" content="noindex"><title>${escapeHtml(title)}</title><style>${STYLE}</style></head>
+<body><main><div class="card"><h1>${escapeHtml(title)}</h1>${body}</div></main></body></html>`);
+}
+
+/**
+ * `GET /api/csat/unsubscribe/:token` asks (a button that POSTs, so a link checker that opens the
+ * link unsubscribes no one); `POST` (the button, or a mail client's RFC 8058 one-click
+ * `List-Unsubscribe=One-Click`) unsubscribes. Limited per IP like the other token endpoints.
+ */
+export async function handleUnsubscribe(app: App, req: IncomingMessage, res: ServerResponse, token: string): Promise<void> {
+  if (req.method !== "GET" && req.method !== "POST") {
+    res.writeHead(405, { allow: "GET, POST", "content-type": "text/plain; charset=utf-8" }).end("Use GET or POST");
+    return;
+  }
+  // The body (List-Unsubscribe=One-Click, or the button's empty form) carries nothing we need.
+  req.resume();
+  const decision = await app.limits.publicToken.take(app.limits.clientIp(req));
+  if (!decision.ok) {
+    res.setHeader("retry-after", String(decision.retryAfterSeconds));
+    return page(429, "Too many requests", `<p>Try again in ${decision.retryAfterSeconds} seconds.</p>`, res);
+  }
+  try {
+    if (req.method === "GET") {
+      const { workspaceName } = await describeUnsubscribe(app, token);
+      const ws = escapeHtml(workspaceName);
+      return page(
+        200,
+        "Unsubscribe from survey emails?",
+        `<p>You will get no more satisfaction survey emails from ${ws}.</p>
+<form method="post" action="/api/csat/unsubscribe/${escapeHtml(token)}"><button type="submit">Unsubscribe</button></form>`,
+        res,
+      );
+    }
+    const { workspaceName } = await unsubscribe(app, token);
+    return page(200, "You are unsubscribed", `<p>You will get no more satisfaction survey emails from ${escapeHtml(workspaceName)}.</p>`, res);
+  } catch (err) {
+    if (err instanceof DomainError && err.code === "NOT_FOUND") {
+      return page(404, "This link does not work", "<p>The unsubscribe link is not known here, or its address was erased.</p>", res);
+    }
+    throw err;
+  }
+}
