@@ -316,8 +316,11 @@ describe("web app and chat widget in a real browser", () => {
     }
   });
 
+  // Its own waits add up to more than the default 60 s (reconnecting backs off 1, 2, 4 … s), and a loaded machine
+  // needs them: the default timeout would end it in whatever step came next.
   it("keeps the widget's conversation across a network drop and a reload; works at a phone's width", async () => {
     const { context, site, chat } = await openWidget({ width: 390, height: 780 });
+    const contexts = [context];
     try {
       // Every widget socket passes through here, so the test can cut it like a dropped network.
       const sockets: { page: WebSocketRoute; server: WebSocketRoute }[] = [];
@@ -350,7 +353,12 @@ describe("web app and chat widget in a real browser", () => {
       await chat.getByText("Hello from my phone").waitFor();
       expect(await chat.locator("#widget").getAttribute("data-conversation")).toBe(conversationId);
 
-      const phone = await context.newPage();
+      // The teammate on a phone: a browser of their own, not the customer's (whose context routes its
+      // sockets and has just been offline), at the same narrow width.
+      const phoneContext = await browser.newContext({ viewport: { width: 390, height: 780 } });
+      watch(phoneContext);
+      contexts.push(phoneContext);
+      const phone = await phoneContext.newPage();
       await signIn(phone, server.url, ADMIN, PASSWORD);
       await phone.goto(`${server.url}/inbox/${conversationId}`);
       await phone.getByRole("button", { name: "Resolve" }).waitFor();
@@ -361,9 +369,9 @@ describe("web app and chat widget in a real browser", () => {
       await screenshot(phone, "reports-phone");
       expect(check("11.19", (await horizontalOverflow(phone)) <= 0), `the reports overflow by ${await horizontalOverflow(phone)} px`).toBe(true);
     } finally {
-      await context.close();
+      for (const c of contexts) await c.close();
     }
-  });
+  }, 150_000);
 
   it("keeps the widget's initial JavaScript under 15 KB gzipped", async () => {
     const dist = fileURLToPath(new URL("../../dist/", import.meta.url));
