@@ -59,7 +59,9 @@ describe("web app and chat widget in a real browser", () => {
 
   afterEach(() => {
     const errors = watched.flatMap((w) => w.errors.splice(0));
-    expect(check("11.19", errors.length === 0), `page errors:\n${errors.join("\n")}`).toBe(true);
+    const consoles = watched.map((w) => w.dump()).join("\n");
+    expect(check("11.19", errors.length === 0), `page errors:\n${errors.join("\n")}\nconsole:\n${consoles}`).toBe(true);
+    for (const w of watched) w.log.splice(0);
   });
 
   afterAll(async () => {
