@@ -18,11 +18,13 @@ import { createConversation, createWorkspaceFixture, enableCsat, type WorkspaceF
 import { startServerProcess } from "./support/processes.js";
 import { startResendStandIn } from "./support/resend.js";
 import { createTestDatabase, startTestServer, type TestServer } from "./support/server.js";
+import { check, saveChecks } from "./hardening/checks.js";
 import { figures, looksUnmasked, MUST_BE_ZERO, printTable } from "./hardening/figures.js";
 
 const CSRF = { "x-hydra-csrf": "1" };
 
 afterAll(() => {
+  saveChecks("hardening");
   console.log(`\nHardening figures\n${printTable()}\n`);
   for (const key of MUST_BE_ZERO) expect(figures[key], key).toBe(0);
 });
@@ -136,7 +138,21 @@ describe("the public HTTP surface", () => {
 
   it("a cross-workspace matrix over GraphQL, REST, MCP and subscriptions finds nothing of B from A", async () => {
     await enableCsat(server.url, other.token, 0);
+    // B: one conversation resolved, its survey dispatched and answered with a comment.
+    const bComment = `B's private comment ${Date.now()}`;
+    const bAnswered = await createConversation(server.url, other, { name: "B's answered customer", email: "b-answered@example.com" });
+    await gqlOk(server.url, `mutation($id: ID!) { resolveConversation(id: $id) { id } }`, { id: bAnswered }, other.token);
+    const bEmail = await server.running.app.prisma.emailOutbox.findFirstOrThrow({ where: { workspaceId: other.workspaceId } });
+    const bToken = /\/csat\/([0-9a-f]{32})"/.exec(bEmail.html)![1]!;
+    const submitted = await fetch(`${server.url}/api/csat/submit`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ token: bToken, score: 2, comment: bComment }),
+    });
+    expect(submitted.status).toBe(200);
     const bConversation = await createConversation(server.url, other, { name: "B's customer", email: "b@example.com" });
+    const aConversation = await createConversation(server.url, ws, { name: "A's customer" });
+    const aSent = await server.running.app.prisma.csatSurvey.count({ where: { workspaceId: ws.workspaceId, dispatchedAt: { not: null } } });
     const leak = (ok: boolean) => {
       figures.crossWorkspaceChecks++;
       if (!ok) figures.crossWorkspaceLeaks++;
@@ -170,15 +186,49 @@ describe("the public HTTP surface", () => {
       const r = await mcp.callTool({ name, arguments: { conversation_id: bConversation } });
       expect(leak(r.isError === true && (r.content as { text: string }[])[0]!.text.startsWith("NOT_FOUND")), name).toBe(true);
     }
+    // B has a dispatched, answered survey with a comment, so a report without B's workspace filter would show it.
     const report = await mcp.callTool({ name: "csat_report", arguments: { range: "ALL_TIME" } });
-    expect(leak(!(report.content as { text: string }[])[0]!.text.includes(other.botId))).toBe(true);
+    expect(report.isError).toBeFalsy();
+    const reportText = (report.content as { text: string }[])[0]!.text;
+    expect(leak(!reportText.includes(other.botId))).toBe(true);
+    const aReport = JSON.parse(reportText) as { totals: { sent: number; submitted: number }; byBot: { bot: { id: string } | null }[]; byChannel: { channel: { id: string } | null }[]; recentComments: { comment: string }[] };
+    const held18 = (ok: boolean) => check("11.18", leak(ok));
+    expect(held18(!reportText.includes(other.channelId) && !reportText.includes(bComment))).toBe(true);
+    expect(held18(aReport.totals.sent === aSent && aReport.totals.submitted === 0 && aReport.recentComments.length === 0)).toBe(true);
     await mcp.close();
+    // The control: B's own key sees that survey in its report, so the report above could have shown it.
+    const bMcp = new McpClient({ name: "matrix-b", version: "1" });
+    await bMcp.connect(new StreamableHTTPClientTransport(new URL(`${server.url}/mcp`), { requestInit: { headers: { authorization: `Bearer ${otherKey}` } } }));
+    const bReport = JSON.parse(((await bMcp.callTool({ name: "csat_report", arguments: { range: "ALL_TIME" } })).content as { text: string }[])[0]!.text);
+    await bMcp.close();
+    expect(bReport.totals).toMatchObject({ sent: 1, submitted: 1 });
+    expect(bReport.recentComments.map((c: { comment: string }) => c.comment)).toEqual([bComment]);
+    expect(JSON.stringify(bReport)).toContain(other.botId);
     // A's teammate socket cannot subscribe to B's widget prompt.
     const client = wsClient(server.wsUrl, { authorization: `Bearer ${ws.token}` });
     const sub = collect(client, `subscription($id: ID!) { csatRequested(conversationId: $id) { token } }`, { id: bConversation });
     await until(() => client.closes.length > 0 || sub.error !== undefined, 5000, "refusal");
     expect(leak(client.closes.includes(4403))).toBe(true);
     await client.dispose();
+    // csatRequested is refused to every teammate (visitors only), so it shows no tenancy: a teammate may
+    // follow conversationUpdated, but only on its own workspace's conversations. B's id is NOT_FOUND to A.
+    const teammate = wsClient(server.wsUrl, { authorization: `Bearer ${ws.token}` });
+    const CHANGES = `subscription($id: ID!) { conversationUpdated(conversationId: $id) { change conversationId } }`;
+    const own = collect(teammate, CHANGES, { id: aConversation });
+    const foreign = collect(teammate, CHANGES, { id: bConversation });
+    await until(() => foreign.error !== undefined || foreign.events.length > 0 || teammate.closes.length > 0, 5000, "B's conversation to be refused");
+    const refusal = JSON.stringify(foreign.error ?? foreign.events);
+    expect(held18(/NOT_FOUND/.test(refusal) && !refusal.includes(bConversation) && teammate.closes.length === 0)).toBe(true);
+    // A's own conversation on the same socket is followed: a message to it arrives.
+    await gqlOk(server.url, `mutation($id: ID!) { sendMessage(conversationId: $id, body: "ping") { id } }`, { id: aConversation }, ws.token);
+    await until(() => own.events.length > 0, 5000, "A's own conversation's change");
+    expect(own.error).toBeUndefined();
+    expect(own.events[0]!.data?.conversationUpdated?.conversationId).toBe(aConversation);
+    // And a change to B's conversation never reaches A's socket.
+    await gqlOk(server.url, `mutation($id: ID!) { sendMessage(conversationId: $id, body: "pong") { id } }`, { id: aConversation }, ws.token);
+    await until(() => own.events.length > 1, 5000, "A's second change");
+    expect(held18(foreign.events.every((e) => !JSON.stringify(e).includes(bConversation)))).toBe(true);
+    await teammate.dispose();
     // B is untouched: its conversation is still open and has no survey.
     const b = await gqlOk(server.url, `query($id: ID!) { conversation(id: $id) { status csatSurvey { id } messages { id } } }`, { id: bConversation }, otherKey);
     expect(leak(b.conversation.status === "OPEN" && b.conversation.csatSurvey === null && b.conversation.messages.length === 1)).toBe(true);
@@ -385,9 +435,60 @@ describe("bad input, fuzzed", () => {
   });
   afterAll(() => server?.stop());
 
+  /** Every table of the database, its rows as JSON, sorted. */
+  async function snapshotTables(): Promise<Record<string, string[]>> {
+    const prisma = server.running.app.prisma;
+    const tables = await prisma.$queryRawUnsafe<{ name: string }[]>(`SELECT tablename AS name FROM pg_tables WHERE schemaname = 'public' ORDER BY 1`);
+    const snapshot: Record<string, string[]> = {};
+    for (const { name } of tables) {
+      const rows = await prisma.$queryRawUnsafe<{ row: string }[]>(`SELECT to_jsonb(t)::text AS row FROM "${name}" t`);
+      snapshot[name] = rows.map((r) => r.row).sort();
+    }
+    return snapshot;
+  }
+
+  interface TallySum {
+    sent: number;
+    submitted: number;
+    scoreSum: number;
+    scores: number[];
+  }
+  const NIL = "00000000-0000-0000-0000-000000000000";
+  /** The tallies summed over their shards (the worker folds shards at any time), by grain, bucket, bot and channel. */
+  async function tallySums(): Promise<Map<string, TallySum>> {
+    const rows = await server.running.app.prisma.$queryRawUnsafe<
+      { grain: string; bucket: Date; bot_id: string; channel_id: string; sent: number; submitted: number; score_sum: number; s1: number; s2: number; s3: number; s4: number; s5: number }[]
+    >(`SELECT grain::text AS grain, bucket, bot_id::text AS bot_id, channel_id::text AS channel_id, sum(sent)::int AS sent,
+              sum(submitted)::int AS submitted, sum(score_sum)::int AS score_sum, sum(score_1)::int AS s1, sum(score_2)::int AS s2,
+              sum(score_3)::int AS s3, sum(score_4)::int AS s4, sum(score_5)::int AS s5
+       FROM csat_tally GROUP BY 1, 2, 3, 4`);
+    return new Map(
+      rows.map((r) => [
+        `${r.grain}|${new Date(r.bucket).toISOString()}|${r.bot_id}|${r.channel_id}`,
+        { sent: r.sent, submitted: r.submitted, scoreSum: r.score_sum, scores: [r.s1, r.s2, r.s3, r.s4, r.s5] },
+      ]),
+    );
+  }
+  /** The tally keys a survey dispatched at `at` counts under: its UTC hour, day and month. */
+  function tallyKeys(at: Date, botId: string | null, channelId: string | null): string[] {
+    const hour = new Date(at);
+    hour.setUTCMinutes(0, 0, 0);
+    const day = new Date(hour);
+    day.setUTCHours(0);
+    const month = new Date(day);
+    month.setUTCDate(1);
+    const tail = `${botId ?? NIL}|${channelId ?? NIL}`;
+    return [`HOUR|${hour.toISOString()}|${tail}`, `DAY|${day.toISOString()}|${tail}`, `MONTH|${month.toISOString()}|${tail}`];
+  }
+
   it("10,000 inputs: no 5xx, no unmasked error, and the database changed only by valid answers", async () => {
     const prisma = server.running.app.prisma;
     const before = await prisma.csatSurvey.findMany({ orderBy: { id: "asc" } });
+    const tablesBefore = await snapshotTables();
+    const talliesBefore = await tallySums();
+    // The snapshot runs PGlite in this very process and may hold the event loop for seconds, long enough for the
+    // server to drop an idle keep-alive connection that fetch has not yet noticed: let one request find that out.
+    await fetch(`${server.url}/healthz`).catch(() => null);
     const accepted = new Map<string, { score: number; comment: string | null }>();
 
     const hex = (min: number, max: number) => fc.string({ unit: fc.constantFrom(..."0123456789abcdef"), minLength: min, maxLength: max });
@@ -440,21 +541,31 @@ describe("bad input, fuzzed", () => {
     );
 
     let tried = 0;
-    const check = async (res: Response, json: boolean) => {
+    // The input at hand, so a failing assertion names it.
+    let input = "";
+    let screened = 0;
+    const screen = async (res: Response, json: boolean) => {
       const text = await res.text();
       if (res.status >= 500) figures.responses5xx++;
       if (json && looksUnmasked(text)) figures.unmaskedErrors++;
       if (json && text.includes("INTERNAL_SERVER_ERROR")) figures.responses5xx++;
+      screened++;
+      expect(res.status, `${res.status} for ${input}: ${text.slice(0, 300)}`).toBeLessThan(500);
+      if (json) {
+        expect(looksUnmasked(text), `unmasked error for ${input}: ${text.slice(0, 300)}`).toBe(false);
+        expect(text, `internal error for ${input}`).not.toContain("INTERNAL_SERVER_ERROR");
+      }
       return text;
     };
     await fc.assert(
       fc.asyncProperty(request, async (r) => {
         tried++;
+        input = JSON.stringify(r, (_k, v: unknown) => (typeof v === "string" && v.length > 200 ? `${v.slice(0, 200)}…(${v.length})` : v));
         if (r.kind === "rest") {
           const body: Record<string, unknown> = { token: r.token, score: r.score };
           if (r.comment !== undefined) body.comment = r.comment;
           const res = await fetch(`${server.url}/api/csat/submit`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body) });
-          const text = await check(res, true);
+          const text = await screen(res, true);
           if (res.status === 200) {
             expect(isValid(r.score, r.comment) && tokens.includes(r.token)).toBe(true);
             accepted.set(r.token, { score: r.score as number, comment: (r.comment as string | null | undefined) || null });
@@ -470,7 +581,7 @@ describe("bad input, fuzzed", () => {
               variables: { t: r.token, s: r.score, c: r.comment },
             }),
           });
-          const text = await check(res, true);
+          const text = await screen(res, true);
           const outcome = /"outcome":"(\w+)"/.exec(text)?.[1];
           if (outcome === "ACCEPTED") {
             expect(isValid(r.score, r.comment) && tokens.includes(r.token)).toBe(true);
@@ -482,13 +593,13 @@ describe("bad input, fuzzed", () => {
             headers: { "content-type": "application/json" },
             body: JSON.stringify({ query: `query($t: String!) { csatSurveyByToken(token: $t) { state } }`, variables: { t: r.token } }),
           });
-          await check(res, true);
+          await screen(res, true);
         } else if (r.kind === "page") {
           const res = await fetch(`${server.url}/csat/${encodeURIComponent(r.token)}?score=${encodeURIComponent(r.score)}`);
-          await check(res, false);
+          await screen(res, false);
         } else if (r.kind === "raw") {
           const res = await fetch(`${server.url}${r.path}`, { method: "POST", headers: { "content-type": "application/json" }, body: r.body });
-          await check(res, true);
+          await screen(res, true);
           // No raw body names a real token, so the submit endpoint never accepts one.
           if (r.path === "/api/csat/submit") expect([400, 404, 413]).toContain(res.status);
         } else {
@@ -497,7 +608,7 @@ describe("bad input, fuzzed", () => {
           const aliased = Array.from({ length: r.aliases }, (_, i) => `a${i}: csatSurveyByToken(token: "${"0".repeat(32)}") { state }`).join(" ");
           for (const query of [`{ conversations { ${selection} } }`, `{ ${aliased} }`]) {
             const res = await fetch(`${server.url}/graphql`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ query }) });
-            await check(res, true);
+            await screen(res, true);
           }
         }
       }),
@@ -505,6 +616,8 @@ describe("bad input, fuzzed", () => {
     );
     figures.inputsTried += tried;
     expect(tried).toBe(10_000);
+    // Every response went through the assertions above (the deep kind sends two).
+    expect(check("11.19", screened >= tried)).toBe(true);
 
     // The database: only the accepted answers changed it, exactly as submitted.
     const after = await prisma.csatSurvey.findMany({ orderBy: { id: "asc" } });
@@ -520,6 +633,28 @@ describe("bad input, fuzzed", () => {
         expect(row).toEqual(before[i]);
       }
     }
+    // Every other table is as it was, row for row; the tallies moved by exactly the accepted answers.
+    const tablesAfter = await snapshotTables();
+    expect(Object.keys(tablesAfter).sort()).toEqual(Object.keys(tablesBefore).sort());
+    expect(Object.keys(tablesBefore).length).toBeGreaterThanOrEqual(12);
+    for (const table of Object.keys(tablesBefore)) {
+      if (table === "csat_survey" || table === "csat_tally") continue;
+      expect(check("11.19", JSON.stringify(tablesAfter[table]) === JSON.stringify(tablesBefore[table])), `table ${table} changed`).toBe(true);
+    }
+    const expectedTallies = new Map(talliesBefore);
+    for (const row of before) {
+      const answer = acceptedByHash.get(row.tokenHash!);
+      if (!answer) continue;
+      for (const key of tallyKeys(row.dispatchedAt!, row.botId, row.channelId)) {
+        const t = expectedTallies.get(key);
+        expect(t, `a tally for ${key}`).toBeDefined();
+        const scores = [...t!.scores];
+        scores[answer.score - 1]!++;
+        expectedTallies.set(key, { ...t!, submitted: t!.submitted + 1, scoreSum: t!.scoreSum + answer.score, scores });
+      }
+    }
+    expect(check("11.19", JSON.stringify([...(await tallySums())].sort()) === JSON.stringify([...expectedTallies].sort()))).toBe(true);
+    expect(accepted.size).toBeGreaterThan(0);
     console.log(`fuzz: ${tried} inputs, ${accepted.size} valid answers accepted of ${tokens.length} surveys`);
   }, 300_000);
 });
@@ -551,7 +686,8 @@ describe("faults: kill -9 and restart", () => {
       const doomed = await startServerProcess({ ...env(), HYDRA_FAULT: fault });
       const ws = await createWorkspaceFixture(doomed.url, `Fault ${fault}`);
       await enableCsat(doomed.url, ws.token, 0);
-      const id = await createConversation(doomed.url, ws, { name: "Kim", email: `kim-${fault.replace(/\W/g, "")}@example.com` });
+      const recipient = `kim-${fault.replace(/\W/g, "")}@example.com`;
+      const id = await createConversation(doomed.url, ws, { name: "Kim", email: recipient });
       await gql(doomed.url, `mutation($id: ID!) { resolveConversation(id: $id) { id } }`, { id }, ws.token).catch(() => null);
       const code = await Promise.race([doomed.stop("SIGCONT"), new Promise((r) => setTimeout(() => r("alive"), 10_000))]);
       expect(doomed.child.signalCode, `the process died at ${fault}`).toBe("SIGKILL");
@@ -573,8 +709,17 @@ describe("faults: kill -9 and restart", () => {
       figures.emailsExpected++;
       const delivered = [...resend.delivered.keys()].filter((k) => k === key).length;
       if (delivered === 0) figures.emailsLost++;
+      // What the customer would get: every request to the provider for this recipient, whatever its key.
+      // Only a crash between the provider's answer and our record of it may repeat the request (same key).
+      const toRecipient = resend.requests.filter((r) => [r.body.to].flat().includes(recipient));
+      const keys = new Set(toRecipient.map((r) => r.idempotencyKey));
+      const allowed = fault === "outbox:after-send" ? 2 : 1;
+      const duplicated = toRecipient.length > allowed || keys.size > 1;
+      if (duplicated) figures.emailsDuplicated++;
+      expect(check("11.18", !duplicated), `${toRecipient.length} requests with keys ${[...keys].join(", ")}`).toBe(true);
+      expect([...keys]).toEqual([key]);
       const { rows } = await sql.query(`SELECT count(*)::int AS n FROM email_outbox WHERE survey_id = $1`, [survey.id]);
-      if (rows[0].n !== 1) figures.emailsDuplicated++;
+      expect(rows[0].n).toBe(1);
       expect(delivered).toBe(1);
       const requests = resend.requests.filter((r) => r.idempotencyKey === key).length;
       // Resend saw the key at most twice (once more after a crash between its answer and our record), and delivered once.

@@ -5,6 +5,7 @@ import { Client as McpClient } from "@modelcontextprotocol/sdk/client/index.js";
 import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createManualClock } from "../src/clock.js";
+import { check, saveChecks } from "./hardening/checks.js";
 import { gqlOk } from "./support/client.js";
 import { createConversation, createWorkspaceFixture, enableCsat, type WorkspaceFixture } from "./support/fixtures.js";
 import { startResendStandIn } from "./support/resend.js";
@@ -36,6 +37,8 @@ async function surveyOf(server: TestServer, conversationId: string) {
 async function outboxOf(server: TestServer, conversationId: string) {
   return server.running.app.prisma.emailOutbox.findMany({ where: { survey: { conversationId } } });
 }
+
+afterAll(() => saveChecks("lifecycle"));
 
 const tokenFromEmail = (html: string) => /\/csat\/([0-9a-f]{32})"/.exec(html)?.[1];
 
@@ -100,6 +103,22 @@ describe.each(DB_KINDS)("survey lifecycle on %s", (db: DbKind) => {
     expect(created.length).toBeLessThanOrEqual(1);
     expect(await server.running.app.prisma.csatSurvey.count({ where: { conversationId: id } })).toBe(1);
     expect(await outboxOf(server, id)).toHaveLength(1);
+    // Every attempt succeeded on its door: GraphQL without errors (gqlOk), REST 200 with the survey, MCP no tool error.
+    const graphql = results.filter((_, i) => i % 3 === 0) as { resolveConversation: { id: string } }[];
+    const rest = results.filter((_, i) => i % 3 === 1) as Awaited<ReturnType<typeof patch>>[];
+    const tools = results.filter((_, i) => i % 3 === 2) as { isError?: boolean; content: { text: string }[] }[];
+    expect(graphql.every((r) => r.resolveConversation.id === id)).toBe(true);
+    const restOk = rest.every((r) => r.status === 200 && r.body.status === "resolved" && r.body.csatSurvey?.state === "DISPATCHED");
+    expect(check("11.19", restOk), `REST statuses: ${rest.map((r) => r.status).join(", ")}`).toBe(true);
+    const toolsOk = tools.every((r) => !r.isError && /^Conversation \S+ (resolved|was already resolved); (a|no) CSAT survey was created\.$/.test(r.content[0]!.text));
+    expect(check("11.19", toolsOk), JSON.stringify(tools.filter((r) => r.isError))).toBe(true);
+    // Exactly one attempt created the survey: the one its door records. When that was MCP, its answer says so
+    // (and its resolve was the one that changed the conversation); otherwise no MCP answer claims either.
+    const survey = await surveyOf(server, id);
+    const mcpWon = survey!.resolvedVia === "MCP" ? 1 : 0;
+    const changedByMcp = tools.filter((r) => /^Conversation \S+ resolved; /.test(r.content[0]!.text)).length;
+    expect(check("11.19", created.length === mcpWon && changedByMcp === mcpWon), `${created.length} MCP answers say created; the survey was made via ${survey!.resolvedVia}`).toBe(true);
+    expect(survey).toMatchObject({ state: "DISPATCHED", emailed: true });
     await mcp.close();
   });
 

@@ -1,14 +1,26 @@
 import { execFileSync } from "node:child_process";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { createHash } from "node:crypto";
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { PGlite } from "@electric-sql/pglite";
 import pg from "pg";
-import { describe, expect, it } from "vitest";
+import { afterAll, describe, expect, it } from "vitest";
 import { MIGRATIONS_DIR } from "../src/app.js";
 import type { SqlSession } from "../src/db/client.js";
 import { applyMigrations, readMigrations } from "../src/db/migrate.js";
+import { check as held, saveChecks } from "./hardening/checks.js";
 import { createTestDatabase } from "./support/server.js";
+
+afterAll(() => saveChecks("migrations"));
+
+/** The repository's migration files, read here and not through the code under test: name and checksum each. */
+function migrationFiles(): { name: string; checksum: string }[] {
+  return readdirSync(MIGRATIONS_DIR)
+    .filter((name) => existsSync(join(MIGRATIONS_DIR, name, "migration.sql")))
+    .sort()
+    .map((name) => ({ name, checksum: createHash("sha256").update(readFileSync(join(MIGRATIONS_DIR, name, "migration.sql"))).digest("hex") }));
+}
 
 /** Every table column, index, constraint and enum of the public schema, one line each. */
 const CATALOG = `
@@ -86,6 +98,13 @@ describe("migrations", () => {
           rolled_back_at: null,
         })),
       );
+      // Every file of prisma/migrations is recorded, once, with its own checksum; and one runner applied each.
+      const files = migrationFiles();
+      expect(files.length).toBeGreaterThanOrEqual(3);
+      const recorded = rows.map((r) => ({ name: r.migration_name as string, checksum: r.checksum as string }));
+      expect(held("11.19", JSON.stringify(recorded) === JSON.stringify(files)), JSON.stringify(recorded)).toBe(true);
+      const appliedNames = results.flat().sort();
+      expect(held("11.19", JSON.stringify(appliedNames) === JSON.stringify(files.map((f) => f.name)))).toBe(true);
       // Starting again applies nothing.
       expect(await applyMigrations(pgSession(check), MIGRATIONS_DIR)).toEqual([]);
       await Promise.all([...clients, check].map((c) => c.end()));

@@ -2,11 +2,12 @@ import { cpSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { PGlite } from "@electric-sql/pglite";
-import { describe, expect, it } from "vitest";
+import { afterAll, describe, expect, it } from "vitest";
 import { MIGRATIONS_DIR } from "../src/app.js";
 import { createManualClock } from "../src/clock.js";
 import { applyMigrations, readMigrations } from "../src/db/migrate.js";
 import { coverWindow } from "../src/services/reports/windows.js";
+import { check, saveChecks } from "./hardening/checks.js";
 import { gqlOk } from "./support/client.js";
 import { createWorkspaceFixture, type WorkspaceFixture } from "./support/fixtures.js";
 import { DB_KINDS, startTestServer, type DbKind, type TestServer } from "./support/server.js";
@@ -46,6 +47,8 @@ interface Side {
   channels: string[];
   /** Survey tokens from the outbox, not yet answered. */
   open: string[];
+  /** When each token's survey expires: an answer before then is ACCEPTED, after it EXPIRED. */
+  expires: Map<string, Date>;
   seen: Set<string>;
 }
 
@@ -99,6 +102,8 @@ function recount(surveys: SurveyRow[], names: Map<string, string>, from: Date | 
 
 const byId = <T extends { id: string | null }>(rows: T[]) => [...rows].sort((a, b) => (a.id ?? "~").localeCompare(b.id ?? "~"));
 
+afterAll(() => saveChecks("reports-tally"));
+
 describe.each(DB_KINDS)("CSAT tallies on %s", (db: DbKind) => {
   it(`equal a from-scratch count after a random history (seed ${SEED}), and so does the report`, async () => {
     const random = generator(SEED);
@@ -113,18 +118,22 @@ describe.each(DB_KINDS)("CSAT tallies on %s", (db: DbKind) => {
         await gqlOk(url, `mutation { updateCsatSettings(input: { enabled: true, delayMinutes: 0 }) { enabled } }`, {}, ws.token);
         // An API key, unlike a session, does not expire while the clock runs for months.
         const key = (await gqlOk(url, `mutation { createApiKey(name: "history") { key } }`, {}, ws.token)).createApiKey.key as string;
-        sides.push({ ws: { ...ws, token: key }, bots: [ws.botId], channels: [ws.channelId], open: [], seen: new Set() });
+        sides.push({ ws: { ...ws, token: key }, bots: [ws.botId], channels: [ws.channelId], open: [], expires: new Map(), seen: new Set() });
       }
       const mutate = (side: Side, query: string, variables: Record<string, unknown> = {}) => gqlOk(url, query, variables, side.ws.token);
 
       /** Picks up the tokens of newly dispatched surveys from the outbox. */
       async function collectTokens(side: Side) {
-        const emails = await prisma.emailOutbox.findMany({ where: { workspaceId: side.ws.workspaceId }, select: { html: true } });
-        for (const { html } of emails) {
+        const emails = await prisma.emailOutbox.findMany({
+          where: { workspaceId: side.ws.workspaceId },
+          select: { html: true, survey: { select: { expiresAt: true } } },
+        });
+        for (const { html, survey } of emails) {
           const token = /\/csat\/([0-9a-f]{32})"/.exec(html)![1]!;
           if (!side.seen.has(token)) {
             side.seen.add(token);
             side.open.push(token);
+            side.expires.set(token, survey.expiresAt!);
           }
         }
       }
@@ -142,12 +151,17 @@ describe.each(DB_KINDS)("CSAT tallies on %s", (db: DbKind) => {
       async function answer(side: Side) {
         if (!side.open.length) return;
         const token = side.open.splice(random.int(side.open.length), 1)[0]!;
-        await gqlOk(url, `mutation($t: String!, $s: Int!, $c: String) { submitCsat(token: $t, score: $s, comment: $c) { outcome } }`, {
+        // The clock runs on between steps, so some tokens have expired by now: those must say so.
+        const expected = clock.now() < side.expires.get(token)! ? "ACCEPTED" : "EXPIRED";
+        const { submitCsat } = await gqlOk(url, `mutation($t: String!, $s: Int!, $c: String) { submitCsat(token: $t, score: $s, comment: $c) { outcome } }`, {
           t: token,
           s: 1 + random.int(5),
           c: random.next() < 0.3 ? "a comment" : null,
         });
+        outcomes[expected]++;
+        expect(check("11.19", submitCsat.outcome === expected), `answer to a token expiring ${side.expires.get(token)!.toISOString()} at ${clock.now().toISOString()}`).toBe(true);
       }
+      const outcomes = { ACCEPTED: 0, EXPIRED: 0 };
 
       /** The tallies summed over their shards; and no shard may keep a row of all zeros. */
       async function tallies() {
@@ -237,6 +251,10 @@ describe.each(DB_KINDS)("CSAT tallies on %s", (db: DbKind) => {
       }
       const expected = await fromScratch();
       expect(expected.length).toBeGreaterThan(20);
+      // The answers landed: one answered survey per ACCEPTED, and enough of them to test the scores' tallies.
+      const answered = await prisma.csatSurvey.count({ where: { answeredAt: { not: null }, state: "SUBMITTED" } });
+      console.log(`tally history on ${db}: ${outcomes.ACCEPTED} answers accepted, ${outcomes.EXPIRED} expired; ${JSON.stringify(counts)}`);
+      expect(check("11.19", answered === outcomes.ACCEPTED && answered >= 25)).toBe(true);
       expect(await tallies()).toEqual(expected);
       // The worker's pass folds every shard into shard 0.
       await server.running.workers.runOnce();
@@ -284,7 +302,7 @@ describe.each(DB_KINDS)("CSAT tallies on %s", (db: DbKind) => {
     } finally {
       await server.stop();
     }
-  });
+  }, 240_000);
 });
 
 describe("the reports_rollup migration", () => {

@@ -5,6 +5,7 @@ import type { Client } from "graphql-ws";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { createManualClock } from "../src/clock.js";
 import { hashPassword } from "../src/tokens.js";
+import { check, saveChecks } from "./hardening/checks.js";
 import { collect, gql, gqlOk, until, wsClient } from "./support/client.js";
 import { createWorkspaceFixture, enableCsat, type WorkspaceFixture } from "./support/fixtures.js";
 import { DB_KINDS, startTestServer, type DbKind, type TestServer } from "./support/server.js";
@@ -464,6 +465,8 @@ describe.each(DB_KINDS)("CSAT report on %s", (db: DbKind) => {
   });
 });
 
+afterAll(() => saveChecks("reports"));
+
 describe.each(DB_KINDS)("csatAnswered over graphql-ws on %s", (db: DbKind) => {
   const clock = createManualClock(NOW);
   let h: Harness;
@@ -494,8 +497,20 @@ describe.each(DB_KINDS)("csatAnswered over graphql-ws on %s", (db: DbKind) => {
     const inA = collect(client({ authorization: `Bearer ${a.token}` }), ANSWERED);
     const inB = collect(client({ authorization: `Bearer ${b.token}` }), ANSWERED);
     const agentOfB = collect(client({ authorization: `Bearer ${await signedInAgent(h.server, b)}` }), ANSWERED);
-    // Let the subscriptions reach the server before the answer is published.
-    await new Promise((r) => setTimeout(r, 200));
+    // Every feed is live before the answer that counts: each hears an answer of its own workspace first.
+    const feeds = [inA, inB, agentOfB];
+    await until(async () => {
+      if (feeds.every((f) => f.events.length > 0)) return true;
+      await survey(h, a, NOW, { botId: null, channelId: a.channelId, score: 5 });
+      await survey(h, b, NOW, { botId: null, channelId: b.channelId, score: 5 });
+      return false;
+    }, 15_000, "every feed to be live");
+    // Then a marker in each workspace, so warm-ups still on their way have arrived when the feeds are cleared.
+    const markerA = await survey(h, a, NOW, { botId: null, channelId: a.channelId, score: 3 });
+    const markerB = await survey(h, b, NOW, { botId: null, channelId: b.channelId, score: 3 });
+    const heard = (feed: typeof inA, id: string) => feed.events.some((e) => e.data?.csatAnswered?.conversationId === id);
+    await until(() => heard(inA, markerA.conversationId) && heard(inB, markerB.conversationId) && heard(agentOfB, markerB.conversationId), 5000, "the markers");
+    for (const feed of feeds) feed.events.splice(0);
     const { conversationId } = await survey(h, a, NOW, { botId: a.botId, channelId: a.channelId, score: 4, comment: "Quick and kind" });
     await until(() => inA.events.length === 1, 5000, "A's answer");
     expect(inA.events[0]).toEqual({
@@ -521,6 +536,10 @@ describe.each(DB_KINDS)("csatAnswered over graphql-ws on %s", (db: DbKind) => {
     }
     expect(inA.events).toHaveLength(1);
     expect(inA.error).toBeUndefined();
+    // And A's feed heard nothing of B's before a last answer of A's own, published after B's.
+    const last = await survey(h, a, NOW, { botId: null, channelId: a.channelId, score: 1 });
+    await until(() => heard(inA, last.conversationId), 5000, "A's last answer");
+    expect(check("11.19", inA.events.length === 2 && inB.events.length === 1 && agentOfB.events.length === 1)).toBe(true);
   });
 
   it("needs a teammate or API key: anonymous and visitor sockets get an error and no feed", async () => {

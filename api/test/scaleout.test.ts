@@ -1,11 +1,23 @@
+import { existsSync, readdirSync } from "node:fs";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
 import { Redis } from "ioredis";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { check, saveChecks } from "./hardening/checks.js";
 import { collect, gqlOk, until, wsClient } from "./support/client.js";
 import { createWorkspaceFixture, enableCsat, type WorkspaceFixture } from "./support/fixtures.js";
 import { startRedis, startServerProcess, type ServerProcess } from "./support/processes.js";
 import { startResendStandIn } from "./support/resend.js";
 import { createTestDatabase } from "./support/server.js";
+
+/** The migrations as the repository has them: one folder with a migration.sql each, listed here, not by the code under test. */
+const MIGRATION_FILES = (() => {
+  const dir = fileURLToPath(new URL("../../prisma/migrations/", import.meta.url));
+  return readdirSync(dir).filter((name) => existsSync(join(dir, name, "migration.sql"))).sort();
+})();
+
+afterAll(() => saveChecks("scaleout"));
 
 const CSAT_REQUESTED = `subscription($id: ID!) { csatRequested(conversationId: $id) { surveyId conversationId token } }`;
 
@@ -66,6 +78,12 @@ describe("two server processes on PostgreSQL + Redis", () => {
     const { rows } = await sql.query(`SELECT count(*)::int AS n FROM _prisma_migrations`);
     const applied = `${a.output()}${b.output()}`.match(/\[migrate\] applying/g) ?? [];
     expect(applied.length).toBe(rows[0].n);
+    // Against the repository's migration files: each applied exactly once, by one of the two, and recorded.
+    expect(MIGRATION_FILES.length).toBeGreaterThanOrEqual(3);
+    const appliedNames = [...`${a.output()}${b.output()}`.matchAll(/\[migrate\] applying (\S+)/g)].map((m) => m[1]!).sort();
+    const { rows: recorded } = await sql.query(`SELECT migration_name FROM _prisma_migrations WHERE finished_at IS NOT NULL ORDER BY 1`);
+    expect(check("11.19", JSON.stringify(appliedNames) === JSON.stringify(MIGRATION_FILES)), `applied ${appliedNames.join(", ")}`).toBe(true);
+    expect(check("11.19", JSON.stringify(recorded.map((r: { migration_name: string }) => r.migration_name)) === JSON.stringify(MIGRATION_FILES))).toBe(true);
   });
 
   it("a widget subscribed on process A receives the prompt when the conversation is resolved on B", async () => {
@@ -86,7 +104,7 @@ describe("two server processes on PostgreSQL + Redis", () => {
     try {
       const ids: string[] = [];
       for (let i = 0; i < 40; i++) {
-        const c = await gqlOk(
+        const c = await gqlOk<{ createConversation: { id: string } }>(
           i % 2 ? a.url : b.url,
           `mutation($input: CreateConversationInput!) { createConversation(input: $input) { id } }`,
           { input: { channelId: ws.channelId, customer: { name: `C${i}`, email: `c${i}@example.com` } } },
@@ -95,8 +113,16 @@ describe("two server processes on PostgreSQL + Redis", () => {
         ids.push(c.createConversation.id);
         await gqlOk(i % 2 ? b.url : a.url, `mutation($id: ID!) { resolveConversation(id: $id) { id } }`, { id: ids[i] }, ws.token);
       }
-      // The hour passes: every survey falls due at once, for both processes' schedulers.
-      await sql.query(`UPDATE csat_survey SET due_at = now() - interval '1 second' WHERE conversation_id = ANY($1::uuid[])`, [ids]);
+      // The hour passes, for one survey after another: each falls due alone and is claimed by whichever
+      // scheduler comes first, so both processes' schedulers get their share (one batch would take all 40 at once).
+      for (const id of ids) {
+        await sql.query(`UPDATE csat_survey SET due_at = now() - interval '1 second' WHERE conversation_id = $1`, [id]);
+        await until(
+          async () => (await sql.query(`SELECT state FROM csat_survey WHERE conversation_id = $1`, [id])).rows[0].state === "DISPATCHED",
+          20_000,
+          "a due survey to be dispatched",
+        );
+      }
       const counts = async () =>
         (
           await sql.query(
@@ -118,6 +144,13 @@ describe("two server processes on PostgreSQL + Redis", () => {
       expect(resent).toBeLessThanOrEqual(failures);
       const dispatchedBy = [a, b].map((p) => (p.output().match(/\[scheduler\] dispatched/g) ?? []).length);
       expect(dispatchedBy.reduce((x, y) => x + y)).toBeGreaterThan(0);
+      // Each process claimed work: its scheduler dispatched surveys and its outbox sent emails.
+      const surveysBy = [a, b].map((p) => [...p.output().matchAll(/\[scheduler\] dispatched (\d+) survey/g)].reduce((n, m) => n + Number(m[1]), 0));
+      const sentBy = [a, b].map((p) => (p.output().match(/\[outbox\] sent survey email/g) ?? []).length);
+      console.log(`dispatched by A, B: ${surveysBy.join(", ")}; emails sent by A, B: ${sentBy.join(", ")}`);
+      expect(surveysBy[0]! + surveysBy[1]!).toBeGreaterThanOrEqual(40);
+      expect(check("11.19", surveysBy.every((n) => n > 0)), `dispatched by A, B: ${surveysBy.join(", ")}`).toBe(true);
+      expect(check("11.19", sentBy.every((n) => n > 0)), `sent by A, B: ${sentBy.join(", ")}`).toBe(true);
     } finally {
       await enableCsat(a.url, ws.token, 0);
     }

@@ -1,5 +1,6 @@
 import type { Client } from "graphql-ws";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { check, saveChecks } from "./hardening/checks.js";
 import { collect, gql, gqlOk, until, wsClient } from "./support/client.js";
 import { createConversation, createWorkspaceFixture, enableCsat, type WorkspaceFixture } from "./support/fixtures.js";
 import { DB_KINDS, startTestServer, type TestServer } from "./support/server.js";
@@ -11,6 +12,17 @@ const CSAT_REQUESTED = `subscription($id: ID!) { csatRequested(conversationId: $
 const SURVEY = `query($id: ID!) { conversation(id: $id) { status csatSurvey { id state dispatchedAt expiresAt deliveredToWidget emailed score comment answeredVia } } }`;
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+afterAll(() => saveChecks("subscriptions"));
+
+/**
+ * Negative checks wait for a positive control instead of a pause: a marker event published after
+ * whatever must not arrive, and received on a feed of the same socket, proves that feed live and
+ * the server past the moment the unwanted event would have been sent.
+ */
+const UPDATED_CHANGES = `subscription($id: ID!) { conversationUpdated(conversationId: $id) { conversationId change } }`;
+type Feed = ReturnType<typeof collect<Record<string, any>>>;
+const changesOf = (feed: Feed) => feed.events.map((e) => e.data?.conversationUpdated as { conversationId: string; change: string } | undefined);
 
 /** One query or mutation over graphql-ws: its single result. */
 function wsRequest(client: Client, query: string, variables?: Record<string, unknown>) {
@@ -93,11 +105,18 @@ describe.each(DB_KINDS)("graphql-ws on %s", (db) => {
     expect(submitted.submitCsat).toEqual({ outcome: "ACCEPTED" });
     expect(await survey(widget.id)).toMatchObject({ state: "SUBMITTED", score: 5, comment: "Great", answeredVia: "WIDGET" });
 
-    // Resolving again, or reopening and resolving, pushes nothing more.
+    // Resolving again, or reopening and resolving, pushes nothing more. The same socket follows the
+    // conversation too; a message after the resolves is the marker that the prompt would have come before.
+    const marker = collect(socket, UPDATED_CHANGES, { id: widget.id });
+    await gqlOk(url, `mutation($id: ID!) { sendMessage(conversationId: $id, body: "warm-up") { id } }`, { id: widget.id }, ws.token);
+    await until(() => changesOf(marker).some((u) => u?.change === "MESSAGE"), 5000, "the marker feed to be live");
     await resolve(widget.id);
     await gqlOk(url, `mutation($id: ID!) { reopenConversation(id: $id) { status } }`, { id: widget.id }, ws.token);
     await resolve(widget.id);
-    await sleep(150);
+    await gqlOk(url, `mutation($id: ID!) { sendMessage(conversationId: $id, body: "marker") { id } }`, { id: widget.id }, ws.token);
+    await until(() => changesOf(marker).filter((u) => u?.change === "MESSAGE").length === 2, 5000, "the marker");
+    expect(changesOf(marker).map((u) => u?.change)).toEqual(["MESSAGE", "REOPENED", "RESOLVED", "MESSAGE"]);
+    expect(check("11.19", sub.events.length === 1)).toBe(true);
     expect(sub.events).toHaveLength(1);
     expect(sub.error).toBeUndefined();
     expect(socket.closes).toEqual([]);
@@ -106,11 +125,19 @@ describe.each(DB_KINDS)("graphql-ws on %s", (db) => {
   it("the prompt goes to its own conversation's widget only", async () => {
     const [mine, other] = await Promise.all([startWidget({ name: "Mine" }), startWidget({ name: "Other" })]);
     const mySub = collect(client({ visitorToken: mine.visitorToken }), CSAT_REQUESTED, { id: mine.id });
-    const otherSub = collect(client({ visitorToken: other.visitorToken }), CSAT_REQUESTED, { id: other.id });
+    const otherSocket = client({ visitorToken: other.visitorToken });
+    const otherSub = collect(otherSocket, CSAT_REQUESTED, { id: other.id });
     await until(async () => (await isOpen(mine.id)) && (await isOpen(other.id)), 5000, "both subscriptions");
     await resolve(mine.id);
     await until(() => mySub.events.length > 0, 5000, "the prompt");
-    await sleep(150);
+    // The marker: a message to the other conversation, after the resolve, reaches the other socket's own feed.
+    const otherFeed = collect(otherSocket, UPDATED_CHANGES, { id: other.id });
+    await until(async () => {
+      if (changesOf(otherFeed).some((u) => u?.change === "MESSAGE")) return true;
+      await gqlOk(url, `mutation($id: ID!) { sendMessage(conversationId: $id, body: "marker") { id } }`, { id: other.id }, ws.token);
+      return false;
+    }, 5000, "the other socket's marker");
+    expect(check("11.19", otherSub.events.length === 0)).toBe(true);
     expect(mySub.events).toHaveLength(1);
     expect(mySub.events[0]!.data!.csatRequested.conversationId).toBe(mine.id);
     expect(otherSub.events).toEqual([]);
@@ -174,8 +201,21 @@ describe.each(DB_KINDS)("graphql-ws on %s", (db) => {
     const other = await createWorkspaceFixture(url, "Elsewhere");
     const mine = collect(client({ authorization: `Bearer ${ws.token}` }), CHANGED);
     const theirs = collect(client({ authorization: `Bearer ${other.token}` }), CHANGED);
-    // Let the subscriptions reach the server before anything is published.
-    await sleep(200);
+    // Both feeds are live before anything is published: each hears a change of its own workspace first
+    // (these first events are set aside below).
+    await until(async () => {
+      if (mine.events.length > 0 && theirs.events.length > 0) return true;
+      await Promise.all([createConversation(url, ws), createConversation(url, other)]);
+      return false;
+    }, 5000, "both feeds to be live");
+    // Then one marker each, so that every warm-up still on its way has arrived before the feeds are cleared.
+    const warmUp = await Promise.all([createConversation(url, ws), createConversation(url, other)]);
+    const heard = (feed: Feed, id: string) => feed.events.some((e) => e.data?.conversationChanged.conversationId === id);
+    await until(() => heard(mine, warmUp[0]) && heard(theirs, warmUp[1]), 5000, "the warm-up markers");
+    expect(mine.events.at(-1)!.data!.conversationChanged.conversationId).toBe(warmUp[0]);
+    expect(theirs.events.at(-1)!.data!.conversationChanged.conversationId).toBe(warmUp[1]);
+    mine.events.splice(0);
+    theirs.events.splice(0);
     const id = await createConversation(url, ws); // CREATED
     const widget = await startWidget(); // CREATED, by a customer
     await gqlOk(url, `mutation($id: ID!) { sendMessage(conversationId: $id, body: "Still there?") { id } }`, { id: widget.id }, widget.visitorToken);
@@ -193,14 +233,19 @@ describe.each(DB_KINDS)("graphql-ws on %s", (db) => {
       [id, "RESOLVED"],
       [id, "REOPENED"],
     ];
-    await until(() => mine.events.length >= expected.length, 5000, "the changes");
-    await sleep(100);
+    // The marker: one more change of this workspace, after all of those; nothing else may come before it.
+    const markerId = await createConversation(url, ws);
+    await until(() => mine.events.some((e) => e.data?.conversationChanged.conversationId === markerId), 5000, "the marker");
     const got = mine.events.map((e) => e.data!.conversationChanged);
+    expect(got.at(-1)).toMatchObject({ conversationId: markerId, change: "CREATED" });
+    got.pop();
+    mine.events.pop();
     expect(got.map((c) => [c.conversationId, c.change])).toEqual(expected);
     for (const c of got) expect(Number.isNaN(Date.parse(c.at))).toBe(false);
-    // The other workspace's own change reaches it, and proves its feed was live all along.
+    // The other workspace's own change reaches it, after everything above: it heard none of this workspace's.
     await createConversation(url, other);
-    await until(() => theirs.events.length === 1, 5000, "the other workspace's change");
+    await until(() => theirs.events.length >= 1, 5000, "the other workspace's change");
+    expect(check("11.19", theirs.events.length === 1)).toBe(true);
     expect(theirs.events[0]!.data!.conversationChanged.change).toBe("CREATED");
     expect(mine.events).toHaveLength(expected.length);
     // A visitor may not listen to the workspace.
@@ -220,13 +265,33 @@ describe.each(DB_KINDS)("graphql-ws on %s", (db) => {
     const stranger = collect(client({ authorization: `Bearer ${other.token}` }), UPDATED, { id: widget.id });
     const nosy = client({ visitorToken: elsewhere.visitorToken });
     const peeking = collect(nosy, UPDATED, { id: widget.id });
-    await sleep(200);
+    // Both feeds are live before anything counts: each hears a warm-up message (set aside below).
+    await until(async () => {
+      if (own.events.length > 0 && teammate.events.length > 0) return true;
+      await gqlOk(url, `mutation($id: ID!) { sendMessage(conversationId: $id, body: "warm-up") { id } }`, { id: widget.id }, ws.token);
+      return false;
+    }, 5000, "both feeds to be live");
+    const marker = async () => {
+      const before = [own.events.length, teammate.events.length];
+      await gqlOk(url, `mutation($id: ID!) { sendMessage(conversationId: $id, body: "marker") { id } }`, { id: widget.id }, ws.token);
+      await until(() => own.events.length > before[0]! && teammate.events.length > before[1]!, 5000, "the marker");
+    };
+    // Whatever warm-ups are still on their way arrive before this marker; then all is set aside.
+    await marker();
+    own.events.splice(0);
+    teammate.events.splice(0);
     await gqlOk(url, `mutation($id: ID!) { sendMessage(conversationId: $id, body: "On it") { id } }`, { id: widget.id }, ws.token);
     await resolve(widget.id);
     // Another conversation's change is not this one's.
     await gqlOk(url, `mutation($id: ID!) { sendMessage(conversationId: $id, body: "Hello Otto") { id } }`, { id: elsewhere.id }, ws.token);
     await until(() => own.events.length >= 3 && teammate.events.length >= 2, 5000, "the widget's updates");
-    await sleep(100);
+    // Nothing more came before the marker, published after all of the above.
+    await marker();
+    for (const feed of [own, teammate]) {
+      expect(feed.events.at(-1)!.data!.conversationUpdated).toEqual({ conversationId: widget.id, change: "MESSAGE" });
+      feed.events.pop();
+    }
+    expect(check("11.19", own.events.length === 3 && teammate.events.length === 2)).toBe(true);
     const changes = (feed: typeof own) => feed.events.map((e) => e.data!.conversationUpdated);
     // The widget's own feed also has its survey prompt (CSAT is on, with no delay); a teammate's has not.
     expect(changes(own).filter((c) => c.change === "CSAT_REQUESTED")).toEqual([{ conversationId: widget.id, change: "CSAT_REQUESTED" }]);
@@ -250,10 +315,29 @@ describe.each(DB_KINDS)("graphql-ws on %s", (db) => {
     const feed = collect(socket, UPDATED, { id: widget.id });
     const teammate = collect(client({ authorization: `Bearer ${ws.token}` }), UPDATED, { id: widget.id });
     await until(() => isOpen(widget.id), 5000, "the widget to count as open");
-    await sleep(100);
+    // The teammate's feed is live too: a warm-up message reaches both (set aside, with whatever else came by then).
+    await until(async () => {
+      if (feed.events.length > 0 && teammate.events.length > 0) return true;
+      await gqlOk(url, `mutation($id: ID!) { sendMessage(conversationId: $id, body: "warm-up") { id } }`, { id: widget.id }, ws.token);
+      return false;
+    }, 5000, "both feeds to be live");
+    const marker = async () => {
+      const before = [feed.events.length, teammate.events.length];
+      await gqlOk(url, `mutation($id: ID!) { sendMessage(conversationId: $id, body: "marker") { id } }`, { id: widget.id }, ws.token);
+      await until(() => feed.events.length > before[0]! && teammate.events.length > before[1]!, 5000, "the marker");
+    };
+    await marker();
+    feed.events.splice(0);
+    teammate.events.splice(0);
     await resolve(widget.id);
     await until(() => feed.events.length >= 2 && teammate.events.length >= 1, 5000, "the prompt and the change");
-    await sleep(100);
+    // Nothing more came before the marker, published after the resolve.
+    await marker();
+    for (const f of [feed, teammate]) {
+      expect(f.events.at(-1)!.data!.conversationUpdated).toEqual({ change: "MESSAGE", csatPrompt: null });
+      f.events.pop();
+    }
+    expect(check("11.19", teammate.events.length === 1 && feed.events.length === 2)).toBe(true);
     const updates = feed.events.map((e) => e.data!.conversationUpdated);
     const prompt = updates.find((u) => u.change === "CSAT_REQUESTED")!.csatPrompt;
     expect(prompt).toMatchObject({ conversationId: widget.id, token: expect.stringMatching(/^[0-9a-f]{32}$/) });

@@ -2,10 +2,11 @@ import { readFile } from "node:fs/promises";
 import { fileURLToPath } from "node:url";
 import { gzipSync } from "node:zlib";
 import type { Browser, BrowserContext, FrameLocator, Page, WebSocketRoute } from "playwright-core";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { check, saveChecks } from "../../../api/test/hardening/checks.js";
 import { gqlOk, until } from "../../../api/test/support/client.js";
 import { startTestServer, type TestServer } from "../../../api/test/support/server.js";
-import { ensureWebBuild, launchChromium, screenshot, signIn } from "./support.js";
+import { ensureWebBuild, horizontalOverflow, launchChromium, screenshot, signIn, watchErrors } from "./support.js";
 
 const ADMIN = "admin@demo.hydra.test";
 const AGENT = "agent@demo.hydra.test";
@@ -22,6 +23,13 @@ describe("web app and chat widget in a real browser", () => {
   let page: Page;
   let adminToken: string;
   let widgetChannelId: string;
+  /** Every context's page errors: each test ends with none. */
+  const watched: ReturnType<typeof watchErrors>[] = [];
+  const watch = (context: BrowserContext) => {
+    const w = watchErrors(context);
+    watched.push(w);
+    return w;
+  };
 
   beforeAll(async () => {
     const [, started, launched] = await Promise.all([
@@ -32,6 +40,7 @@ describe("web app and chat widget in a real browser", () => {
     server = started;
     browser = launched;
     teammate = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+    watch(teammate);
     page = await teammate.newPage();
     page.on("pageerror", (e) => console.log("pageerror:", e.message));
     page.on("response", async (r) => {
@@ -48,7 +57,15 @@ describe("web app and chat widget in a real browser", () => {
     widgetChannelId = channels.find((c: { name: string }) => c.name === "Website chat").id;
   });
 
+  afterEach(() => {
+    const errors = watched.flatMap((w) => w.errors.splice(0));
+    const consoles = watched.map((w) => w.dump()).join("\n");
+    expect(check("11.19", errors.length === 0), `page errors:\n${errors.join("\n")}\nconsole:\n${consoles}`).toBe(true);
+    for (const w of watched) w.log.splice(0);
+  });
+
   afterAll(async () => {
+    saveChecks("browser");
     await browser?.close();
     await server?.stop();
   });
@@ -56,6 +73,7 @@ describe("web app and chat widget in a real browser", () => {
   /** A customer on the demo website, with the chat panel opened from its button. */
   async function openWidget(viewport = { width: 1280, height: 900 }): Promise<{ context: BrowserContext; site: Page; chat: FrameLocator }> {
     const context = await browser.newContext({ viewport });
+    watch(context);
     const site = await context.newPage();
     await site.goto(`${server.url}/widget-demo?channel=${widgetChannelId}`);
     await site.getByRole("button", { name: "Chat with us" }).click();
@@ -204,17 +222,23 @@ describe("web app and chat widget in a real browser", () => {
       const tiles = page.getByRole("list", { name: /Totals/ });
       await tiles.waitFor();
       const tile = (label: string) => tiles.getByRole("listitem").filter({ hasText: label });
+      // A tile's figure alone: "1" must not pass for "10".
+      const figure = (label: string) => tile(label).locator(".tile__value").innerText();
       await expect.poll(() => tile("Average rating").innerText()).toContain("4.0 / 5");
       expect(await tile("Surveys sent").innerText()).toContain("1");
       expect(await tile("Surveys submitted").innerText()).toContain("1");
       expect(await tile("Response rate").innerText()).toContain("100%");
+      const figures = { average: await figure("Average rating"), sent: await figure("Surveys sent"), submitted: await figure("Surveys submitted"), rate: await figure("Response rate") };
+      expect(check("11.19", JSON.stringify(figures) === JSON.stringify({ average: "4.0 / 5", sent: "1", submitted: "1", rate: "100%" })), JSON.stringify(figures)).toBe(true);
 
       const bots = page.getByRole("region", { name: "By bot" });
       const botRow = bots.getByRole("row").filter({ hasText: "— Unattributed —" });
       expect(await botRow.innerText()).toMatch(/4\.0\s+100%\s+100%\s+1\s+1/);
+      expect(await botRow.innerText()).toMatch(/(?<![\d.])4\.0\s+100%\s+100%\s+1\s+1\s*$/);
       const channels = page.getByRole("region", { name: "By channel" });
       const channelRow = channels.getByRole("row").filter({ hasText: "Website chat" });
       expect(await channelRow.innerText()).toMatch(/4\.0\s+100%\s+100%\s+1\s+1/);
+      expect(await channelRow.innerText()).toMatch(/(?<![\d.])4\.0\s+100%\s+100%\s+1\s+1\s*$/);
 
       const comments = page.getByRole("region", { name: "Recent comments" });
       const comment = comments.getByRole("listitem").filter({ hasText: "Quick and friendly, thanks!" });
@@ -226,12 +250,24 @@ describe("web app and chat widget in a real browser", () => {
       await page.waitForURL("**/reports?range=LAST_7_DAYS");
       expect(await page.getByRole("button", { name: /last 7 days/ }).getAttribute("aria-pressed")).toBe("true");
       await expect.poll(() => tile("Surveys submitted").innerText()).toContain("1");
+      await expect.poll(() => figure("Surveys submitted")).toBe("1");
+      expect(await figure("Surveys sent")).toBe("1");
       // The daily trend (one csatTrend query) has today's answer; its table is for screen readers.
       const trend = page.getByRole("table", { name: /Daily trend/ });
       await expect.poll(() => trend.getByRole("row").count()).toBe(2);
       expect(await trend.getByRole("row").nth(1).innerText()).toMatch(/1\s+1\s+4\.0/);
+      expect(await trend.getByRole("row").nth(1).innerText()).toMatch(/(?<!\d)1\s+1\s+4\.0\s*$/);
       const [download] = await Promise.all([page.waitForEvent("download"), page.getByRole("button", { name: "Export CSV" }).click()]);
       expect(download.suggestedFilename()).toMatch(/\.csv$/);
+      // The file itself: the header and exactly this one answer.
+      const csv = await readFile((await download.path())!, "utf8");
+      const lines = csv.split("\r\n");
+      expect(lines[0]).toBe("survey_id,conversation_id,dispatched_at,answered_at,score,comment,bot_id,bot,channel_id,channel,resolved_via,answered_via");
+      expect(lines.at(-1)).toBe("");
+      const answerRow = new RegExp(
+        `^[0-9a-f-]{36},${conversationId},\\d{4}-\\d\\d-\\d\\dT[\\d:.]+Z,\\d{4}-\\d\\d-\\d\\dT[\\d:.]+Z,4,"Quick and friendly, thanks!",,— Unattributed —,${widgetChannelId},Website chat,INBOX,WIDGET$`,
+      );
+      expect(check("11.19", lines.length === 3 && answerRow.test(lines[1]!)), csv).toBe(true);
       await screenshot(page, "reports");
     } finally {
       await context.close();
@@ -281,6 +317,7 @@ describe("web app and chat widget in a real browser", () => {
 
   it("(4) an AGENT sees the settings read-only and cannot change them", async () => {
     const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+    watch(context);
     try {
       const agent = await context.newPage();
       await signIn(agent, server.url, AGENT, PASSWORD);
@@ -308,8 +345,11 @@ describe("web app and chat widget in a real browser", () => {
     }
   });
 
+  // Its own waits add up to more than the default 60 s (reconnecting backs off 1, 2, 4 … s), and a loaded machine
+  // needs them: the default timeout would end it in whatever step came next.
   it("keeps the widget's conversation across a network drop and a reload; works at a phone's width", async () => {
     const { context, site, chat } = await openWidget({ width: 390, height: 780 });
+    const contexts = [context];
     try {
       // Every widget socket passes through here, so the test can cut it like a dropped network.
       const sockets: { page: WebSocketRoute; server: WebSocketRoute }[] = [];
@@ -318,6 +358,11 @@ describe("web app and chat widget in a real browser", () => {
       });
       const conversationId = await startChat(chat, { name: "Phil Phone", message: "Hello from my phone" });
       await screenshot(site, "widget-phone");
+      // At a phone's width nothing scrolls sideways: the page, the chat panel.
+      const chatFrame = site.frame({ url: /\/widget(\?|$)/ })!;
+      expect(chatFrame).toBeTruthy();
+      const widths = { site: await horizontalOverflow(site), chat: await horizontalOverflow(chatFrame) };
+      expect(check("11.19", widths.site <= 0 && widths.chat <= 0), `overflow ${JSON.stringify(widths)}`).toBe(true);
 
       await context.setOffline(true);
       const cut = sockets.length;
@@ -337,18 +382,25 @@ describe("web app and chat widget in a real browser", () => {
       await chat.getByText("Hello from my phone").waitFor();
       expect(await chat.locator("#widget").getAttribute("data-conversation")).toBe(conversationId);
 
-      const phone = await context.newPage();
+      // The teammate on a phone: a browser of their own, not the customer's (whose context routes its
+      // sockets and has just been offline), at the same narrow width.
+      const phoneContext = await browser.newContext({ viewport: { width: 390, height: 780 } });
+      watch(phoneContext);
+      contexts.push(phoneContext);
+      const phone = await phoneContext.newPage();
       await signIn(phone, server.url, ADMIN, PASSWORD);
       await phone.goto(`${server.url}/inbox/${conversationId}`);
       await phone.getByRole("button", { name: "Resolve" }).waitFor();
       await screenshot(phone, "inbox-phone");
+      expect(check("11.19", (await horizontalOverflow(phone)) <= 0), `the inbox overflows by ${await horizontalOverflow(phone)} px`).toBe(true);
       await phone.goto(`${server.url}/reports`);
       await phone.getByRole("list", { name: /Totals/ }).waitFor();
       await screenshot(phone, "reports-phone");
+      expect(check("11.19", (await horizontalOverflow(phone)) <= 0), `the reports overflow by ${await horizontalOverflow(phone)} px`).toBe(true);
     } finally {
-      await context.close();
+      for (const c of contexts) await c.close();
     }
-  });
+  }, 150_000);
 
   it("an admin erases a widget customer from the conversation view, after a confirmation", async () => {
     const { context, chat } = await openWidget();

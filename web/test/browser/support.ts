@@ -4,7 +4,7 @@ import { access, mkdir, readdir, rm, stat } from "node:fs/promises";
 import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
-import { chromium, type Browser, type Page } from "playwright-core";
+import { chromium, type Browser, type BrowserContext, type Frame, type Page } from "playwright-core";
 
 const run = promisify(execFile);
 const ROOT = fileURLToPath(new URL("../../../", import.meta.url));
@@ -118,8 +118,40 @@ export async function screenshot(page: Page, name: string): Promise<string> {
 
 export async function signIn(page: Page, baseUrl: string, email: string, password: string): Promise<void> {
   await page.goto(`${baseUrl}/sign-in`);
+  try {
+    await page.getByLabel("Email").waitFor({ timeout: 20_000 });
+  } catch (err) {
+    // Leave what the page showed, and what it said, for whoever reads the failure.
+    const shot = await screenshot(page, `sign-in-failed-${Date.now()}`).catch(() => "(no screenshot)");
+    throw new Error(`the sign-in form did not appear at ${page.url()} (screenshot ${shot}): ${(err as Error).message}`);
+  }
   await page.getByLabel("Email").fill(email);
   await page.getByLabel("Password").fill(password);
   await page.getByRole("button", { name: "Sign in" }).click();
   await page.getByRole("heading", { name: "Inbox", level: 1 }).waitFor();
+}
+
+/**
+ * Collects every uncaught error of the context's pages (and their frames) and every console error,
+ * so a test can assert there were none; `dump()` is for a failure's message.
+ */
+export function watchErrors(context: BrowserContext) {
+  const errors: string[] = [];
+  const log: string[] = [];
+  const watch = (page: Page) => {
+    page.on("pageerror", (e) => errors.push(`${page.url()}: ${e.message}`));
+    page.on("console", (m) => log.push(`${m.type()}: ${m.text()}`));
+    page.on("requestfailed", (r) => log.push(`request failed: ${r.url()} ${r.failure()?.errorText ?? ""}`));
+  };
+  context.pages().forEach(watch);
+  context.on("page", watch);
+  return { errors, log, dump: () => log.slice(-40).join("\n") };
+}
+
+/** How far the document is wider than its viewport, in CSS pixels (0: no horizontal scrolling). */
+export async function horizontalOverflow(target: Page | Frame): Promise<number> {
+  return target.evaluate(() => {
+    const root = document.documentElement;
+    return Math.max(root.scrollWidth, document.body.scrollWidth) - root.clientWidth;
+  });
 }
