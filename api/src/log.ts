@@ -14,3 +14,31 @@ export function createLogger(options: { quiet?: boolean } = {}): Logger {
     },
   };
 }
+
+/** Paths whose last part is a secret (a survey or unsubscribe token). */
+const TOKEN_PATHS = [/^(\/csat\/)[^/]+/, /^(\/api\/csat\/unsubscribe\/)[^/]+/];
+
+/**
+ * A request's path as logs may show it: a token in the path is masked and the query string (which
+ * may carry one too) is left out.
+ */
+export function pathForLog(url: string | undefined): string {
+  let path: string;
+  try {
+    path = new URL(url ?? "/", "http://x").pathname;
+  } catch {
+    return "(unparsable path)";
+  }
+  for (const pattern of TOKEN_PATHS) path = path.replace(pattern, "$1[token]");
+  return path;
+}
+
+/** `err` with every occurrence of `secret` masked in its message and stack, for the log. */
+export function withoutSecret(err: unknown, secret: string | undefined): unknown {
+  if (!secret || !(err instanceof Error)) return err;
+  const mask = (text: string) => text.split(secret).join("[token]");
+  const copy = new Error(mask(err.message));
+  copy.name = err.name;
+  copy.stack = err.stack === undefined ? undefined : mask(err.stack);
+  return copy;
+}
