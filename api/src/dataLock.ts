@@ -1,10 +1,18 @@
 import { randomBytes } from "node:crypto";
 import { hostname } from "node:os";
-import { linkSync, readFileSync, renameSync, unlinkSync, writeFileSync } from "node:fs";
+import { linkSync, readFileSync, renameSync, statSync, unlinkSync, utimesSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 
 /** The lock file in `DATA_DIR` that says which process serves the embedded database. */
 export const LOCK_FILE = "hydra.lock";
+
+/**
+ * The holder touches its lock this often. Its pid cannot be checked from another host (a container
+ * recreated under a new hostname on the same volume), so there a lock untouched for STALE_AFTER_MS
+ * counts as left behind.
+ */
+const HEARTBEAT_MS = 10_000;
+const STALE_AFTER_MS = 3 * HEARTBEAT_MS;
 
 /** A start that must not go on; main prints its message as one line, without a stack. */
 export class StartupError extends Error {
@@ -41,9 +49,15 @@ function parse(text: string): Owner | null {
   }
 }
 
-/** Whether the process that wrote the lock still runs; one on another host is assumed to. */
-function alive(owner: Owner): boolean {
-  if (owner.host !== hostname()) return true;
+/** Whether the process that wrote the lock still runs; on another host, whether it still touches it. */
+function alive(owner: Owner, path: string): boolean {
+  if (owner.host !== hostname()) {
+    try {
+      return Date.now() - statSync(path).mtimeMs < STALE_AFTER_MS;
+    } catch {
+      return false;
+    }
+  }
   try {
     process.kill(owner.pid, 0);
   } catch (err) {
@@ -64,7 +78,7 @@ function readOwner(path: string): { text: string; owner: Owner | null } | null {
 }
 
 function refuseIfHeld(dir: string, path: string, owner: Owner | null): void {
-  if (!owner || !alive(owner)) return;
+  if (!owner || !alive(owner, path)) return;
   throw new StartupError(
     `[start] the data folder ${dir} is in use by another Hydra process (pid ${owner.pid}` +
       `${owner.host !== hostname() ? ` on ${owner.host}` : ""}); stop it first, or give this one its own DATA_DIR ` +
@@ -89,7 +103,17 @@ export function lockDataDir(dir: string): () => void {
     for (let attempt = 0; attempt < 5; attempt++) {
       try {
         linkSync(scratch, path);
+        const heartbeat = setInterval(() => {
+          try {
+            const now = new Date();
+            utimesSync(path, now, now);
+          } catch {
+            // gone or replaced: nothing to keep fresh
+          }
+        }, HEARTBEAT_MS);
+        heartbeat.unref();
         return () => {
+          clearInterval(heartbeat);
           try {
             if (readFileSync(path, "utf8") === mine) unlinkSync(path);
           } catch {

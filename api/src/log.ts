@@ -1,16 +1,27 @@
 import type { Logger } from "./services/app.js";
 
-/** Plain lines on stdout/stderr, one event a line; secrets are never passed in. */
+/** Survey tokens (32 hex) and prefixed bearer secrets, wherever an error's text quotes one. */
+const SECRET_SHAPES = /(?<![0-9a-fA-F])[0-9a-f]{32}(?![0-9a-fA-F])|\bhc[skv]_[A-Za-z0-9_-]{20,}/g;
+
+/** `text` with anything shaped like a token masked. */
+export function maskSecrets(text: string): string {
+  return text.replace(SECRET_SHAPES, "[masked]");
+}
+
+/**
+ * Plain lines on stdout/stderr, one event a line; secrets are never passed in, and warnings and
+ * errors (whose text may quote a request) are masked besides.
+ */
 export function createLogger(options: { quiet?: boolean } = {}): Logger {
   const stamp = () => new Date().toISOString();
   return {
     info: (line) => {
       if (!options.quiet) console.log(`${stamp()} ${line}`);
     },
-    warn: (line) => console.warn(`${stamp()} WARN ${line}`),
+    warn: (line) => console.warn(`${stamp()} WARN ${maskSecrets(line)}`),
     error: (line, err) => {
       const detail = err instanceof Error ? ` — ${err.stack ?? err.message}` : err === undefined ? "" : ` — ${String(err)}`;
-      console.error(`${stamp()} ERROR ${line}${detail}`);
+      console.error(`${stamp()} ERROR ${maskSecrets(`${line}${detail}`)}`);
     },
   };
 }

@@ -5,15 +5,16 @@
  * Real server processes (`node --import tsx api/src/main.ts`, npm start's entry), real sockets.
  */
 import { spawn } from "node:child_process";
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from "node:fs";
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, utimesSync, writeFileSync } from "node:fs";
 import { request, Agent, type IncomingMessage } from "node:http";
 import { createServer as createNetServer, connect, type Socket } from "node:net";
-import { tmpdir } from "node:os";
+import { hostname, tmpdir } from "node:os";
 import { join } from "node:path";
 import pg from "pg";
-import { afterAll, describe, expect, it } from "vitest";
+import { afterAll, describe, expect, it, vi } from "vitest";
 import { readConfig } from "../../src/config.js";
-import { LOCK_FILE } from "../../src/dataLock.js";
+import { LOCK_FILE, lockDataDir, StartupError } from "../../src/dataLock.js";
+import { createLogger } from "../../src/log.js";
 import { collect, gql, gqlOk, until, wsClient } from "../support/client.js";
 import { createConversation, createWorkspaceFixture, enableCsat } from "../support/fixtures.js";
 import { freePort, startRedis, startServerProcess, type ServerProcess } from "../support/processes.js";
@@ -47,6 +48,8 @@ function snapshot(dir: string): string[] {
     for (const entry of readdirSync(d, { withFileTypes: true })) {
       const p = join(d, entry.name);
       if (entry.isDirectory()) walk(p);
+      // The lock is compared by content: its holder touches it every few seconds (a heartbeat).
+      else if (entry.name === LOCK_FILE) out.push(`${p.slice(dir.length)} ${readFileSync(p, "utf8")}`);
       else {
         const s = statSync(p);
         out.push(`${p.slice(dir.length)} ${s.size} ${s.mtimeMs}`);
@@ -141,6 +144,37 @@ describe("11.1 one server per DATA_DIR", () => {
       rmSync(own, { recursive: true, force: true });
     }
   }, 120_000);
+});
+
+describe("11.1 the lock's judgement of a lock left behind", () => {
+  const cases: { name: string; owner: () => Record<string, unknown>; age: number; held: boolean }[] = [
+    { name: "this host, a pid that is gone", owner: () => ({ pid: 2 ** 22 + 17, host: hostname(), started: "1" }), age: 0, held: false },
+    { name: "this host, a live pid reused by another process", owner: () => ({ pid: process.ppid, host: hostname(), started: "1" }), age: 0, held: false },
+    { name: "this host, a live holder", owner: () => ({ pid: process.pid, host: hostname(), started: null }), age: 0, held: true },
+    { name: "another host, touched just now", owner: () => ({ pid: 1, host: "elsewhere", started: "9" }), age: 0, held: true },
+    { name: "another host, untouched for a minute", owner: () => ({ pid: 1, host: "elsewhere", started: "9" }), age: 60_000, held: false },
+  ];
+  for (const c of cases) {
+    it(`${c.name}: ${c.held ? "refused" : "taken over"}`, () => {
+      const dir = mkdtempSync(join(tmpdir(), "hydra-lockcase-"));
+      try {
+        const path = join(dir, LOCK_FILE);
+        writeFileSync(path, JSON.stringify(c.owner()));
+        const then = new Date(Date.now() - c.age);
+        utimesSync(path, then, then);
+        let refused = false;
+        try {
+          lockDataDir(dir)();
+        } catch (err) {
+          refused = err instanceof StartupError && err.message.includes(dir);
+        }
+        const taken = !refused && !existsSync(path);
+        expect(check("11.1", c.held ? refused : taken)).toBe(true);
+      } finally {
+        rmSync(dir, { recursive: true, force: true });
+      }
+    });
+  }
 });
 
 /** A Resend stand-in that takes every request and never answers. */
@@ -503,6 +537,26 @@ describe("11.10 no tokens in logs; HTML errors on HTML routes", () => {
       }
     });
   }
+});
+
+describe("11.10 the process logger", () => {
+  it("masks token-shaped text in warnings and errors (an error that quotes a request)", () => {
+    const token = "fedcba9876543210fedcba9876543210";
+    const session = "hcs_abcdefghijklmnopqrstuvwxyz012345";
+    const lines: string[] = [];
+    const spies = [vi.spyOn(console, "error"), vi.spyOn(console, "warn")].map((spy) =>
+      spy.mockImplementation((line: unknown) => void lines.push(String(line))),
+    );
+    try {
+      const log = createLogger();
+      log.error("request failed", new Error(`invalid input: token ${token} for ${session}`));
+      log.warn(`slow request with ${token}`);
+    } finally {
+      for (const spy of spies) spy.mockRestore();
+    }
+    const text = lines.join("\n");
+    expect(check("11.10", lines.length === 2 && !text.includes(token) && !text.includes(session) && text.includes("[masked]")), text).toBe(true);
+  });
 });
 
 describe("11.11 first starts", () => {
