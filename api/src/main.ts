@@ -27,6 +27,15 @@ log.info(
     `email: ${config.resendApiKey ? "sent through Resend" : "recorded in the outbox (no RESEND_API_KEY)"}`,
 );
 if (config.seedDemoRefused) log.warn("[demo] SEED_DEMO=1 is ignored with NODE_ENV=production: no demo workspace");
+// A stop asked for while starting (migrations can take a while) ends at once; the exit still lets go
+// of the data folder's lock.
+let starting = true;
+const stopWhileStarting = (signal: string) => {
+  if (!starting) return;
+  log.info(`[stop] ${signal} while starting: exiting`);
+  process.exit(1);
+};
+for (const signal of ["SIGTERM", "SIGINT"] as const) process.once(signal, () => stopWhileStarting(signal));
 let built: RunningApp | null = null;
 try {
   built = await buildApp({ config, log });
@@ -35,6 +44,7 @@ try {
   await fail(err, built);
 }
 const running = built!;
+starting = false;
 
 let stopping = false;
 function shutdown(reason: string) {

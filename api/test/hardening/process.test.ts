@@ -126,6 +126,29 @@ describe("11.1 one server per DATA_DIR", () => {
     }
   }, 180_000);
 
+  it("SIGTERM while starting exits at once and lets go of the folder", async () => {
+    const own = mkdtempSync(join(tmpdir(), "hydra-early-"));
+    try {
+      const child = spawn(process.execPath, ENTRY, {
+        env: { ...process.env, SEED_DEMO: "0", DATABASE_URL: "", DATA_DIR: own, PORT: String(await freePort()) },
+        stdio: ["ignore", "pipe", "pipe"],
+      });
+      let output = "";
+      child.stdout.on("data", (b) => (output += b));
+      child.stderr.on("data", (b) => (output += b));
+      const exited = new Promise<number | null>((resolve) => child.on("exit", (c) => resolve(c)));
+      await until(() => existsSync(join(own, LOCK_FILE)), 30_000, "the lock to be taken");
+      const at = Date.now();
+      child.kill("SIGTERM");
+      const code = await exited;
+      const ms = Date.now() - at;
+      expect(output).toContain("SIGTERM while starting");
+      expect(check("11.1", code === 1 && ms < 5000 && !existsSync(join(own, LOCK_FILE))), `${code} after ${ms} ms: ${output}`).toBe(true);
+    } finally {
+      rmSync(own, { recursive: true, force: true });
+    }
+  }, 60_000);
+
   it("a port already in use ends the start with one clear line and exit 1", async () => {
     const busy = createNetServer();
     await new Promise<void>((resolve) => busy.listen(0, resolve));
