@@ -41,6 +41,38 @@ async function runToExit(env: Record<string, string>, ms = 60_000): Promise<{ co
   return { code, output, stderr };
 }
 
+/** Starts the server entry and waits until it serves or exits, whichever comes first. */
+async function startOrExit(env: Record<string, string>) {
+  const port = await freePort();
+  const child = spawn(process.execPath, ENTRY, { env: { ...process.env, SEED_DEMO: "0", ...env, PORT: String(port) }, stdio: ["ignore", "pipe", "pipe"] });
+  let output = "";
+  child.stdout.on("data", (b) => (output += b));
+  child.stderr.on("data", (b) => (output += b));
+  let code: number | null | undefined;
+  const exited = new Promise<void>((resolve) =>
+    child.on("exit", (c) => {
+      code = c;
+      resolve();
+    }),
+  );
+  const url = `http://127.0.0.1:${port}`;
+  await until(async () => code !== undefined || (await fetch(`${url}/healthz`).catch(() => null))?.status === 200, 90_000, "a start to serve or end");
+  return {
+    up: code === undefined,
+    url,
+    get code() {
+      return code;
+    },
+    get output() {
+      return output;
+    },
+    async stop() {
+      if (code === undefined) child.kill("SIGTERM");
+      await exited;
+    },
+  };
+}
+
 /** Every file under `dir` with its size and modification time: what "touched nothing" compares. */
 function snapshot(dir: string): string[] {
   const out: string[] = [];
@@ -123,6 +155,24 @@ describe("11.1 one server per DATA_DIR", () => {
       expect(JSON.parse(readFileSync(join(dataDir, LOCK_FILE), "utf8")).pid).toBe(restarted.child.pid);
     } finally {
       expect(await restarted.stop()).toBe(0);
+    }
+  }, 180_000);
+
+  it("two processes started at the same moment on a fresh folder: one serves, the other refuses", async () => {
+    const own = mkdtempSync(join(tmpdir(), "hydra-race-"));
+    const raceEnv = { DATABASE_URL: "", DATA_DIR: own, WORKER_INTERVAL_MS: "3600000" };
+    const results = await Promise.all([startOrExit(raceEnv), startOrExit(raceEnv)]);
+    try {
+      const up = results.filter((r) => r.up);
+      const refused = results.filter((r) => !r.up);
+      const why = refused.map((r) => `exit ${r.code}: ${r.output.trim()}`).join(" ");
+      console.log(`11.1 simultaneous starts: ${up.length} up; the other: ${why}`);
+      expect(check("11.1", up.length === 1 && refused[0]?.code === 1 && /in use by another Hydra process \(pid \d+\)/.test(why)), why).toBe(true);
+      const ws = await createWorkspaceFixture(up[0]!.url, "Racer");
+      expect(await workspaceName(up[0]!.url, ws.adminEmail)).toBe("Racer");
+    } finally {
+      for (const r of results) await r.stop();
+      rmSync(own, { recursive: true, force: true });
     }
   }, 180_000);
 
