@@ -8,17 +8,19 @@ import type { Config } from "./config.js";
 import { createContext, type Context } from "./context.js";
 import { openDatabase, type Database } from "./db/client.js";
 import { DATABASE_UNAVAILABLE_MESSAGE, DomainError, isDatabaseUnavailable } from "./errors.js";
-import { createLogger } from "./log.js";
+import { StartupError } from "./db/dataLock.js";
+import { createLogger, pathForLog, withoutSecret } from "./log.js";
 import { CSAT_EXPORT_PATH, handleCsatExport } from "./http/export.js";
 import { handleMcp } from "./http/mcp.js";
-import { handleRatingPage } from "./http/ratingPage.js";
+import { trackRequests } from "./http/drain.js";
+import { handleRatingPage, sendErrorPage } from "./http/ratingPage.js";
 import { graphqlGuards } from "./http/graphqlGuards.js";
 import { MAX_GRAPHQL_BODY_BYTES, sendJson } from "./http/json.js";
 import { createRateLimits } from "./http/rateLimit.js";
-import { browserOrigins, isClientAbort, routeOf, securityHeaders } from "./http/headers.js";
+import { browserOrigins, isClientAbort, securityHeaders } from "./http/headers.js";
 import { handleRest } from "./http/rest.js";
 import { createStaticHandler } from "./http/static.js";
-import { applyMigrations } from "./db/migrate.js";
+import { applyMigrations, withMigrationLock } from "./db/migrate.js";
 import { createFanout } from "./fanout.js";
 import { schema } from "./schema/index.js";
 import { serveGraphqlWs } from "./server/ws.js";
@@ -78,12 +80,6 @@ export async function buildApp(options: AppOptions): Promise<RunningApp> {
   const { config } = options;
   const log = options.log ?? createLogger();
   const db = await openDatabase({ url: config.databaseUrl, dataDir: config.dataDir });
-  const session = await db.openSession();
-  try {
-    await applyMigrations(session, MIGRATIONS_DIR, log.info);
-  } finally {
-    await session.release();
-  }
   const fanout = createFanout(config.redisUrl, log);
   const app: App = {
     prisma: db.prisma,
@@ -96,15 +92,31 @@ export async function buildApp(options: AppOptions): Promise<RunningApp> {
     limits: createRateLimits(config, fanout.redis, log),
   };
 
-  if (config.seedDemo) {
-    const demo = await seedDemo(app);
-    if (demo.created) {
-      log.info(`[demo] seeded the "${demo.workspaceName}" workspace`);
-      log.info(`[demo] sign in as ${DEMO_ADMIN_EMAIL} (ADMIN) or ${DEMO_AGENT_EMAIL} (AGENT), password: ${DEMO_PASSWORD}`);
-      log.info(`[demo] demo API key, shown only now: ${demo.apiKey}`);
-    } else {
-      log.info(`[demo] sign in as ${DEMO_ADMIN_EMAIL} or ${DEMO_AGENT_EMAIL}, password: ${DEMO_PASSWORD}`);
+  // Migrations and the demo seed under one lock: processes starting together on a fresh database
+  // apply each migration once and seed one demo workspace (the others find it).
+  try {
+    const session = await db.openSession();
+    try {
+      await withMigrationLock(session, async () => {
+        await applyMigrations(session, MIGRATIONS_DIR, log.info);
+        if (config.seedDemo && !config.production) {
+          const demo = await seedDemo(app);
+          if (demo.created) {
+            log.info(`[demo] seeded the "${demo.workspaceName}" workspace`);
+            log.info(`[demo] sign in as ${DEMO_ADMIN_EMAIL} (ADMIN) or ${DEMO_AGENT_EMAIL} (AGENT), password: ${DEMO_PASSWORD}`);
+            log.info(`[demo] demo API key, shown only now: ${demo.apiKey}`);
+          } else {
+            log.info(`[demo] sign in as ${DEMO_ADMIN_EMAIL} or ${DEMO_AGENT_EMAIL}, password: ${DEMO_PASSWORD}`);
+          }
+        }
+      });
+    } finally {
+      await session.release();
     }
+  } catch (err) {
+    await fanout.close().catch(() => {});
+    await db.close().catch(() => {});
+    throw err;
   }
 
   const yoga = createYoga<{ req?: IncomingMessage; actor?: Actor | null }, Context>({
@@ -132,22 +144,28 @@ export async function buildApp(options: AppOptions): Promise<RunningApp> {
   const serveWeb = createStaticHandler(WEB_DIST_DIR);
   const server: Server = createServer((req, res) => {
     handle(req, res).catch((err) => {
+      // Logged without the token a rating link carries; answered as a page where a page was asked for.
+      const path = pathForLog(req.url);
+      const html = servesHtml(path);
       if (isClientAbort(req, err)) {
-        log.info(`[http] ${req.method} ${routeOf(req.url)}: the client went away mid-request`);
+        log.info(`[http] ${req.method} ${path}: the client went away mid-request`);
         res.destroy();
         return;
       }
       if (isDatabaseUnavailable(err)) {
-        log.warn(`[db] unreachable while serving ${req.method} ${new URL(req.url ?? "/", "http://x").pathname}`);
+        log.warn(`[db] unreachable while serving ${req.method} ${path}`);
+        if (html) return sendErrorPage(res, 503);
         if (!res.headersSent) res.writeHead(503, { "content-type": "application/json", "retry-after": "5" });
         res.end(JSON.stringify({ error: DATABASE_UNAVAILABLE_MESSAGE }));
         return;
       }
-      log.error(`request ${req.method} ${req.url} failed`, err);
+      log.error(`request ${req.method} ${path} failed`, withoutSecret(err, tokenInPath(req.url)));
+      if (html) return sendErrorPage(res, 500);
       if (!res.headersSent) res.writeHead(500, { "content-type": "application/json" });
       res.end(JSON.stringify({ error: "Unexpected error." }));
     });
   });
+  const requests = trackRequests(server);
   let ready = false;
   const databaseReachable = () =>
     Promise.race([
@@ -199,14 +217,28 @@ export async function buildApp(options: AppOptions): Promise<RunningApp> {
       return workers;
     },
     async start(port = config.port) {
-      await new Promise<void>((resolve, reject) => {
-        server.once("error", reject);
-        server.listen(port, () => resolve());
-      });
+      // A failure to listen is the start's alone: the WebSocket server, which hears the HTTP
+      // server's errors, would print it with a stack as an internal error of its own.
+      const others = server.rawListeners("error") as ((...args: unknown[]) => void)[];
+      server.removeAllListeners("error");
+      try {
+        await new Promise<void>((resolve, reject) => {
+          server.once("error", (err: NodeJS.ErrnoException) => {
+            if (err.code === "EADDRINUSE") reject(new StartupError(`[start] port ${port} is already in use; stop what is using it or set PORT to another port`));
+            else if (err.code === "EACCES") reject(new StartupError(`[start] no permission to listen on port ${port}; set PORT to another port`));
+            else reject(err);
+          });
+          server.listen(port, () => resolve());
+        });
+      } finally {
+        server.removeAllListeners("error");
+        for (const listener of others) server.on("error", listener);
+      }
       ready = true;
       workers = startWorkers(app, {
         sender: config.resendApiKey ? createResendSender(config.resendApiKey, config.resendBaseUrl) : null,
         intervalMs: config.workerIntervalMs,
+        sendTimeoutMs: config.resendTimeoutMs,
       });
       void workers.runOnce();
       const { port: actual } = server.address() as AddressInfo;
@@ -215,18 +247,34 @@ export async function buildApp(options: AppOptions): Promise<RunningApp> {
     },
     async stop() {
       ready = false;
-      await workers?.stop();
+      // The workers stop beside the drain: an email being sent is aborted, never waited for.
+      const workersStopped = workers?.stop();
       for (const socket of wss.clients) socket.close(1001, "Server shutting down");
-      await new Promise<void>((resolve) => wss.close(() => resolve()));
-      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
-      server.closeIdleConnections();
-      const forced = setTimeout(() => server.closeAllConnections(), 5000);
-      await closed;
-      clearTimeout(forced);
+      const sockets = new Promise<void>((resolve) => wss.close(() => resolve()));
+      // Every request already received is answered; whatever still runs after STOP_FORCE_MS is cut,
+      // so `npm start` ends within its 10 s.
+      await requests.drain(STOP_FORCE_MS, () => log.info("[http] draining: new connections are refused; requests already received are answered"));
+      for (const socket of wss.clients) socket.terminate();
+      await sockets;
+      await workersStopped;
       await fanout.close();
       await db.close();
       log.info("[http] stopped");
     },
   };
   return running;
+}
+
+/** How long a stop waits for requests in flight before cutting them (main exits after 10 s). */
+const STOP_FORCE_MS = 7000;
+
+/** Routes that answer pages (the rating page, the web app) rather than JSON. */
+function servesHtml(path: string): boolean {
+  if (path.startsWith("/api/csat/unsubscribe/")) return true;
+  return !(path === "/graphql" || path === "/healthz" || path === "/mcp" || path === CSAT_EXPORT_PATH || path.startsWith("/api/"));
+}
+
+/** The token of a rating-page path, to keep it out of logged errors. */
+function tokenInPath(url: string | undefined): string | undefined {
+  return /^\/csat\/([^/?#]+)/.exec(url ?? "")?.[1];
 }

@@ -10,6 +10,8 @@ export interface Config {
   resendApiKey: string | undefined;
   /** Resend's API base; the SDK's own default when unset. */
   resendBaseUrl: string | undefined;
+  /** How long one call to Resend may take before it counts as failed (and is tried again later). */
+  resendTimeoutMs: number;
   /** How often each process looks for due surveys and unsent emails. */
   workerIntervalMs: number;
   /** Requests a minute per IP on the public token endpoints; 0 turns the limit off. */
@@ -20,7 +22,10 @@ export interface Config {
   wsMaxSubscriptions: number;
   emailFrom: string;
   publicUrl: string;
+  /** Never with NODE_ENV=production: the demo's passwords are public. */
   seedDemo: boolean;
+  /** SEED_DEMO=1 was asked for in production, where it is ignored (main says so). */
+  seedDemoRefused: boolean;
   production: boolean;
   /** `open`: anyone may create a workspace; `closed`: only with the operator token. */
   signup: "open" | "closed";
@@ -56,6 +61,7 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): Config {
   if (operatorToken !== undefined && operatorToken.length < 24) throw new Error("OPERATOR_TOKEN must be at least 24 characters");
   const publicUrl = (env.PUBLIC_URL || `http://localhost:${port}`).replace(/\/+$/, "");
   if (!URL.canParse(publicUrl)) throw new Error(`PUBLIC_URL must be an absolute URL, not ${JSON.stringify(env.PUBLIC_URL)}`);
+  const wantsDemo = env.SEED_DEMO !== "0";
   return {
     port,
     databaseUrl,
@@ -63,13 +69,15 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): Config {
     redisUrl: env.REDIS_URL || undefined,
     resendApiKey: env.RESEND_API_KEY || undefined,
     resendBaseUrl: env.RESEND_BASE_URL || undefined,
+    resendTimeoutMs: positiveInt(env.RESEND_TIMEOUT_MS, 15_000, "RESEND_TIMEOUT_MS"),
     workerIntervalMs: positiveInt(env.WORKER_INTERVAL_MS, 5_000, "WORKER_INTERVAL_MS"),
     rateLimitTokenPerMinute: wholeNumber(env.RATE_LIMIT_TOKEN_PER_MIN, 120, "RATE_LIMIT_TOKEN_PER_MIN"),
     rateLimitApiPerMinute: wholeNumber(env.RATE_LIMIT_API_PER_MIN, 1200, "RATE_LIMIT_API_PER_MIN"),
     wsMaxSubscriptions: positiveInt(env.WS_MAX_SUBSCRIPTIONS, 20, "WS_MAX_SUBSCRIPTIONS"),
     emailFrom: env.CSAT_EMAIL_FROM || "Hydra <csat@localhost>",
     publicUrl,
-    seedDemo: env.SEED_DEMO !== "0",
+    seedDemo: wantsDemo && !production,
+    seedDemoRefused: production && env.SEED_DEMO === "1",
     production,
     signup,
     operatorToken,

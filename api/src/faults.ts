@@ -9,3 +9,11 @@ const armed = process.env.HYDRA_FAULT;
 export function faultPoint(name: FaultPoint): void {
   if (armed === name) process.kill(process.pid, "SIGKILL");
 }
+
+/** Error points: with HYDRA_FAULT=<name> (read at each call, so a test may arm it in-process) they throw. */
+export type ErrorPoint = "rating:lookup";
+
+/** Throws an unexpected error that quotes `detail` (as a driver's error may quote a parameter). */
+export function errorPoint(name: ErrorPoint, detail: string): void {
+  if (process.env.HYDRA_FAULT === name) throw new Error(`fault ${name} while handling ${detail}`);
+}

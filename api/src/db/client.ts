@@ -4,6 +4,7 @@ import { PGlite } from "@electric-sql/pglite";
 import { PrismaPg } from "@prisma/adapter-pg";
 import { PrismaPGlite } from "pglite-prisma-adapter";
 import pg from "pg";
+import { lockDataDir } from "./dataLock.js";
 import { PrismaClient } from "../generated/prisma/client.js";
 
 /** A single session for work that must hold one connection: migrations under an advisory lock. */
@@ -124,11 +125,27 @@ async function openPostgres(url: string, poolSize: number): Promise<Database> {
 
 async function openPglite(dataDir: string): Promise<Database> {
   let location = dataDir;
+  let unlock = () => {};
   if (dataDir !== "memory://") {
+    // PGlite takes no lock of its own: two processes on one folder would each write over the other.
+    mkdirSync(dataDir, { recursive: true });
+    const release = lockDataDir(dataDir);
+    // A process that exits without close() (the 10 s limit, an uncaught error) still lets go.
+    process.once("exit", release);
+    unlock = () => {
+      release();
+      process.off("exit", release);
+    };
     location = join(dataDir, "pglite");
     mkdirSync(location, { recursive: true });
   }
-  const pglite = await PGlite.create(location);
+  let pglite: PGlite;
+  try {
+    pglite = await PGlite.create(location);
+  } catch (err) {
+    unlock();
+    throw err;
+  }
   const prisma = new PrismaClient({ adapter: new PrismaPGlite(pglite) });
   // PGlite's own query and transaction take the instance's transaction lock, as Prisma's adapter does.
   const sql: Sql = {
@@ -154,8 +171,12 @@ async function openPglite(dataDir: string): Promise<Database> {
       };
     },
     async close() {
-      await prisma.$disconnect();
-      await pglite.close();
+      try {
+        await prisma.$disconnect();
+        await pglite.close();
+      } finally {
+        unlock();
+      }
     },
   };
 }

@@ -24,6 +24,19 @@ export function readMigrations(dir: string): Migration[] {
     });
 }
 
+/**
+ * Runs `fn` holding the migration lock on `session` (waiting for it first). PostgreSQL's advisory
+ * locks stack within a session, so `applyMigrations` may run inside.
+ */
+export async function withMigrationLock<T>(session: SqlSession, fn: () => Promise<T>): Promise<T> {
+  await session.query("SELECT pg_advisory_lock($1)", [MIGRATION_LOCK]);
+  try {
+    return await fn();
+  } finally {
+    await session.query("SELECT pg_advisory_unlock($1)", [MIGRATION_LOCK]);
+  }
+}
+
 interface AppliedRow {
   migration_name: string;
   checksum: string;
@@ -42,8 +55,7 @@ export async function applyMigrations(
   log: (line: string) => void = () => {},
 ): Promise<string[]> {
   const migrations = readMigrations(dir);
-  await session.query("SELECT pg_advisory_lock($1)", [MIGRATION_LOCK]);
-  try {
+  return withMigrationLock(session, async () => {
     await session.exec(`CREATE TABLE IF NOT EXISTS "_prisma_migrations" (
       "id" VARCHAR(36) PRIMARY KEY NOT NULL,
       "checksum" VARCHAR(64) NOT NULL,
@@ -92,7 +104,5 @@ export async function applyMigrations(
     }
     log(done.length ? `[migrate] applied ${done.length} migration(s)` : "[migrate] database is up to date");
     return done;
-  } finally {
-    await session.query("SELECT pg_advisory_unlock($1)", [MIGRATION_LOCK]);
-  }
+  });
 }

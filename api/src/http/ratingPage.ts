@@ -1,5 +1,6 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { DomainError } from "../errors.js";
+import { errorPoint } from "../faults.js";
 import type { App } from "../services/app.js";
 import { CSAT_QUESTION, publicSurveyByToken, submitCsatAnswer, type PublicCsatSurvey } from "../services/csat.js";
 import { escapeHtml } from "../services/email.js";
@@ -69,6 +70,19 @@ const expired = (survey: PublicCsatSurvey) =>
   page("Survey expired", `<p class="ws">${escapeHtml(survey.workspaceName)}</p><h1>This survey has expired</h1><p>Survey links work for 30 days after they are sent.</p>`);
 const notFound = () => page("Survey not found", `<h1>Survey not found</h1><p>This link does not match any survey. Check that it was copied whole.</p>`);
 
+/**
+ * An error on an HTML route (the rating page, the web app) answered as a page, not JSON: 503 while
+ * the database is unreachable, 500 for anything else.
+ */
+export function sendErrorPage(res: ServerResponse, status: 500 | 503): void {
+  const html =
+    status === 503
+      ? page("Temporarily unavailable", `<h1>Temporarily unavailable</h1><p>We could not reach our database. Please try again in a few seconds.</p>`)
+      : page("Something went wrong", `<h1>Something went wrong</h1><p>Please try again in a moment.</p>`);
+  if (!res.headersSent) res.writeHead(status, { ...HEADERS, ...(status === 503 ? { "retry-after": "5" } : {}) });
+  res.end(html);
+}
+
 function send(res: ServerResponse, status: number, html: string) {
   res.writeHead(status, HEADERS);
   res.end(html);
@@ -90,6 +104,7 @@ export async function handleRatingPage(app: App, req: IncomingMessage, res: Serv
     return;
   }
   if (req.method === "GET" || req.method === "HEAD") {
+    errorPoint("rating:lookup", token);
     const survey = await publicSurveyByToken(app, token);
     if (!survey) return send(res, 404, notFound());
     if (survey.state === "ALREADY_SUBMITTED") return send(res, 200, answered(survey, "Already submitted."));

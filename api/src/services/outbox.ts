@@ -39,19 +39,20 @@ interface ClaimedEmail {
 
 /** Sends survey emails through Resend; one key per survey so a resend after a crash is deduplicated. */
 export interface EmailSender {
-  send(email: ClaimedEmail, from: string): Promise<{ ok: true; id: string } | { ok: false; permanent: boolean; message: string }>;
+  /** `signal` aborts the call (its time is up, or the process is stopping). */
+  send(email: ClaimedEmail, from: string, signal?: AbortSignal): Promise<{ ok: true; id: string } | { ok: false; permanent: boolean; message: string }>;
 }
 
 export function createResendSender(apiKey: string, baseUrl?: string): EmailSender {
   const resend = new Resend(apiKey, baseUrl ? { baseUrl } : undefined);
   return {
-    async send(email, from) {
+    async send(email, from, signal) {
       const headers = email.list_unsubscribe
         ? { "List-Unsubscribe": `<${email.list_unsubscribe}>`, "List-Unsubscribe-Post": "List-Unsubscribe=One-Click" }
         : undefined;
       const { data, error } = await resend.emails.send(
         { from, to: email.to, subject: email.subject, html: email.html, text: email.text, ...(headers ? { headers } : {}) },
-        { idempotencyKey: `csat-survey/${email.survey_id}` },
+        { idempotencyKey: `csat-survey/${email.survey_id}`, ...(signal ? { signal } : {}) },
       );
       if (data) return { ok: true, id: data.id };
       const status = error?.statusCode ?? null;
@@ -62,14 +63,62 @@ export function createResendSender(apiKey: string, baseUrl?: string): EmailSende
   };
 }
 
+export interface DeliveryOptions {
+  /** How long one provider call may take; past it the attempt counts as failed and is retried later. */
+  timeoutMs?: number;
+  /** Aborted when the process stops: the call in flight is abandoned and the rest of the batch let go. */
+  stop?: AbortSignal;
+}
+
+type SendOutcome = Awaited<ReturnType<EmailSender["send"]>>;
+
+/** One provider call, never longer than `timeoutMs` nor past `stop`, whether or not the sender heeds its signal. */
+async function sendWithin(sender: EmailSender, email: ClaimedEmail, from: string, timeoutMs: number, stop?: AbortSignal): Promise<SendOutcome> {
+  const timeout = AbortSignal.timeout(timeoutMs);
+  const signal = stop ? AbortSignal.any([stop, timeout]) : timeout;
+  let onAbort = () => {};
+  const abandoned = new Promise<SendOutcome>((resolve) => {
+    onAbort = () =>
+      resolve({
+        ok: false,
+        permanent: false,
+        message: stop?.aborted ? "interrupted: the server stopped while sending" : `no answer from the provider within ${timeoutMs} ms`,
+      });
+    if (signal.aborted) onAbort();
+    else signal.addEventListener("abort", onAbort, { once: true });
+  });
+  try {
+    return await Promise.race([
+      sender.send(email, from, signal).catch((err: Error): SendOutcome => ({ ok: false, permanent: false, message: err.message })),
+      abandoned,
+    ]);
+  } finally {
+    signal.removeEventListener("abort", onAbort);
+  }
+}
+
+/** Hands claimed emails back to the outbox untried (a stop): the next pass of any process sends them. */
+async function release(app: App, ids: string[], lastError: string | null): Promise<void> {
+  if (ids.length === 0) return;
+  await app.prisma.emailOutbox.updateMany({
+    where: { id: { in: ids }, state: "SENDING" },
+    data: { state: "PENDING", lockedUntil: null, nextAttemptAt: app.clock.now(), attempts: { decrement: 1 }, ...(lastError ? { lastError } : {}) },
+  });
+}
+
 /**
  * Sends what the outbox holds. A row is claimed (SENDING with a lease) before the call to Resend and
  * marked SENT after; a process that dies in between leaves a lease that expires, and the row is sent
  * again under the same idempotency key, so the customer gets one email.
  */
-export async function deliverOutbox(app: App, sender: EmailSender): Promise<{ sent: number; failed: number; retried: number }> {
+export async function deliverOutbox(
+  app: App,
+  sender: EmailSender,
+  options: DeliveryOptions = {},
+): Promise<{ sent: number; failed: number; retried: number }> {
   const result = { sent: 0, failed: 0, retried: 0 };
-  for (;;) {
+  const { stop, timeoutMs = 15_000 } = options;
+  while (!stop?.aborted) {
     const now = app.clock.now();
     const claimed = (
       await app.sql.query<Omit<ClaimedEmail, "list_unsubscribe"> & { token_hash: string | null }>(
@@ -85,17 +134,21 @@ export async function deliverOutbox(app: App, sender: EmailSender): Promise<{ se
       )
     ).map(({ token_hash, ...email }) => ({ ...email, list_unsubscribe: token_hash ? unsubscribeUrl(app.config.publicUrl, token_hash) : null }));
     if (claimed.length) faultPoint("outbox:after-claim");
-    for (const email of claimed) {
+    for (const [index, email] of claimed.entries()) {
+      if (stop?.aborted) {
+        await release(app, claimed.slice(index).map((e) => e.id), null);
+        break;
+      }
       if (email.suppressed) {
         await app.prisma.emailOutbox.update({ where: { id: email.id }, data: { state: "SUPPRESSED", lockedUntil: null } });
         app.log.info(`[outbox] survey email ${email.id} not sent: the address unsubscribed`);
         continue;
       }
-      let outcome: Awaited<ReturnType<EmailSender["send"]>>;
-      try {
-        outcome = await sender.send(email, app.config.emailFrom);
-      } catch (err) {
-        outcome = { ok: false, permanent: false, message: (err as Error).message };
+      const outcome = await sendWithin(sender, email, app.config.emailFrom, timeoutMs, stop);
+      if (!outcome.ok && stop?.aborted) {
+        // Maybe sent, maybe not: tried again at once elsewhere, under the same idempotency key.
+        await release(app, claimed.slice(index).map((e) => e.id), outcome.message);
+        break;
       }
       const at = app.clock.now();
       if (outcome.ok) faultPoint("outbox:after-send");

@@ -8,37 +8,54 @@ import { dispatchDueSurveys } from "./scheduler.js";
 const COMPACT_EVERY_MS = 5000;
 
 export interface Workers {
-  /** One pass: dispatch what is due, send what the outbox holds, fold the tallies' shards, the daily retention sweep. */
+  /** One pass of each loop: dispatch what is due, fold the tallies' shards and run the daily retention sweep, then send what the outbox holds. */
   runOnce(): Promise<void>;
-  /** Stops the loop after the pass in progress, if any. */
+  /** Stops both loops: the scheduler after its pass in progress; an email being sent is abandoned and handed back. */
   stop(): Promise<void>;
 }
 
-/**
- * The background loop every server process runs: the survey scheduler and the email outbox. Work is
- * claimed row by row in the database, so any number of processes may run it at once.
- */
-export function startWorkers(app: App, options: { sender: EmailSender | null; intervalMs: number }): Workers {
+/** Runs `pass` on demand and on a timer, one at a time. */
+function serialLoop(pass: () => Promise<void>) {
   let running: Promise<void> | null = null;
+  return {
+    get busy() {
+      return running !== null;
+    },
+    run(): Promise<void> {
+      // Passes never overlap within a loop; a caller during a pass waits for it and runs another.
+      const next = (running ?? Promise.resolve()).then(pass);
+      const tracked: Promise<void> = next.finally(() => {
+        if (running === tracked) running = null;
+      });
+      running = tracked;
+      return next;
+    },
+    settled: () => running?.catch(() => {}),
+  };
+}
+
+/**
+ * The background loops every server process runs: the survey scheduler, and apart from it the email
+ * outbox, so a provider that hangs never holds up a dispatch (or a widget's prompt). Work is claimed
+ * row by row in the database, so any number of processes may run them at once.
+ */
+export function startWorkers(
+  app: App,
+  options: { sender: EmailSender | null; intervalMs: number; sendTimeoutMs?: number },
+): Workers {
   let stopped = false;
   let compactedAt = 0;
   const sweepDaily = createDailySweep(app);
+  const stopping = new AbortController();
 
-  async function pass(compact: boolean) {
+  const scheduler = serialLoop(async () => {
     try {
       await dispatchDueSurveys(app);
     } catch (err) {
       app.log.error("[scheduler] pass failed; retrying next tick", err);
     }
-    if (options.sender) {
-      try {
-        await deliverOutbox(app, options.sender);
-      } catch (err) {
-        app.log.error("[outbox] pass failed; retrying next tick", err);
-      }
-    }
     // Housekeeping on the wall clock (not app.clock, which tests hold still).
-    if (compact || Date.now() - compactedAt >= COMPACT_EVERY_MS) {
+    if (Date.now() - compactedAt >= COMPACT_EVERY_MS) {
       compactedAt = Date.now();
       try {
         await compactTallies(app);
@@ -55,29 +72,38 @@ export function startWorkers(app: App, options: { sender: EmailSender | null; in
     } catch (err) {
       app.log.error("[retention] sweep failed; retrying next pass", err);
     }
-  }
-
-  function runOnce(compact = true): Promise<void> {
-    // Passes never overlap within a process; a caller during a pass waits for it and runs another.
-    const next = (running ?? Promise.resolve()).then(() => pass(compact));
-    const tracked: Promise<void> = next.finally(() => {
-      if (running === tracked) running = null;
-    });
-    running = tracked;
-    return next;
-  }
+  });
+  const sender = options.sender;
+  const outbox = serialLoop(async () => {
+    if (!sender || stopping.signal.aborted) return;
+    try {
+      await deliverOutbox(app, sender, {
+        stop: stopping.signal,
+        ...(options.sendTimeoutMs ? { timeoutMs: options.sendTimeoutMs } : {}),
+      });
+    } catch (err) {
+      app.log.error("[outbox] pass failed; retrying next tick", err);
+    }
+  });
 
   const timer = setInterval(() => {
-    if (!stopped && !running) void runOnce(false);
+    if (stopped) return;
+    if (!scheduler.busy) void scheduler.run();
+    if (!outbox.busy) void outbox.run();
   }, options.intervalMs);
   timer.unref();
 
   return {
-    runOnce,
+    async runOnce() {
+      compactedAt = 0;
+      await scheduler.run();
+      await outbox.run();
+    },
     async stop() {
       stopped = true;
       clearInterval(timer);
-      await running;
+      stopping.abort();
+      await Promise.all([scheduler.settled(), outbox.settled()]);
     },
   };
 }
