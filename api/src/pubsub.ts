@@ -41,7 +41,8 @@ export interface ConversationChanged {
  * teammate (deactivated). Each process closes the sockets it authenticated with it.
  */
 export interface CredentialRevoked {
-  kind: "session" | "apiKey" | "teammate";
+  /** A visitor's is its conversation's id: its token ends when the customer is erased. */
+  kind: "session" | "apiKey" | "teammate" | "visitor";
   id: string;
 }
 

@@ -24,6 +24,16 @@ export async function lockCustomer(tx: Queryable, workspaceId: string, customerI
   return row ?? null;
 }
 
+/** The conversations of these customers whose widget token still works. */
+export async function liveVisitorConversations(tx: Queryable, customerIds: string[]): Promise<string[]> {
+  if (customerIds.length === 0) return [];
+  const rows = await tx.query<{ id: string }>(
+    "SELECT id FROM conversation WHERE customer_id = ANY($1::uuid[]) AND visitor_token_hash IS NOT NULL",
+    [customerIds],
+  );
+  return rows.map((r) => r.id);
+}
+
 /**
  * Erases what identifies the customers: their name and email, the text of every message of their
  * conversations, their surveys' comments, their widget and survey tokens (the hashes go, so the

@@ -101,10 +101,11 @@ export function serveGraphqlWs(app: App, yoga: Yoga, server: Server, options: { 
   return wss;
 }
 
-/** The keys a socket is found by when a credential ends; a visitor's token never ends. */
+/** The keys a socket is found by when a credential ends (a visitor's, when its customer is erased). */
 function credentialKeys(actor: Actor | null): string[] {
   if (actor?.kind === "teammate") return [`session:${actor.sessionId}`, `teammate:${actor.teammateId}`];
   if (actor?.kind === "apiKey") return [`apiKey:${actor.apiKeyId}`];
+  if (actor?.kind === "visitor") return [`visitor:${actor.conversationId}`];
   return [];
 }
 

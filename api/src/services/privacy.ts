@@ -4,10 +4,12 @@ import {
   customersPastRetention,
   eraseCommentsPastRetention,
   eraseCustomers,
+  liveVisitorConversations,
   lockCustomer,
   recordSweep,
 } from "../db/privacy.js";
 import { notFound } from "../errors.js";
+import { publishRevocation } from "../pubsub.js";
 import type { Actor } from "./actors.js";
 import { requireAdmin } from "./actors.js";
 import type { App } from "./app.js";
@@ -28,8 +30,9 @@ export async function eraseCustomer(app: App, actor: Actor | null, customerId: s
   const id = customerId.trim().toLowerCase();
   if (!UUID.test(id)) throw notFound("Customer");
   const now = app.clock.now();
-  await app.sql.transaction(async (tx) => {
+  const widgets = await app.sql.transaction(async (tx) => {
     if (!(await lockCustomer(tx, admin.workspaceId, id))) throw notFound("Customer");
+    const conversations = await liveVisitorConversations(tx, [id]);
     const erased = await eraseCustomers(tx, [id], now);
     await insertAuditEntry(tx, {
       workspaceId: admin.workspaceId,
@@ -40,7 +43,9 @@ export async function eraseCustomer(app: App, actor: Actor | null, customerId: s
       after: { customerId: id, ...erased },
       createdAt: now,
     });
+    return conversations;
   });
+  closeWidgets(app, widgets);
   return true;
 }
 
@@ -63,13 +68,16 @@ const utcDay = (at: Date) => at.toISOString().slice(0, 10);
 export async function sweepRetention(app: App): Promise<SweepResult> {
   const now = app.clock.now();
   const day = utcDay(now);
-  return app.sql.transaction(async (tx) => {
+  const widgets: string[] = [];
+  const result = await app.sql.transaction(async (tx) => {
+    widgets.length = 0;
     if (!(await claimSweepDay(tx, day, now))) return { ran: false, customers: 0, comments: 0 };
     const perWorkspace = new Map<string, { retentionDays: number; customers: number; comments: number; erased?: object }>();
     const due = await customersPastRetention(tx, now);
     const byWorkspace = new Map<string, typeof due>();
     for (const c of due) byWorkspace.set(c.workspaceId, [...(byWorkspace.get(c.workspaceId) ?? []), c]);
     for (const [workspaceId, customers] of byWorkspace) {
+      widgets.push(...(await liveVisitorConversations(tx, customers.map((c) => c.id))));
       const erased = await eraseCustomers(tx, customers.map((c) => c.id), now);
       perWorkspace.set(workspaceId, { retentionDays: customers[0]!.retentionDays, customers: erased.customers, comments: erased.comments, erased });
     }
@@ -96,6 +104,13 @@ export async function sweepRetention(app: App): Promise<SweepResult> {
     await recordSweep(tx, day, { customers, comments });
     return { ran: true, customers, comments };
   });
+  closeWidgets(app, widgets);
+  return result;
+}
+
+/** An erased customer's open widgets end at once (4403), on every process: their token is gone. */
+function closeWidgets(app: App, conversationIds: string[]): void {
+  for (const id of conversationIds) publishRevocation(app.pubsub, { kind: "visitor", id });
 }
 
 /** Runs `sweepRetention` at most once per UTC day (of `app.clock`) from this process. */

@@ -124,6 +124,38 @@ describe.each(DB_KINDS)("credentials on %s", (db) => {
       expect(check("11.3", bystander.client.closes.length === 0)).toBe(true);
       await bystander.client.dispose();
     });
+    it("eraseCustomer closes the erased customer's widget socket with 4403 within 1 s; another widget stays", async () => {
+      const start = async (name: string) =>
+        (
+          await gqlOk(
+            server.url,
+            `mutation($input: StartWidgetConversationInput!) { startWidgetConversation(input: $input) { visitorToken conversation { id customer { id } } } }`,
+            { input: { channelId: ws.channelId, customer: { name } } },
+          )
+        ).startWidgetConversation;
+      const live = async (widget: { visitorToken: string; conversation: { id: string } }) => {
+        const client = wsClient(server.wsUrl, { visitorToken: widget.visitorToken });
+        const sub = collect(client, UPDATED, { id: widget.conversation.id });
+        // Live once a message of its own conversation has come through it.
+        await until(async () => {
+          if (sub.events.length > 0) return true;
+          await gqlOk(server.url, `mutation($id: ID!) { sendMessage(conversationId: $id, body: "hello") { id } }`, { id: widget.conversation.id }, ws.token);
+          await new Promise((r) => setTimeout(r, 150));
+          return sub.events.length > 0;
+        }, 15_000, "the widget's feed to be live");
+        return { client, sub };
+      };
+      const [erased, kept] = [await start("Erin Erased"), await start("Kai Kept")];
+      const [erasedSocket, keptSocket] = [await live(erased), await live(kept)];
+      const closed = await closedAfter(erasedSocket.client, () => gqlOk(server.url, `mutation($id: ID!) { eraseCustomer(id: $id) }`, { id: erased.conversation.customer.id }, ws.token));
+      expect(check("11.3", closed.closes[0] === 4403 && closed.ms < 1000)).toBe(true);
+      expect(closed.ms).toBeLessThan(1000);
+      const before = keptSocket.sub.events.length;
+      await gqlOk(server.url, `mutation($id: ID!) { sendMessage(conversationId: $id, body: "still here") { id } }`, { id: kept.conversation.id }, ws.token);
+      await until(() => keptSocket.sub.events.length > before, 5000, "the other widget's feed");
+      expect(check("11.3", keptSocket.client.closes.length === 0)).toBe(true);
+      await keptSocket.client.dispose();
+    });
   });
 
   describe("11.12 API keys", () => {
