@@ -1,5 +1,5 @@
 import type { Actor } from "./services/actors.js";
-import type { App } from "./services/app.js";
+import type { App } from "./deps.js";
 import { authenticate, bearerSecret } from "./services/auth.js";
 import { sameSecret } from "./tokens.js";
 

@@ -2,8 +2,32 @@ import { createRedisEventTarget } from "@graphql-yoga/redis-event-target";
 import { createPubSub } from "graphql-yoga";
 import { Redis } from "ioredis";
 import type { PubSub, Topics } from "./pubsub.js";
-import type { Logger, WidgetPresence } from "./services/app.js";
-import { createWidgetPresence } from "./services/app.js";
+import type { Logger } from "./log.js";
+
+/** Tracks which conversations have a live `csatRequested` subscription in this process. */
+export interface WidgetPresence {
+  isOpen(conversationId: string): Promise<boolean>;
+  /** Marks the widget open until the returned function is called. */
+  open(conversationId: string): () => void;
+}
+
+export function createWidgetPresence(): WidgetPresence {
+  const counts = new Map<string, number>();
+  return {
+    isOpen: async (conversationId) => (counts.get(conversationId) ?? 0) > 0,
+    open(conversationId) {
+      counts.set(conversationId, (counts.get(conversationId) ?? 0) + 1);
+      let closed = false;
+      return () => {
+        if (closed) return;
+        closed = true;
+        const left = (counts.get(conversationId) ?? 1) - 1;
+        if (left > 0) counts.set(conversationId, left);
+        else counts.delete(conversationId);
+      };
+    },
+  };
+}
 
 /** How subscriptions reach their sockets: in this process, or across processes through Redis. */
 export interface Fanout {

@@ -1,4 +1,9 @@
-import type { Logger } from "./services/app.js";
+/** Where the server writes what it does: one line each. */
+export interface Logger {
+  info(line: string): void;
+  warn(line: string): void;
+  error(line: string, err?: unknown): void;
+}
 
 /** Survey tokens (32 hex) and prefixed bearer secrets, wherever an error's text quotes one. */
 const SECRET_SHAPES = /(?<![0-9a-fA-F])[0-9a-f]{32}(?![0-9a-fA-F])|\bhc[skv]_[A-Za-z0-9_-]{20,}/g;

@@ -1,6 +1,6 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { requireAdmin } from "../services/actors.js";
-import type { App } from "../services/app.js";
+import type { App } from "../deps.js";
 import { authenticate, bearerSecret } from "../services/auth.js";
 import { answeredSurveys, type ExportedAnswer } from "../services/reports/export.js";
 import { UNATTRIBUTED } from "../services/reports/report.js";

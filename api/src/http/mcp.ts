@@ -5,7 +5,7 @@ import { z } from "zod";
 import { DomainError } from "../errors.js";
 import type { Member } from "../services/actors.js";
 import { isMember } from "../services/actors.js";
-import type { App } from "../services/app.js";
+import type { App } from "../deps.js";
 import { authenticate, bearerSecret } from "../services/auth.js";
 import { reopenConversation, resolveConversation } from "../services/conversations.js";
 import { csatReport, recentComments } from "../services/reports/report.js";

@@ -2,7 +2,7 @@ import type { IncomingMessage } from "node:http";
 import { BlockList, isIP } from "node:net";
 import type { Redis } from "ioredis";
 import type { Config } from "../config.js";
-import type { Logger } from "../services/app.js";
+import type { Logger } from "../log.js";
 
 export type RateDecision = { ok: true } | { ok: false; retryAfterSeconds: number };
 

@@ -1,7 +1,7 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { DomainError } from "../errors.js";
 import { errorPoint } from "../faults.js";
-import type { App } from "../services/app.js";
+import type { App } from "../deps.js";
 import { CSAT_QUESTION, publicSurveyByToken, submitCsatAnswer, type PublicCsatSurvey } from "../services/csat.js";
 import { escapeHtml } from "../services/email.js";
 import { MAX_COMMENT_LENGTH } from "../services/validation.js";

@@ -1,6 +1,6 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { Prisma } from "../generated/prisma/client.js";
-import type { App } from "../services/app.js";
+import type { App } from "../deps.js";
 import { authenticate, bearerSecret } from "../services/auth.js";
 import { getConversation, reopenConversation, resolveConversation } from "../services/conversations.js";
 import { submitCsatAnswer, type SubmitOutcome } from "../services/csat.js";

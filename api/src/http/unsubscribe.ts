@@ -1,6 +1,6 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { DomainError } from "../errors.js";
-import type { App } from "../services/app.js";
+import type { App } from "../deps.js";
 import { escapeHtml } from "../services/email.js";
 import { describeUnsubscribe, unsubscribe } from "../services/suppressions.js";
 

@@ -1,7 +1,7 @@
 import { GraphQLError } from "graphql";
 import type { WebSocket, WebSocketServer } from "ws";
 import type { Actor } from "../services/actors.js";
-import type { Logger } from "../services/app.js";
+import type { Logger } from "../log.js";
 
 /** The close code of a socket refused because its visitor already has the most sockets open. */
 export const TOO_MANY_SOCKETS = 4429;

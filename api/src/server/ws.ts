@@ -17,7 +17,7 @@ import { WebSocketServer } from "ws";
 import { createContext, type Context, type Credentials } from "../context.js";
 import type { CredentialRevoked } from "../pubsub.js";
 import { isVisitorOf, type Actor } from "../services/actors.js";
-import type { App } from "../services/app.js";
+import type { App } from "../deps.js";
 import { MAX_GRAPHQL_BODY_BYTES } from "../http/json.js";
 import { createWsLimits, logSocketErrors } from "../http/wsLimits.js";
 

@@ -5,7 +5,7 @@ import { publishRevocation } from "../pubsub.js";
 import { TokenPrefix, isId, newSecret, sha256 } from "../tokens.js";
 import type { Actor } from "./actors.js";
 import { requireAdmin, requireAdminTeammate } from "./actors.js";
-import type { App } from "./app.js";
+import type { App } from "../deps.js";
 import { auditedBy } from "./audit.js";
 import { nameSchema, parseInput } from "./validation.js";
 

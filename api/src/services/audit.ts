@@ -1,7 +1,7 @@
 import type { Prisma } from "../generated/prisma/client.js";
 import type { Actor, Member } from "./actors.js";
 import { requireAdmin } from "./actors.js";
-import type { App } from "./app.js";
+import type { App } from "../deps.js";
 import { pageSize } from "./validation.js";
 
 /** Prisma's include/select for audit entries, as GraphQL selections plan it. */

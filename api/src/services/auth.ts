@@ -4,7 +4,7 @@ import type { Role } from "../generated/prisma/enums.js";
 import { publishRevocation } from "../pubsub.js";
 import { TokenPrefix, hashPassword, needsRehash, newSecret, sha256, verifyPassword } from "../tokens.js";
 import type { Actor } from "./actors.js";
-import type { App, Tx } from "./app.js";
+import type { App, Tx } from "../deps.js";
 import { emailSchema, parseInput } from "./validation.js";
 
 const SESSION_DAYS = 30;

@@ -2,7 +2,7 @@ import { isId } from "../tokens.js";
 import { notFound } from "../errors.js";
 import type { Actor } from "./actors.js";
 import { requireAdmin, requireMember } from "./actors.js";
-import type { App } from "./app.js";
+import type { App } from "../deps.js";
 import { nameSchema, parseInput } from "./validation.js";
 
 export async function listBots(app: App, actor: Actor | null) {

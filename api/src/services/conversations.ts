@@ -7,7 +7,7 @@ import { badInput, forbidden, notFound, unauthenticated } from "../errors.js";
 import { faultPoint } from "../faults.js";
 import type { Actor, Member } from "./actors.js";
 import { isMember, requireMember } from "./actors.js";
-import type { App, Tx } from "./app.js";
+import type { App, Tx } from "../deps.js";
 import { mergeIterators } from "../iterators.js";
 import { createSurveyOnFirstResolve, holdSurvey, publishPrompt, resumeSurvey, watchCsatRequests, type SurveyEffect } from "./csat.js";
 import { columnsAs, type Queryable } from "../db/client.js";

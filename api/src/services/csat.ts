@@ -6,7 +6,7 @@ import type { Actor } from "./actors.js";
 import { requireAdmin, requireMember } from "./actors.js";
 import { forbidden } from "../errors.js";
 import { faultPoint } from "../faults.js";
-import type { App } from "./app.js";
+import type { App } from "../deps.js";
 import { columnsAs, type Queryable } from "../db/client.js";
 import type { CsatSurvey } from "../generated/prisma/client.js";
 import { renderSurveyEmail, type SurveyEmail } from "./email.js";

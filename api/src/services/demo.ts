@@ -1,4 +1,4 @@
-import type { App } from "./app.js";
+import type { App } from "../deps.js";
 import { hashPassword, newSecret, sha256, TokenPrefix } from "../tokens.js";
 
 export const DEMO_ADMIN_EMAIL = "admin@demo.hydra.test";

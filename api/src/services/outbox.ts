@@ -3,7 +3,7 @@ import type { Prisma } from "../generated/prisma/client.js";
 import { faultPoint } from "../faults.js";
 import type { Actor } from "./actors.js";
 import { requireAdmin } from "./actors.js";
-import type { App } from "./app.js";
+import type { App } from "../deps.js";
 import { pageSize } from "./validation.js";
 import { suppressedSql } from "../db/suppressions.js";
 import { unsubscribeUrl } from "./email.js";

@@ -12,7 +12,7 @@ import { notFound } from "../errors.js";
 import { publishRevocation } from "../pubsub.js";
 import type { Actor } from "./actors.js";
 import { requireAdmin } from "./actors.js";
-import type { App } from "./app.js";
+import type { App } from "../deps.js";
 
 export const CUSTOMER_ERASED = "Erased customer data";
 export const RETENTION_SWEPT = "Erased data past retention";

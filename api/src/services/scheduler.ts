@@ -1,5 +1,5 @@
 import type { CsatPrompt } from "../pubsub.js";
-import type { App } from "./app.js";
+import type { App } from "../deps.js";
 import { dispatchSurveys, publishPrompt } from "./csat.js";
 
 const BATCH = 200;

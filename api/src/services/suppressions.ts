@@ -1,6 +1,6 @@
 import { findUnsubscribeTarget, suppressEmail } from "../db/suppressions.js";
 import { notFound } from "../errors.js";
-import type { App } from "./app.js";
+import type { App } from "../deps.js";
 
 /** Unsubscribe links carry the SHA-256 (64 hex) of a survey token; see `unsubscribeUrl`. */
 export const UNSUBSCRIBE_TOKEN_PATTERN = /^[0-9a-f]{64}$/;

@@ -1,4 +1,4 @@
-import type { App } from "./app.js";
+import type { App } from "../deps.js";
 import { deliverOutbox, type EmailSender } from "./outbox.js";
 import { createDailySweep } from "./privacy.js";
 import { compactTallies } from "./reports/report.js";

@@ -2,7 +2,7 @@ import { z } from "zod";
 import { Prisma } from "../generated/prisma/client.js";
 import { badInput, forbidden } from "../errors.js";
 import { hashPassword } from "../tokens.js";
-import type { App } from "./app.js";
+import type { App } from "../deps.js";
 import { createSession } from "./auth.js";
 import { emailSchema, nameSchema, parseInput, passwordSchema } from "./validation.js";
 

@@ -3,7 +3,7 @@ import pg from "pg";
 import { buildApp, type RunningApp } from "../../src/app.js";
 import type { Clock } from "../../src/clock.js";
 import { readConfig, type Config } from "../../src/config.js";
-import type { Logger } from "../../src/services/app.js";
+import type { Logger } from "../../src/log.js";
 
 export type DbKind = "pglite" | "postgres";
 export const DB_KINDS: DbKind[] = ["pglite", "postgres"];

@@ -1,7 +1,7 @@
 import { answeredSurveysPage, type AnsweredSurveyRow } from "../../db/reports.js";
 import type { Actor } from "../actors.js";
 import { requireAdmin } from "../actors.js";
-import type { App } from "../app.js";
+import type { App } from "../../deps.js";
 import { csatWindows, type CsatRange } from "./windows.js";
 
 /** One answered survey as the CSV export lists it. */

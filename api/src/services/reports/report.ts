@@ -3,7 +3,7 @@ import { compactTallyShards, readComments as readCommentRows, readTallies, type 
 import { badInput } from "../../errors.js";
 import type { Actor } from "../actors.js";
 import { requireMember } from "../actors.js";
-import type { App } from "../app.js";
+import type { App } from "../../deps.js";
 import { SURVEY_LIFETIME_MS } from "../csat.js";
 import { pageSize } from "../validation.js";
 import { align, coverWindow, csatWindows, DAY_MS, type CsatRange, type CsatWindow } from "./windows.js";

@@ -1,0 +1,23 @@
+import type { Config } from "./config.js";
+import type { Clock } from "./clock.js";
+import type { Sql } from "./db/client.js";
+import type { PrismaClient } from "./generated/prisma/client.js";
+import type { RateLimits } from "./http/rateLimit.js";
+import type { PubSub } from "./pubsub.js";
+import type { WidgetPresence } from "./fanout.js";
+import type { Logger } from "./log.js";
+
+/** What every domain service works with: one per server, shared by all requests. */
+export interface App {
+  prisma: PrismaClient;
+  /** The driver itself, for the hot paths (see db/client.ts). */
+  sql: Sql;
+  pubsub: PubSub;
+  clock: Clock;
+  config: Pick<Config, "publicUrl" | "emailFrom" | "resendApiKey" | "production" | "signup" | "operatorToken" | "scryptLogN" | "allowedOrigins">;
+  presence: WidgetPresence;
+  log: Logger;
+  limits: RateLimits;
+}
+
+export type Tx = Parameters<Parameters<PrismaClient["$transaction"]>[0]>[0];
