@@ -4,7 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { gqlOk, until } from "./support/client.js";
-import { freePort } from "./support/processes.js";
+import { freePort, startServerProcess } from "./support/processes.js";
 
 /** `npm start`'s own entry point, run as a newcomer would, on a fresh data folder. */
 describe("npm start", () => {
@@ -44,6 +44,26 @@ describe("npm start", () => {
         `mutation { signIn(email: "admin@demo.hydra.test", password: "hydra-demo") { teammate { role } } }`,
       );
       expect(signIn.signIn.teammate.role).toBe("ADMIN");
+
+      // A write the first server acknowledged, then a second `npm start` on the same DATA_DIR:
+      // it refuses with one line naming the folder and the other process, and exits non-zero.
+      await gqlOk(url, `mutation { createBot(name: "Written before the second start") { id } }`, {}, key);
+      // (Its build step is skipped: the first one built web/dist, which other tests may be reading.)
+      const second = spawn("npm", ["start", "--silent", "--ignore-scripts"], {
+        env: { ...process.env, PORT: String(await freePort()), DATA_DIR: dataDir, DATABASE_URL: "", SEED_DEMO: "1" },
+        stdio: ["ignore", "pipe", "pipe"],
+      });
+      let secondOutput = "";
+      second.stdout.on("data", (b) => (secondOutput += b));
+      second.stderr.on("data", (b) => (secondOutput += b));
+      const secondCode = await new Promise<number | null>((resolve) => second.on("exit", (c) => resolve(c)));
+      expect(secondCode, secondOutput).not.toBe(0);
+      expect(secondOutput).toContain(`the data folder ${dataDir}`);
+      expect(secondOutput).toMatch(/in use by another Hydra process \(pid \d+/);
+      expect(secondOutput).not.toMatch(/\n\s+at \S+ \(/);
+      // The first still serves, with everything it acknowledged.
+      const after = await gqlOk(url, `{ bots { name } }`, {}, key);
+      expect(after.bots.map((b: { name: string }) => b.name)).toContain("Written before the second start");
     } finally {
       const stoppedAt = Date.now();
       child.kill("SIGTERM");
@@ -55,5 +75,18 @@ describe("npm start", () => {
     expect(output).toContain("[http] stopped");
     expect(output).not.toMatch(/ERROR/);
     expect(await fetch(`http://127.0.0.1:${port}/healthz`).catch(() => null)).toBeNull();
-  }, 120_000);
+
+    // Nothing lost: a restart on the same folder has the first server's writes.
+    const restarted = await startServerProcess({ DATA_DIR: dataDir, DATABASE_URL: "", SEED_DEMO: "0" });
+    try {
+      const signedIn = await gqlOk(
+        restarted.url,
+        `mutation { signIn(email: "admin@demo.hydra.test", password: "hydra-demo") { token } }`,
+      );
+      const bots = await gqlOk(restarted.url, `{ bots { name } }`, {}, signedIn.signIn.token);
+      expect(bots.bots.map((b: { name: string }) => b.name)).toContain("Written before the second start");
+    } finally {
+      await restarted.stop();
+    }
+  }, 240_000);
 });
