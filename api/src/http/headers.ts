@@ -24,7 +24,3 @@ export function isClientAbort(req: IncomingMessage, err: unknown): boolean {
   return req.destroyed && !req.complete;
 }
 
-/** A request's path for the log, with anything long enough to be a token (survey, unsubscribe) left out. */
-export function routeOf(url: string | undefined): string {
-  return new URL(url ?? "/", "http://x").pathname.replace(/\/[^/]{16,}/g, "/…");
-}
