@@ -7,6 +7,7 @@ import { systemClock, type Clock } from "./clock.js";
 import type { Config } from "./config.js";
 import { createContext, type Context } from "./context.js";
 import { openDatabase, type Database } from "./db/client.js";
+import { databaseAnswers } from "./db/health.js";
 import { DATABASE_UNAVAILABLE_MESSAGE, DomainError, isDatabaseUnavailable } from "./errors.js";
 import { StartupError } from "./db/dataLock.js";
 import { createLogger, pathForLog, withoutSecret } from "./log.js";
@@ -170,7 +171,7 @@ export async function buildApp(options: AppOptions): Promise<RunningApp> {
   let ready = false;
   const databaseReachable = () =>
     Promise.race([
-      db.prisma.$queryRaw`SELECT 1`.then(() => true, () => false),
+      databaseAnswers(db.sql),
       new Promise<boolean>((resolve) => setTimeout(() => resolve(false), 2000).unref()),
     ]);
 

@@ -31,17 +31,6 @@ export interface Sql extends Queryable {
   transaction<T>(fn: (tx: Queryable) => Promise<T>): Promise<T>;
 }
 
-/**
- * A select list that gives each column under its Prisma field name (`created_at AS "createdAt"`),
- * so rows read with `Sql` have the shape Prisma's would. `Record<keyof Model, …>` makes the
- * typecheck fail when the model gains a field the list lacks.
- */
-export function columnsAs(fields: Record<string, string>): string {
-  return Object.entries(fields)
-    .map(([field, column]) => `${column} AS "${field}"`)
-    .join(", ");
-}
-
 export interface Database {
   kind: "pglite" | "postgres";
   prisma: PrismaClient;

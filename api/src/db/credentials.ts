@@ -24,3 +24,37 @@ export async function findApiKeyByHash(db: Queryable, tokenHash: string, now: Da
   );
   return key;
 }
+
+export interface SessionCredential {
+  id: string;
+  expiresAt: Date;
+  revokedAt: Date | null;
+  teammateId: string;
+  workspaceId: string;
+  role: Role;
+}
+
+/** The session whose secret hashes to `tokenHash`, with its teammate's workspace and role; read on every request it makes. */
+export async function findSessionByHash(db: Queryable, tokenHash: string): Promise<SessionCredential | undefined> {
+  const [session] = await db.query<SessionCredential>(
+    `SELECT s.id, s.expires_at AS "expiresAt", s.revoked_at AS "revokedAt", t.id AS "teammateId", t.workspace_id AS "workspaceId",
+            t.role::text AS role
+     FROM session s JOIN teammate t ON t.id = s.teammate_id WHERE s.token_hash = $1`,
+    [tokenHash],
+  );
+  return session;
+}
+
+export interface VisitorCredential {
+  conversationId: string;
+  workspaceId: string;
+}
+
+/** The conversation a widget's visitor token was made for. */
+export async function findVisitorByHash(db: Queryable, tokenHash: string): Promise<VisitorCredential | undefined> {
+  const [visitor] = await db.query<VisitorCredential>(
+    `SELECT id AS "conversationId", workspace_id AS "workspaceId" FROM conversation WHERE visitor_token_hash = $1`,
+    [tokenHash],
+  );
+  return visitor;
+}

@@ -3,7 +3,7 @@ import type { Prisma } from "../generated/prisma/client.js";
 import type { App } from "../deps.js";
 import { authenticate, bearerSecret } from "../services/auth.js";
 import { getConversation, reopenConversation, resolveConversation } from "../services/conversations.js";
-import { submitCsatAnswer, type SubmitOutcome } from "../services/csat.js";
+import { submitCsatAnswer, type SubmitOutcome } from "../services/csat/answers.js";
 import { unauthenticated } from "../errors.js";
 import { normalizeId } from "../tokens.js";
 import { handleUnsubscribe, UNSUBSCRIBE_PATH } from "./unsubscribe.js";

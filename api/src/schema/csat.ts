@@ -1,15 +1,9 @@
 import { builder } from "../builder.js";
 import { takeTokenAllowance } from "../http/graphqlGuards.js";
 import type { CsatPrompt as Prompt } from "../pubsub.js";
-import {
-  getCsatSettings,
-  publicSurveyByToken,
-  submitCsatAnswer,
-  updateCsatSettings,
-  watchCsatRequests,
-  type PublicCsatSurvey as PublicSurvey,
-  type CsatSettingsValues,
-} from "../services/csat.js";
+import { publicSurveyByToken, submitCsatAnswer, type PublicCsatSurvey as PublicSurvey } from "../services/csat/answers.js";
+import { watchCsatRequests } from "../services/csat/prompts.js";
+import { getCsatSettings, updateCsatSettings, type CsatSettingsValues } from "../services/csat/settings.js";
 import { CsatAnswerVia, CsatSurveyState, PublicSurveyState, ResolvedVia, SubmitOutcome } from "./scalars.js";
 
 builder.prismaObject("CsatSurvey", {

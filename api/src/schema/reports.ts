@@ -1,7 +1,7 @@
 import { Kind, valueFromASTUntyped, type GraphQLResolveInfo, type SelectionNode } from "graphql";
 import { builder } from "../builder.js";
 import type { CsatAnswered as Answered } from "../pubsub.js";
-import { watchCsatAnswers } from "../services/csat.js";
+import { watchCsatAnswers } from "../services/csat/answers.js";
 import {
   CSAT_TREND_UNITS,
   csatReport,

@@ -1,6 +1,5 @@
-import { findApiKeyByHash } from "../db/credentials.js";
+import { findApiKeyByHash, findSessionByHash, findVisitorByHash } from "../db/credentials.js";
 import { DomainError, rateLimited, unauthenticated } from "../errors.js";
-import type { Role } from "../generated/prisma/enums.js";
 import { publishRevocation } from "../pubsub.js";
 import { TokenPrefix, hashPassword, needsRehash, newSecret, sha256, verifyPassword } from "../tokens.js";
 import type { Actor } from "./actors.js";
@@ -17,15 +16,11 @@ export async function authenticate(app: App, secret: string | undefined): Promis
   if (!secret) return undefined;
   const tokenHash = sha256(secret);
   const now = app.clock.now();
-  // Every authenticated request starts here, so these go straight to the driver (see db.ts: Sql).
+  // Every authenticated request starts here, so these go straight to the driver (see db/client.ts: Sql).
   if (secret.startsWith(TokenPrefix.Session)) {
-    const [session] = await app.sql.query<{ id: string; expires_at: Date; revoked_at: Date | null; teammate_id: string; workspace_id: string; role: Role }>(
-      `SELECT s.id, s.expires_at, s.revoked_at, t.id AS teammate_id, t.workspace_id, t.role::text AS role
-       FROM session s JOIN teammate t ON t.id = s.teammate_id WHERE s.token_hash = $1`,
-      [tokenHash],
-    );
-    if (!session || session.revoked_at || session.expires_at <= now) return null;
-    return { kind: "teammate", workspaceId: session.workspace_id, teammateId: session.teammate_id, role: session.role, sessionId: session.id };
+    const session = await findSessionByHash(app.sql, tokenHash);
+    if (!session || session.revokedAt || session.expiresAt <= now) return null;
+    return { kind: "teammate", workspaceId: session.workspaceId, teammateId: session.teammateId, role: session.role, sessionId: session.id };
   }
   if (secret.startsWith(TokenPrefix.ApiKey)) {
     const key = await findApiKeyByHash(app.sql, tokenHash, now);
@@ -33,12 +28,9 @@ export async function authenticate(app: App, secret: string | undefined): Promis
     return { kind: "apiKey", workspaceId: key.workspaceId, apiKeyId: key.id, role: key.role };
   }
   if (secret.startsWith(TokenPrefix.Visitor)) {
-    const [conversation] = await app.sql.query<{ id: string; workspace_id: string }>(
-      "SELECT id, workspace_id FROM conversation WHERE visitor_token_hash = $1",
-      [tokenHash],
-    );
-    if (!conversation) return null;
-    return { kind: "visitor", workspaceId: conversation.workspace_id, conversationId: conversation.id };
+    const visitor = await findVisitorByHash(app.sql, tokenHash);
+    if (!visitor) return null;
+    return { kind: "visitor", workspaceId: visitor.workspaceId, conversationId: visitor.conversationId };
   }
   return null;
 }

@@ -9,8 +9,10 @@ import type { Actor, Member } from "./actors.js";
 import { isMember, requireMember } from "./actors.js";
 import type { App, Tx } from "../deps.js";
 import { mergeIterators } from "../iterators.js";
-import { createSurveyOnFirstResolve, holdSurvey, publishPrompt, resumeSurvey, watchCsatRequests, type SurveyEffect } from "./csat.js";
-import { columnsAs, type Queryable } from "../db/client.js";
+import { createSurveyOnFirstResolve, holdSurvey, resumeSurvey, type SurveyEffect } from "./csat/dispatch.js";
+import { publishPrompt, watchCsatRequests } from "./csat/prompts.js";
+import type { Queryable } from "../db/client.js";
+import { lockConversation as lockConversationRow, markReopened, markResolved, type LockedConversation } from "../db/conversations.js";
 import { emailSchema, messageBodySchema, nameSchema, pageSize, parseInput } from "./validation.js";
 
 /** Prisma's include/select for a conversation, as GraphQL selections plan it. */
@@ -199,54 +201,12 @@ export async function sendMessage(app: App, actor: Actor | null, conversationId:
   return message;
 }
 
-interface LockedConversation {
-  id: string;
-  workspace_id: string;
-  bot_id: string | null;
-  channel_id: string | null;
-  status: ConversationStatus;
-  first_resolved_at: Date | null;
-  /** Read in the same statement for the survey a resolve may create; null when never set. */
-  csat_enabled: boolean | null;
-  csat_delay_minutes: number | null;
-  workspace_name: string;
-  customer_email: string | null;
-}
-
 /** Locks the conversation row (only that row) and reads what a resolve needs, in one statement. */
 async function lockConversation(tx: Queryable, member: Member, id: string): Promise<LockedConversation> {
-  const rows = isId(id)
-    ? await tx.query<LockedConversation>(
-        `SELECT c.id, c.workspace_id, c.bot_id, c.channel_id, c.status::text AS status, c.first_resolved_at,
-                s.enabled AS csat_enabled, s.delay_minutes AS csat_delay_minutes, w.name AS workspace_name, cu.email AS customer_email
-         FROM conversation c
-         JOIN workspace w ON w.id = c.workspace_id
-         JOIN customer cu ON cu.id = c.customer_id
-         LEFT JOIN csat_settings s ON s.workspace_id = c.workspace_id
-         WHERE c.id = $1::uuid AND c.workspace_id = $2::uuid
-         FOR UPDATE OF c`,
-        [id, member.workspaceId],
-      )
-    : [];
-  if (!rows[0]) throw notFound("conversation");
-  return rows[0];
+  const row = isId(id) ? await lockConversationRow(tx, member.workspaceId, id) : undefined;
+  if (!row) throw notFound("conversation");
+  return row;
 }
-
-/** conversation's columns under Prisma's field names; the type fails to compile if a field is missing. */
-const CONVERSATION_FIELDS: Record<keyof Conversation, string> = {
-  id: "id",
-  workspaceId: "workspace_id",
-  channelId: "channel_id",
-  botId: "bot_id",
-  customerId: "customer_id",
-  status: "status::text",
-  visitorTokenHash: "visitor_token_hash",
-  createdAt: "created_at",
-  updatedAt: "updated_at",
-  resolvedAt: "resolved_at",
-  firstResolvedAt: "first_resolved_at",
-};
-const CONVERSATION_COLUMNS = columnsAs(CONVERSATION_FIELDS);
 
 export interface ResolveResult {
   conversationId: string;
@@ -276,20 +236,16 @@ export async function resolveConversation(
   const { changed, effect, conversation } = await app.sql.transaction(async (tx) => {
     const row = await lockConversation(tx, member, id);
     if (row.status === "RESOLVED") return { changed: false, effect: { surveyCreated: false, prompt: null } as SurveyEffect, conversation: null };
-    const [conversation] = await tx.query<Conversation>(
-      `UPDATE conversation SET status = 'RESOLVED', resolved_at = $2, updated_at = $2, first_resolved_at = coalesce(first_resolved_at, $2)
-       WHERE id = $1 RETURNING ${CONVERSATION_COLUMNS}`,
-      [row.id, now],
-    );
-    const key = { id: row.id, workspaceId: row.workspace_id, botId: row.bot_id, channelId: row.channel_id };
-    if (row.first_resolved_at !== null) return { changed: true, effect: await resumeSurvey(tx, app, key, now), conversation: null };
+    const conversation = await markResolved(tx, row.id, now);
+    const key = { id: row.id, workspaceId: row.workspaceId, botId: row.botId, channelId: row.channelId };
+    if (row.firstResolvedAt !== null) return { changed: true, effect: await resumeSurvey(tx, app, key, now), conversation: null };
     const known = {
-      settings: row.csat_enabled === null ? null : { enabled: row.csat_enabled, delayMinutes: row.csat_delay_minutes ?? 0 },
-      workspaceName: row.workspace_name,
-      customerEmail: row.customer_email,
+      settings: row.csatEnabled === null ? null : { enabled: row.csatEnabled, delayMinutes: row.csatDelayMinutes ?? 0 },
+      workspaceName: row.workspaceName,
+      customerEmail: row.customerEmail,
     };
     const effect = options.skipCsat ? { surveyCreated: false, prompt: null } : await createSurveyOnFirstResolve(tx, app, key, known, options.via, now);
-    return { changed: true, effect, conversation: conversation! };
+    return { changed: true, effect, conversation };
   });
   if (effect.surveyCreated) faultPoint("dispatch:after-commit");
   publishPrompt(app, effect.prompt);
@@ -308,7 +264,7 @@ export async function reopenConversation(app: App, actor: Actor | null, id: stri
   const changed = await app.sql.transaction(async (tx) => {
     const row = await lockConversation(tx, member, id);
     if (row.status === "OPEN") return false;
-    await tx.query("UPDATE conversation SET status = 'OPEN', resolved_at = NULL, updated_at = $2 WHERE id = $1", [row.id, now]);
+    await markReopened(tx, row.id, now);
     await holdSurvey(tx, row.id);
     return true;
   });

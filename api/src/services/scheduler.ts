@@ -1,6 +1,7 @@
 import type { CsatPrompt } from "../pubsub.js";
 import type { App } from "../deps.js";
-import { dispatchSurveys, publishPrompt } from "./csat.js";
+import { dispatchSurveys } from "./csat/dispatch.js";
+import { publishPrompt } from "./csat/prompts.js";
 
 const BATCH = 200;
 

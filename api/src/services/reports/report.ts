@@ -4,7 +4,7 @@ import { badInput } from "../../errors.js";
 import type { Actor } from "../actors.js";
 import { requireMember } from "../actors.js";
 import type { App } from "../../deps.js";
-import { SURVEY_LIFETIME_MS } from "../csat.js";
+import { SURVEY_LIFETIME_MS } from "../csat/dispatch.js";
 import { pageSize } from "../validation.js";
 import { align, coverWindow, csatWindows, DAY_MS, type CsatRange, type CsatWindow } from "./windows.js";
 

@@ -1,0 +1,168 @@
+import type { EmailState, ResolvedVia } from "../../generated/prisma/enums.js";
+import type { CsatSurvey } from "../../generated/prisma/client.js";
+import { newSurveyToken, sha256 } from "../../tokens.js";
+import type { CsatPrompt } from "../../pubsub.js";
+import type { App } from "../../deps.js";
+import type { Queryable } from "../../db/client.js";
+import {
+  dispatchScheduledSurveys,
+  findHeldSurvey,
+  findScheduledSurvey,
+  holdScheduledSurvey,
+  insertDispatchedSurvey,
+  insertScheduledSurvey,
+  resumeHeldSurvey,
+  type DispatchFacts,
+  type OutboxEmail,
+} from "../../db/surveys.js";
+import { renderSurveyEmail } from "../email.js";
+import type { CsatSettingsValues } from "./settings.js";
+import { CSAT_QUESTION, promptOf } from "./prompts.js";
+
+export type { DispatchFacts } from "../../db/surveys.js";
+
+export const SURVEY_LIFETIME_MS = 30 * 86_400_000;
+
+/** What a resolve did to the conversation's survey; a prompt is published once the transaction commits. */
+export interface SurveyEffect {
+  surveyCreated: boolean;
+  prompt: CsatPrompt | null;
+  /** The survey the resolve created, as written. */
+  survey?: CsatSurvey;
+}
+
+const noEffect: SurveyEffect = { surveyCreated: false, prompt: null };
+
+interface ResolvedConversation {
+  id: string;
+  workspaceId: string;
+  botId: string | null;
+  channelId: string | null;
+}
+
+/** What the resolve read with its row lock already, so the survey is made without reading it again. */
+export interface ResolveFacts {
+  settings: Pick<CsatSettingsValues, "enabled" | "delayMinutes"> | null;
+  workspaceName: string;
+  customerEmail: string | null;
+}
+
+/**
+ * On a conversation's first OPEN→RESOLVED transition, with CSAT on: creates its one survey (in the
+ * resolve's transaction `tx`). The unique conversation_id decides, so racing resolves create one
+ * row between them. With no delay, the survey is born dispatched and its email written to the
+ * outbox by the same statement; otherwise it waits SCHEDULED for the scheduler.
+ */
+export async function createSurveyOnFirstResolve(
+  tx: Queryable,
+  app: App,
+  conversation: ResolvedConversation,
+  known: ResolveFacts,
+  via: ResolvedVia,
+  now: Date,
+): Promise<SurveyEffect> {
+  const { settings } = known;
+  if (!settings?.enabled) return noEffect;
+  const key = {
+    workspaceId: conversation.workspaceId,
+    conversationId: conversation.id,
+    botId: conversation.botId,
+    channelId: conversation.channelId,
+    resolvedVia: via,
+  };
+  if (settings.delayMinutes > 0) {
+    const dueAt = new Date(now.getTime() + settings.delayMinutes * 60_000);
+    const survey = await insertScheduledSurvey(tx, key, dueAt, now);
+    return survey ? { surveyCreated: true, prompt: null, survey } : noEffect;
+  }
+  const plan = await planDispatch(app, {
+    workspaceId: conversation.workspaceId,
+    conversationId: conversation.id,
+    workspaceName: known.workspaceName,
+    email: known.customerEmail,
+  }, now);
+  // The same columns and email `dispatchSurveys` writes, without a SCHEDULED row in between.
+  const survey = await insertDispatchedSurvey(
+    tx,
+    key,
+    { tokenHash: sha256(plan.token), expiresAt: plan.expiresAt, deliveredToWidget: plan.widgetOpen, email: plan.email, emailState: outboxState(app) },
+    now,
+  );
+  if (!survey) return noEffect;
+  return { surveyCreated: true, prompt: promptOf(survey.id, conversation.id, plan), survey };
+}
+
+/** A reopened conversation's pending survey waits; see `resumeSurvey`. */
+export async function holdSurvey(tx: Queryable, conversationId: string): Promise<void> {
+  await holdScheduledSurvey(tx, conversationId);
+}
+
+/** Resolved again: a held survey's countdown restarts from this resolve (and with no delay, it goes now). */
+export async function resumeSurvey(tx: Queryable, app: App, conversation: ResolvedConversation, now: Date): Promise<SurveyEffect> {
+  const held = await findHeldSurvey(tx, conversation.id);
+  if (!held) return noEffect;
+  const delay = held.delayMinutes ?? 0;
+  await resumeHeldSurvey(tx, held.id, new Date(now.getTime() + delay * 60_000));
+  return { surveyCreated: false, prompt: delay === 0 ? await dispatchSurvey(tx, app, held.id, now) : null };
+}
+
+/**
+ * Dispatches one SCHEDULED survey: gives it a token, records whether the widget is open and writes
+ * the email to the outbox when the customer has an address. Returns the widget prompt to publish
+ * after commit, or null when the widget is closed or the survey was not SCHEDULED any more.
+ */
+async function dispatchSurvey(tx: Queryable, app: App, surveyId: string, now: Date): Promise<CsatPrompt | null> {
+  const facts = await findScheduledSurvey(tx, surveyId);
+  if (!facts) return null;
+  const [prompt] = await dispatchSurveys(tx, app, [{ id: surveyId, ...facts }], now);
+  return prompt ?? null;
+}
+
+/** A due survey the caller has claimed (locked), with what dispatching it needs. */
+export interface DueSurvey extends DispatchFacts {
+  id: string;
+}
+
+/**
+ * Dispatches SCHEDULED surveys the caller holds locked: each gets a token, whether the widget is
+ * open, and its email in the outbox when the customer has an address, written by one statement for
+ * the whole batch (so the tally triggers run once). Returns the prompts to publish after commit.
+ */
+export async function dispatchSurveys(tx: Queryable, app: App, surveys: DueSurvey[], now: Date): Promise<CsatPrompt[]> {
+  if (surveys.length === 0) return [];
+  const plans = await Promise.all(surveys.map((survey) => planDispatch(app, survey, now)));
+  const expiresAt = new Date(now.getTime() + SURVEY_LIFETIME_MS);
+  const dispatched = await dispatchScheduledSurveys(
+    tx,
+    surveys.map((survey, i) => ({ id: survey.id, tokenHash: sha256(plans[i]!.token), deliveredToWidget: plans[i]!.widgetOpen, email: plans[i]!.email })),
+    { now, expiresAt, emailState: outboxState(app) },
+  );
+  const done = new Set(dispatched);
+  return surveys.flatMap((survey, i) => {
+    const prompt = done.has(survey.id) ? promptOf(survey.id, survey.conversationId, { ...plans[i]!, expiresAt }) : null;
+    return prompt ? [prompt] : [];
+  });
+}
+
+/** What a dispatch writes, decided before the row is: the token, whether the widget is open, the email. */
+interface DispatchPlan {
+  token: string;
+  expiresAt: Date;
+  widgetOpen: boolean;
+  email: OutboxEmail | null;
+}
+
+async function planDispatch(app: App, facts: DispatchFacts, now: Date): Promise<DispatchPlan> {
+  const token = newSurveyToken();
+  const widgetOpen = await app.presence.isOpen(facts.conversationId);
+  const email = facts.email
+    ? {
+        to: facts.email,
+        ...renderSurveyEmail({ workspaceName: facts.workspaceName, publicUrl: app.config.publicUrl, token, question: CSAT_QUESTION }),
+      }
+    : null;
+  return { token, expiresAt: new Date(now.getTime() + SURVEY_LIFETIME_MS), widgetOpen, email };
+}
+
+/** Survey emails wait for the outbox worker with Resend configured; without it they are only recorded. */
+const outboxState = (app: App): EmailState => (app.config.resendApiKey ? "PENDING" : "RECORDED");
