@@ -1,8 +1,8 @@
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { gqlOk } from "./support/client.js";
-import { createConversation, createWorkspaceFixture, enableCsat, type WorkspaceFixture } from "./support/fixtures.js";
-import { startTestServer, type TestServer } from "./support/server.js";
+import { gqlOk } from "../testkit/client.js";
+import { createConversation, createWorkspaceFixture, enableCsat, tokenFromEmail, type WorkspaceFixture } from "../testkit/fixtures.js";
+import { startTestServer, type TestServer } from "../testkit/server.js";
 
 // The SQL each hot operation sends, counted at pg's Client.query (this file's server runs in this
 // process, over PostgreSQL): an N+1 or an extra round trip fails here before it shows in a bench.
@@ -20,7 +20,6 @@ async function statements(fn: () => Promise<unknown>): Promise<string[]> {
   return [...sent];
 }
 
-const tokenFromEmail = (html: string) => /\/csat\/([0-9a-f]{32})"/.exec(html)?.[1];
 
 describe("SQL statements per operation (PostgreSQL)", () => {
   let server: TestServer;
@@ -77,7 +76,7 @@ describe("SQL statements per operation (PostgreSQL)", () => {
     const id = await createConversation(server.url, ws, { name: "Robin", email: "robin@example.com" });
     await resolve(id);
     const email = await server.running.app.prisma.emailOutbox.findFirstOrThrow({ where: { to: "robin@example.com" } });
-    const token = tokenFromEmail(email.html)!;
+    const token = tokenFromEmail(email.html);
     const sql = await statements(() =>
       gqlOk(server.url, `mutation($t: String!) { submitCsat(token: $t, score: 5) { outcome survey { score } } }`, { t: token }),
     );

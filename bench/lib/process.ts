@@ -1,6 +1,6 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import { fileURLToPath } from "node:url";
-import { freePort } from "../../api/test/support/processes.js";
+import { freePort } from "../../api/testkit/processes.js";
 
 export const ROOT = fileURLToPath(new URL("../../", import.meta.url));
 const METRICS_PRELOAD = fileURLToPath(new URL("./metrics-preload.ts", import.meta.url));

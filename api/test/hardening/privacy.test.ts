@@ -4,10 +4,10 @@ import { createManualClock } from "../../src/clock.js";
 import { deliverOutbox, type EmailSender } from "../../src/services/outbox.js";
 import { sweepRetention } from "../../src/services/privacy.js";
 import { hashPassword } from "../../src/tokens.js";
-import { codes, gql, gqlOk, until } from "../support/client.js";
-import { createWorkspaceFixture, enableCsat, type WorkspaceFixture } from "../support/fixtures.js";
-import { startResendStandIn } from "../support/resend.js";
-import { DB_KINDS, startTestServer, type DbKind, type TestServer } from "../support/server.js";
+import { codes, gql, gqlOk, until } from "../../testkit/client.js";
+import { createWorkspaceFixture, enableCsat, tokenFromEmail, type WorkspaceFixture } from "../../testkit/fixtures.js";
+import { startResendStandIn } from "../../testkit/resend.js";
+import { DB_KINDS, startTestServer, type DbKind, type TestServer } from "../../testkit/server.js";
 import { check, saveChecks } from "./checks.js";
 
 // Item 11.17: eraseCustomer and the daily retention sweep erase a customer's personal data and
@@ -26,7 +26,6 @@ const SETTINGS = `{ csatSettings { enabled delayMinutes retentionDays } }`;
 const UPDATE_SETTINGS = `mutation($input: CsatSettingsInput!) { updateCsatSettings(input: $input) { retentionDays } }`;
 const ERASE = `mutation($id: ID!) { eraseCustomer(id: $id) }`;
 
-const tokenFromEmail = (html: string) => /\/csat\/([0-9a-f]{32})"/.exec(html)?.[1];
 
 /** Every report range, as the API gives it: a change to any figure shows as a difference. */
 async function reports(url: string, token: string, at: Date) {
@@ -114,7 +113,7 @@ describe.each(DB_KINDS)("privacy on %s (11.17)", (db: DbKind) => {
     await gqlOk(server.url, `mutation($id: ID!, $b: String!) { sendMessage(conversationId: $id, body: $b) { id } }`, { id: conversationId, b: `Reply to ${name}` }, w.token);
     await gqlOk(server.url, `mutation($id: ID!) { resolveConversation(id: $id) { id } }`, { id: conversationId }, w.token);
     const outbox = await server.running.app.prisma.emailOutbox.findFirstOrThrow({ where: { survey: { conversationId } } });
-    return { conversationId, customerId: started.conversation.customer.id, visitorToken: started.visitorToken, surveyToken: tokenFromEmail(outbox.html)! };
+    return { conversationId, customerId: started.conversation.customer.id, visitorToken: started.visitorToken, surveyToken: tokenFromEmail(outbox.html) };
   }
 
   async function answerByPage(token: string, score: number, comment: string): Promise<number> {
