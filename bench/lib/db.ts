@@ -8,7 +8,7 @@ import { createTestDatabase } from "../../api/testkit/server.js";
 export const PG_ADMIN_URL = process.env.BENCH_PG_URL ?? process.env.TEST_PG_URL ?? "postgresql://postgres@127.0.0.1:5432/postgres";
 const MIGRATIONS_DIR = fileURLToPath(new URL("../../prisma/migrations", import.meta.url));
 
-/** The pg pool size every server under test gets: the server's own default (api/src/db.ts). */
+/** The pg pool size every server under test gets (DATABASE_POOL_SIZE); 10 is the server's own default. */
 export const POOL_SIZE = Number(process.env.BENCH_POOL_SIZE ?? 10);
 
 export interface BenchDatabase {
