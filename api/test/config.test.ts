@@ -4,11 +4,11 @@ import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createManualClock } from "../src/clock.js";
 import { CONFIG_VARIABLES, readConfig, type ConfigVariable } from "../src/config.js";
-import { deliverOutbox, type EmailSender } from "../src/services/outbox.js";
+import { deliverOutbox } from "../src/services/outbox.js";
 import { gqlOk, until } from "../testkit/client.js";
 import { createConversation, createWorkspaceFixture, enableCsat } from "../testkit/fixtures.js";
 import { runServerToExit } from "../testkit/processes.js";
-import { startResendStandIn } from "../testkit/resend.js";
+import { heldSender, startResendStandIn } from "../testkit/resend.js";
 import { DB_KINDS, startTestServer, type TestServer } from "../testkit/server.js";
 
 const ROOT = fileURLToPath(new URL("../../", import.meta.url));
@@ -167,20 +167,11 @@ describe("settings reach what they set", () => {
         await enableCsat(server.url, ws.token);
         const id = await createConversation(server.url, ws, { name: "Lee Lease", email: "lee.lease@example.com" });
         await gqlOk(server.url, `mutation($id: ID!) { resolveConversation(id: $id) { id } }`, { id }, ws.token);
-        let release!: () => void;
-        const released = new Promise<void>((resolve) => (release = resolve));
-        const sending: string[] = [];
-        const sender: EmailSender = {
-          async send(email) {
-            sending.push(email.id);
-            await released;
-            return { ok: true, id: `held_${email.id}` };
-          },
-        };
+        const { sender, sending, release } = heldSender();
         const delivery = deliverOutbox(server.running.app, sender);
         try {
           await until(() => sending.length > 0, 10_000, "the email to be claimed");
-          const row = await server.running.app.prisma.emailOutbox.findUniqueOrThrow({ where: { id: sending[0]! } });
+          const row = await server.running.app.prisma.emailOutbox.findUniqueOrThrow({ where: { id: sending[0]!.id } });
           expect(row.state).toBe("SENDING");
           expect(row.lockedUntil!.getTime() - clock.now().getTime()).toBe(123_456);
         } finally {

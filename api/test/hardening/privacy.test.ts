@@ -1,12 +1,12 @@
 import { randomBytes } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createManualClock } from "../../src/clock.js";
-import { deliverOutbox, type EmailSender } from "../../src/services/outbox.js";
+import { deliverOutbox } from "../../src/services/outbox.js";
 import { sweepRetention } from "../../src/services/privacy.js";
 import { hashPassword } from "../../src/tokens.js";
 import { codes, gql, gqlOk, until } from "../../testkit/client.js";
 import { createWorkspaceFixture, enableCsat, tokenFromEmail, type WorkspaceFixture } from "../../testkit/fixtures.js";
-import { startResendStandIn } from "../../testkit/resend.js";
+import { heldSender, startResendStandIn } from "../../testkit/resend.js";
 import { DB_KINDS, startTestServer, type DbKind, type TestServer } from "../../testkit/server.js";
 import { check, saveChecks } from "./checks.js";
 
@@ -259,18 +259,9 @@ describe.each(DB_KINDS)("privacy on %s (11.17)", (db: DbKind) => {
   it("an email on its way when the customer is erased is not written back into the outbox", async () => {
     const prisma = server.running.app.prisma;
     const dana = await widgetCustomer(ws, "Dana Inflight", "dana.inflight@example.com", "DANA-MESSAGE");
-    let release!: () => void;
-    const released = new Promise<void>((resolve) => (release = resolve));
-    const sending: string[] = [];
-    const sender: EmailSender = {
-      async send(email) {
-        sending.push(email.to);
-        await released;
-        return { ok: true, id: `held_${email.id}` };
-      },
-    };
+    const { sender, sending, release } = heldSender();
     const delivery = deliverOutbox(server.running.app, sender);
-    await until(() => sending.includes("dana.inflight@example.com"), 10_000, "the email to be claimed");
+    await until(() => sending.some((email) => email.to === "dana.inflight@example.com"), 10_000, "the email to be claimed");
     expect((await gqlOk(server.url, ERASE, { id: dana.customerId }, ws.token)).eraseCustomer).toBe(true);
     release();
     await delivery;
