@@ -36,7 +36,7 @@ export default tseslint.config(
     },
   },
   {
-    files: ["api/test/**/*.ts", "web/test/**/*.ts"],
+    files: ["api/test/**/*.ts", "api/testkit/**/*.ts", "web/test/**/*.ts"],
     rules: { "@typescript-eslint/no-explicit-any": "off" },
   },
 );

@@ -12,7 +12,7 @@
 import { randomBytes } from "node:crypto";
 import { performance } from "node:perf_hooks";
 import type { Agent } from "node:http";
-import { startRedis } from "../api/test/support/processes.js";
+import { startRedis } from "../api/testkit/processes.js";
 import { createBenchDatabase, seedConversations, seededIds, seedWorkspace, type BenchWorkspace, type Seeded } from "./lib/db.js";
 import { graphql, keepAliveAgent } from "./lib/http.js";
 import { during, startHydra, type Metrics, type NodeServer } from "./lib/process.js";

@@ -1,21 +1,13 @@
 // How many SQL statements each hot operation sends (the N+1 detector of this bench): an in-process
 // server over PostgreSQL with pg's Client.query counted, one operation at a time.
 import { randomBytes } from "node:crypto";
-import pg from "pg";
 import { buildApp } from "../api/src/app.js";
 import { readConfig } from "../api/src/config.js";
+import { statementsOf } from "../api/testkit/statements.js";
 import { createBenchDatabase, seedConversations, seededIds, seedWorkspace } from "./lib/db.js";
 import { graphql, keepAliveAgent, send } from "./lib/http.js";
 import { row, runAsScript, type PartResult, type Row } from "./lib/report.js";
 import { openWidget } from "./lib/widget.js";
-
-const statements: string[] = [];
-const original = pg.Client.prototype.query;
-pg.Client.prototype.query = function (this: pg.Client, ...args: unknown[]) {
-  const first = args[0] as string | { text?: string };
-  statements.push(typeof first === "string" ? first : (first?.text ?? "?"));
-  return (original as (...a: unknown[]) => unknown).apply(this, args);
-} as typeof original;
 
 const quiet = { info: () => {}, warn: () => {}, error: (l: string, e?: unknown) => console.error(l, e) };
 
@@ -45,9 +37,10 @@ export async function benchQueries(): Promise<PartResult> {
   const counts: Record<string, { statements: number; sql: string[] }> = {};
   const measure = async (name: string, fn: () => Promise<unknown>) => {
     await fn(); // warm: first-use statements (e.g. prepared plans) are not counted
-    statements.length = 0;
-    await fn();
-    await new Promise((r) => setTimeout(r, 50));
+    const statements = await statementsOf(async () => {
+      await fn();
+      await new Promise((r) => setTimeout(r, 50));
+    });
     counts[name] = { statements: statements.length, sql: statements.map((s) => s.replace(/\s+/g, " ").slice(0, 160)) };
   };
   let survey = 1;

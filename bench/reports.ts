@@ -15,6 +15,8 @@ import pg from "pg";
 import { buildApp, type RunningApp } from "../api/src/app.js";
 import { createManualClock } from "../api/src/clock.js";
 import { readConfig, type Config } from "../api/src/config.js";
+import { createTestDatabase } from "../api/testkit/server.js";
+import { PG_ADMIN_URL } from "./lib/db.js";
 
 const args = process.argv.slice(2);
 const option = (name: string, fallback: number) => {
@@ -28,7 +30,6 @@ const KEEP = args.includes("--keep");
 const REUSE = args.includes("--reuse") ? args[args.indexOf("--reuse") + 1] : undefined;
 const WITH_PGLITE = !args.includes("--no-pglite");
 const WITH_POSTGRES = !args.includes("--no-postgres");
-const PG_ADMIN_URL = process.env.BENCH_PG_URL ?? process.env.TEST_PG_URL ?? "postgresql://postgres@127.0.0.1:5432/postgres";
 
 const DAY = 86_400_000;
 /**
@@ -335,18 +336,16 @@ async function reuseWorkspaces(url: string, direct: pg.Client): Promise<Workspac
 }
 
 async function benchPostgres(results: Record<string, unknown>) {
-  const name = REUSE ?? `hydra_bench_reports_${Date.now()}`;
-  const admin = new pg.Client({ connectionString: PG_ADMIN_URL });
-  await admin.connect();
-  if (!REUSE) await admin.query(`CREATE DATABASE ${name}`);
+  const created = REUSE ? null : await createTestDatabase({ prefix: "hydra_bench_reports", adminUrl: PG_ADMIN_URL });
+  const name = REUSE ?? created!.name;
   const dbUrl = new URL(PG_ADMIN_URL);
   dbUrl.pathname = `/${name}`;
-  const version = (await admin.query<{ server_version: string }>("SHOW server_version")).rows[0]!.server_version;
   let running: RunningApp | undefined;
   const direct = new pg.Client({ connectionString: dbUrl.toString() });
   let surveys = SURVEYS;
   try {
     await direct.connect();
+    const version = (await direct.query<{ server_version: string }>("SHOW server_version")).rows[0]!.server_version;
     // A reused database brings its own "now", which the server's clock must match.
     if (REUSE) setNow((await direct.query<{ now: Date }>("SELECT now FROM bench_meta")).rows[0]!.now);
     running = await buildApp({ config: serverConfig({ databaseUrl: dbUrl.toString() }), log: quiet, clock: createManualClock(NOW) });
@@ -399,8 +398,7 @@ async function benchPostgres(results: Record<string, unknown>) {
     await running?.stop();
     await direct.end().catch(() => {});
     if (KEEP || REUSE) console.log(`kept database ${name}: measure again with npm run bench:reports -- --reuse ${name} [--no-pglite]`);
-    else await admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-    await admin.end();
+    else await created?.drop();
   }
 }
 

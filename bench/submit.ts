@@ -112,7 +112,7 @@ export async function benchSubmit(): Promise<PartResult> {
     if (process.env.BENCH_NO_TALLY) await db.pool.query("ALTER TABLE csat_survey DISABLE TRIGGER USER");
     const nextSurvey = counter(1, SURVEYS);
     const nextConversation = counter(SURVEYS + 1, SURVEYS + CONVERSATIONS);
-    const env = { DATABASE_URL: db.url, POOL_SIZE: String(POOL_SIZE) };
+    const env = { DATABASE_URL: db.url, DATABASE_POOL_SIZE: String(POOL_SIZE) };
     /** The load run, and the server's CPU time per right answer during it (robust to a busy machine). */
     const load = async (t: LoadTarget, server: NodeServer): Promise<Run> => {
       const before: { cpu: number } = { cpu: 0 };
@@ -126,7 +126,7 @@ export async function benchSubmit(): Promise<PartResult> {
     const [f0, b2, hydra] = await Promise.all([
       startNodeServer("F0", "bench/baselines/f0.ts", env),
       startNodeServer("B2", "bench/baselines/b2.ts", env),
-      startHydra("Hydra", db.url),
+      startHydra("Hydra", db.url, env),
     ]);
     const runs: Record<string, Run[]> = {};
     const halfLoad: Record<string, { rate: number; latencyP50Ms: number; latencyP99Ms: number; okPerSec: number }> = {};

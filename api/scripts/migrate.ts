@@ -5,7 +5,7 @@ import { openDatabase } from "../src/db/client.js";
 import { applyMigrations } from "../src/db/migrate.js";
 
 const config = readConfig();
-const db = await openDatabase({ url: config.databaseUrl, dataDir: config.dataDir });
+const db = await openDatabase({ url: config.databaseUrl, dataDir: config.dataDir, poolSize: config.databasePoolSize });
 const session = await db.openSession();
 try {
   await applyMigrations(session, MIGRATIONS_DIR, (line) => console.log(line));

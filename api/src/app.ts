@@ -81,7 +81,7 @@ function maskError(log: Logger) {
 export async function buildApp(options: AppOptions): Promise<RunningApp> {
   const { config } = options;
   const log = options.log ?? createLogger();
-  const db = await openDatabase({ url: config.databaseUrl, dataDir: config.dataDir });
+  const db = await openDatabase({ url: config.databaseUrl, dataDir: config.dataDir, poolSize: config.databasePoolSize });
   const fanout = createFanout(config.redisUrl, log);
   const app: App = {
     prisma: db.prisma,

@@ -1,6 +1,7 @@
 import SchemaBuilder from "@pothos/core";
 import PrismaPlugin from "@pothos/plugin-prisma";
 import ScopeAuthPlugin from "@pothos/plugin-scope-auth";
+import { runsInProduction } from "./config.js";
 import type { Context } from "./context.js";
 import { forbidden, unauthenticated } from "./errors.js";
 import type PrismaTypes from "./generated/pothos-types.js";
@@ -30,6 +31,6 @@ export const builder = new SchemaBuilder<{
     client: (ctx) => ctx.app.prisma,
     dmmf: getDatamodel(),
     filterConnectionTotalCount: true,
-    onUnusedQuery: process.env.NODE_ENV === "production" ? null : "warn",
+    onUnusedQuery: runsInProduction() ? null : "warn",
   },
 });

@@ -12,6 +12,10 @@ export interface Config {
   resendBaseUrl: string | undefined;
   /** How long one call to Resend may take before it counts as failed (and is tried again later). */
   resendTimeoutMs: number;
+  /** How long a claimed email is reserved for its sender; one that died lets it go after this. */
+  outboxLeaseMs: number;
+  /** Connections in the PostgreSQL pool of each process (unused with PGlite). */
+  databasePoolSize: number;
   /** How often each process looks for due surveys and unsent emails. */
   workerIntervalMs: number;
   /** Requests a minute per IP on the public token endpoints; 0 turns the limit off. */
@@ -45,7 +49,51 @@ export interface Config {
   scryptLogN: number;
 }
 
-export function readConfig(env: NodeJS.ProcessEnv = process.env): Config {
+/**
+ * Every environment variable the server reads, each with a row in the README's configuration table
+ * (a test compares the two). readConfig can read no other: its `env` is typed with these names.
+ */
+export const CONFIG_VARIABLES = [
+  "PORT",
+  "DATABASE_URL",
+  "DATABASE_POOL_SIZE",
+  "DATA_DIR",
+  "REDIS_URL",
+  "RESEND_API_KEY",
+  "RESEND_BASE_URL",
+  "RESEND_TIMEOUT_MS",
+  "OUTBOX_LEASE_MS",
+  "CSAT_EMAIL_FROM",
+  "PUBLIC_URL",
+  "SEED_DEMO",
+  "NODE_ENV",
+  "WORKER_INTERVAL_MS",
+  "RATE_LIMIT_TOKEN_PER_MIN",
+  "RATE_LIMIT_API_PER_MIN",
+  "WS_MAX_SUBSCRIPTIONS",
+  "SIGNUP",
+  "OPERATOR_TOKEN",
+  "ALLOWED_ORIGINS",
+  "TRUSTED_PROXIES",
+  "RATE_LIMIT_SIGNUP_PER_HOUR",
+  "RATE_LIMIT_SIGNIN_PER_MIN",
+  "RATE_LIMIT_WIDGET_PER_MIN",
+] as const;
+export type ConfigVariable = (typeof CONFIG_VARIABLES)[number];
+
+const NODE_ENVS = ["production", "development", "test"];
+
+/**
+ * NODE_ENV=production, for the one reader that runs before readConfig can: the GraphQL schema,
+ * built when its module is imported. readConfig reads the same variable and refuses a value it does
+ * not know at start, so a typo (`prod`) never runs as development.
+ */
+export function runsInProduction(): boolean {
+  return process.env.NODE_ENV === "production";
+}
+
+export function readConfig(source: NodeJS.ProcessEnv = process.env): Config {
+  const env: Partial<Record<ConfigVariable, string>> = source;
   const port = env.PORT === undefined || env.PORT === "" ? 4000 : Number(env.PORT);
   if (!Number.isInteger(port) || port < 0 || port > 65535) {
     throw new Error(`PORT must be a whole number from 0 to 65535, not ${JSON.stringify(env.PORT)}`);
@@ -54,6 +102,9 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): Config {
   if (databaseUrl && !/^postgres(ql)?:\/\//.test(databaseUrl)) {
     throw new Error("DATABASE_URL must start with postgres:// or postgresql://");
   }
+  if (env.NODE_ENV && !NODE_ENVS.includes(env.NODE_ENV)) {
+    throw new Error(`NODE_ENV must be production, development or test (or unset), not ${JSON.stringify(env.NODE_ENV)}`);
+  }
   const production = env.NODE_ENV === "production";
   const signup = env.SIGNUP || (production ? "closed" : "open");
   if (signup !== "open" && signup !== "closed") throw new Error(`SIGNUP must be "open" or "closed", not ${JSON.stringify(env.SIGNUP)}`);
@@ -61,15 +112,22 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): Config {
   if (operatorToken !== undefined && operatorToken.length < 24) throw new Error("OPERATOR_TOKEN must be at least 24 characters");
   const publicUrl = (env.PUBLIC_URL || `http://localhost:${port}`).replace(/\/+$/, "");
   if (!URL.canParse(publicUrl)) throw new Error(`PUBLIC_URL must be an absolute URL, not ${JSON.stringify(env.PUBLIC_URL)}`);
+  if (env.SEED_DEMO && env.SEED_DEMO !== "0" && env.SEED_DEMO !== "1") throw new Error(`SEED_DEMO must be 0 or 1, not ${JSON.stringify(env.SEED_DEMO)}`);
   const wantsDemo = env.SEED_DEMO !== "0";
+  const redisUrl = env.REDIS_URL || undefined;
+  if (redisUrl && !/^rediss?:\/\//.test(redisUrl)) throw new Error("REDIS_URL must start with redis:// or rediss://");
+  const resendBaseUrl = env.RESEND_BASE_URL || undefined;
+  if (resendBaseUrl && !/^https?:\/\//.test(resendBaseUrl)) throw new Error(`RESEND_BASE_URL must be an http(s) URL, not ${JSON.stringify(resendBaseUrl)}`);
   return {
     port,
     databaseUrl,
     dataDir: resolve(env.DATA_DIR || ".data"),
-    redisUrl: env.REDIS_URL || undefined,
+    redisUrl,
     resendApiKey: env.RESEND_API_KEY || undefined,
-    resendBaseUrl: env.RESEND_BASE_URL || undefined,
+    resendBaseUrl,
     resendTimeoutMs: positiveInt(env.RESEND_TIMEOUT_MS, 15_000, "RESEND_TIMEOUT_MS"),
+    outboxLeaseMs: positiveInt(env.OUTBOX_LEASE_MS, 60_000, "OUTBOX_LEASE_MS"),
+    databasePoolSize: positiveInt(env.DATABASE_POOL_SIZE, 10, "DATABASE_POOL_SIZE"),
     workerIntervalMs: positiveInt(env.WORKER_INTERVAL_MS, 5_000, "WORKER_INTERVAL_MS"),
     rateLimitTokenPerMinute: wholeNumber(env.RATE_LIMIT_TOKEN_PER_MIN, 120, "RATE_LIMIT_TOKEN_PER_MIN"),
     rateLimitApiPerMinute: wholeNumber(env.RATE_LIMIT_API_PER_MIN, 1200, "RATE_LIMIT_API_PER_MIN"),

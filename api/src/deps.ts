@@ -14,7 +14,7 @@ export interface App {
   sql: Sql;
   pubsub: PubSub;
   clock: Clock;
-  config: Pick<Config, "publicUrl" | "emailFrom" | "resendApiKey" | "production" | "signup" | "operatorToken" | "scryptLogN" | "allowedOrigins">;
+  config: Pick<Config, "publicUrl" | "emailFrom" | "resendApiKey" | "production" | "signup" | "operatorToken" | "scryptLogN" | "allowedOrigins" | "outboxLeaseMs">;
   presence: WidgetPresence;
   log: Logger;
   limits: RateLimits;

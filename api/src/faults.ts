@@ -4,6 +4,8 @@
  */
 export type FaultPoint = "dispatch:after-commit" | "outbox:after-claim" | "outbox:after-send" | "settings:mid-transaction";
 
+// Read here, not through readConfig: a crash point for the fault tests, not a setting of the
+// server (so no row in the README's table); config.test.ts allows this file's process.env reads.
 const armed = process.env.HYDRA_FAULT;
 
 export function faultPoint(name: FaultPoint): void {

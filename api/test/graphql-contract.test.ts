@@ -1,9 +1,9 @@
 import { randomBytes } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { hashPassword } from "../src/tokens.js";
-import { codes, gql, gqlOk, type GqlResult } from "./support/client.js";
-import { createWorkspaceFixture, enableCsat, type WorkspaceFixture } from "./support/fixtures.js";
-import { DB_KINDS, startTestServer, type TestServer } from "./support/server.js";
+import { codes, gql, gqlOk, type GqlResult } from "../testkit/client.js";
+import { createWorkspaceFixture, enableCsat, tokenFromEmail, type WorkspaceFixture } from "../testkit/fixtures.js";
+import { DB_KINDS, startTestServer, type TestServer } from "../testkit/server.js";
 
 // Every Query and Mutation of the public contract, over real HTTP, on PGlite and PostgreSQL.
 
@@ -88,9 +88,7 @@ describe.each(DB_KINDS)("public GraphQL contract on %s", (db) => {
   /** The survey token, read from the link in the survey email the outbox recorded. */
   async function surveyTokenFromOutbox(conversationId: string): Promise<string> {
     const row = await server.running.app.prisma.emailOutbox.findFirstOrThrow({ where: { survey: { conversationId } } });
-    const match = /\/csat\/([0-9a-f]{32})\b/.exec(row.html);
-    if (!match?.[1]) throw new Error("no survey link in the email");
-    return match[1];
+    return tokenFromEmail(row.html);
   }
 
   /** A resolved conversation with a dispatched survey whose token we hold (CSAT must be on, delay 0). */

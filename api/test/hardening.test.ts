@@ -13,11 +13,11 @@ import pg from "pg";
 import WebSocket from "ws";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { schema } from "../src/schema/index.js";
-import { collect, gql, gqlOk, until, wsClient } from "./support/client.js";
-import { createConversation, createWorkspaceFixture, enableCsat, type WorkspaceFixture } from "./support/fixtures.js";
-import { startServerProcess } from "./support/processes.js";
-import { startResendStandIn } from "./support/resend.js";
-import { createTestDatabase, startTestServer, type TestServer } from "./support/server.js";
+import { collect, gql, gqlOk, until, wsClient } from "../testkit/client.js";
+import { createConversation, createWorkspaceFixture, enableCsat, tokenFromEmail, type WorkspaceFixture } from "../testkit/fixtures.js";
+import { startServerProcess } from "../testkit/processes.js";
+import { startResendStandIn } from "../testkit/resend.js";
+import { createTestDatabase, startTestServer, type TestServer } from "../testkit/server.js";
 import { check, saveChecks } from "./hardening/checks.js";
 import { figures, looksUnmasked, MUST_BE_ZERO, printTable } from "./hardening/figures.js";
 
@@ -143,7 +143,7 @@ describe("the public HTTP surface", () => {
     const bAnswered = await createConversation(server.url, other, { name: "B's answered customer", email: "b-answered@example.com" });
     await gqlOk(server.url, `mutation($id: ID!) { resolveConversation(id: $id) { id } }`, { id: bAnswered }, other.token);
     const bEmail = await server.running.app.prisma.emailOutbox.findFirstOrThrow({ where: { workspaceId: other.workspaceId } });
-    const bToken = /\/csat\/([0-9a-f]{32})"/.exec(bEmail.html)![1]!;
+    const bToken = tokenFromEmail(bEmail.html);
     const submitted = await fetch(`${server.url}/api/csat/submit`, {
       method: "POST",
       headers: { "content-type": "application/json" },
@@ -431,7 +431,7 @@ describe("bad input, fuzzed", () => {
       const id = await createConversation(server.url, ws, { name: `F${i}`, email: `f${i}@example.com` });
       await gqlOk(server.url, `mutation($id: ID!) { resolveConversation(id: $id) { id } }`, { id }, ws.token);
     }
-    for (const row of await server.running.app.prisma.emailOutbox.findMany()) tokens.push(/\/csat\/([0-9a-f]{32})"/.exec(row.html)![1]!);
+    for (const row of await server.running.app.prisma.emailOutbox.findMany()) tokens.push(tokenFromEmail(row.html));
   });
   afterAll(() => server?.stop());
 
@@ -795,7 +795,7 @@ describe("secrets", () => {
 
 describe("PostgreSQL restarted under load", () => {
   it("requests fail fast with a clear error while it is down, and the server recovers by itself", async () => {
-    const { startPrivatePostgres } = await import("./support/pgcluster.js");
+    const { startPrivatePostgres } = await import("../testkit/pgcluster.js");
     const pgServer = await startPrivatePostgres();
     const server = await startServerProcess({ DATABASE_URL: pgServer.url });
     try {

@@ -6,10 +6,10 @@ import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createManualClock } from "../src/clock.js";
 import { check, saveChecks } from "./hardening/checks.js";
-import { gqlOk } from "./support/client.js";
-import { createConversation, createWorkspaceFixture, enableCsat, type WorkspaceFixture } from "./support/fixtures.js";
-import { startResendStandIn } from "./support/resend.js";
-import { createTestDatabase, DB_KINDS, startTestServer, type DbKind, type TestServer } from "./support/server.js";
+import { gqlOk } from "../testkit/client.js";
+import { createConversation, createWorkspaceFixture, enableCsat, tokenFromEmail, type WorkspaceFixture } from "../testkit/fixtures.js";
+import { startResendStandIn } from "../testkit/resend.js";
+import { createTestDatabase, DB_KINDS, startTestServer, type DbKind, type TestServer } from "../testkit/server.js";
 
 const MINUTE = 60_000;
 
@@ -40,7 +40,6 @@ async function outboxOf(server: TestServer, conversationId: string) {
 
 afterAll(() => saveChecks("lifecycle"));
 
-const tokenFromEmail = (html: string) => /\/csat\/([0-9a-f]{32})"/.exec(html)?.[1];
 
 describe.each(DB_KINDS)("survey lifecycle on %s", (db: DbKind) => {
   let server: TestServer;
@@ -202,7 +201,7 @@ describe.each(DB_KINDS)("survey lifecycle on %s", (db: DbKind) => {
     await enableCsat(server.url, ws.token, 0);
     const id = await createConversation(server.url, ws, { name: "Rater", email: "rater@example.com" });
     await gqlOk(server.url, `mutation($id: ID!) { resolveConversation(id: $id) { id } }`, { id }, ws.token);
-    const token = tokenFromEmail((await outboxOf(server, id))[0]!.html)!;
+    const token = tokenFromEmail((await outboxOf(server, id))[0]!.html);
     expect(token).toMatch(/^[0-9a-f]{32}$/);
 
     // A link scanner opening the 5-star link changes nothing.
@@ -245,7 +244,7 @@ describe.each(DB_KINDS)("survey lifecycle on %s", (db: DbKind) => {
     await enableCsat(server.url, ws.token, 0);
     const id = await createConversation(server.url, ws, { name: "Form", email: "form@example.com" });
     await gqlOk(server.url, `mutation($id: ID!) { resolveConversation(id: $id) { id } }`, { id }, ws.token);
-    const token = tokenFromEmail((await outboxOf(server, id))[0]!.html)!;
+    const token = tokenFromEmail((await outboxOf(server, id))[0]!.html);
     const post = (score: string) =>
       fetch(`${server.url}/csat/${token}`, {
         method: "POST",
@@ -322,7 +321,7 @@ describe.each(DB_KINDS)("survey lifecycle on %s", (db: DbKind) => {
     await enableCsat(server.url, ws.token, 0);
     const id = await createConversation(server.url, ws, { name: "Slow", email: "slow@example.com" });
     await gqlOk(server.url, `mutation($id: ID!) { resolveConversation(id: $id) { id } }`, { id }, ws.token);
-    const token = tokenFromEmail((await outboxOf(server, id))[0]!.html)!;
+    const token = tokenFromEmail((await outboxOf(server, id))[0]!.html);
     clock.advance(30 * 24 * 60 * MINUTE + MINUTE);
     const res = await fetch(`${server.url}/api/csat/submit`, {
       method: "POST",
@@ -369,7 +368,7 @@ describe.each(DB_KINDS)("email through Resend on %s", (db: DbKind) => {
       expect(sent.authorization).toBe("Bearer re_test_key");
       expect(sent.body.to).toEqual("ann@example.com");
       expect(sent.body.subject).toBe("How was your experience with Mailer?");
-      const token = tokenFromEmail(sent.body.html)!;
+      const token = tokenFromEmail(sent.body.html);
       for (const n of [1, 2, 3, 4, 5]) expect(sent.body.html).toContain(`http://csat.test/csat/${token}?score=${n}`);
       expect(sent.body.html).toContain(`href="http://csat.test/csat/${token}"`);
       expect(sent.body.text).toContain(`Rating page: http://csat.test/csat/${token}`);

@@ -10,7 +10,7 @@ import { MIGRATIONS_DIR } from "../src/app.js";
 import type { SqlSession } from "../src/db/client.js";
 import { applyMigrations, readMigrations } from "../src/db/migrate.js";
 import { check as held, saveChecks } from "./hardening/checks.js";
-import { createTestDatabase } from "./support/server.js";
+import { createTestDatabase } from "../testkit/server.js";
 
 afterAll(() => saveChecks("migrations"));
 

@@ -1,27 +1,11 @@
-import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { gqlOk } from "./support/client.js";
-import { createConversation, createWorkspaceFixture, enableCsat, type WorkspaceFixture } from "./support/fixtures.js";
-import { startTestServer, type TestServer } from "./support/server.js";
+import { gqlOk } from "../testkit/client.js";
+import { createConversation, createWorkspaceFixture, enableCsat, tokenFromEmail, type WorkspaceFixture } from "../testkit/fixtures.js";
+import { startTestServer, type TestServer } from "../testkit/server.js";
+import { statementsOf } from "../testkit/statements.js";
 
-// The SQL each hot operation sends, counted at pg's Client.query (this file's server runs in this
-// process, over PostgreSQL): an N+1 or an extra round trip fails here before it shows in a bench.
-const sent: string[] = [];
-const query = pg.Client.prototype.query;
-pg.Client.prototype.query = function (this: pg.Client, ...args: unknown[]) {
-  const first = args[0] as string | { text?: string };
-  sent.push(typeof first === "string" ? first : (first?.text ?? ""));
-  return (query as (...a: unknown[]) => unknown).apply(this, args);
-} as typeof query;
-
-async function statements(fn: () => Promise<unknown>): Promise<string[]> {
-  sent.length = 0;
-  await fn();
-  return [...sent];
-}
-
-const tokenFromEmail = (html: string) => /\/csat\/([0-9a-f]{32})"/.exec(html)?.[1];
-
+// The SQL each hot operation sends (this file's server runs in this process, over PostgreSQL): an
+// N+1 or an extra round trip fails here before it shows in a bench.
 describe("SQL statements per operation (PostgreSQL)", () => {
   let server: TestServer;
   let ws: WorkspaceFixture;
@@ -43,7 +27,7 @@ describe("SQL statements per operation (PostgreSQL)", () => {
 
   it("resolving dispatches the survey and writes its email in one transaction of four statements, with nothing read back", async () => {
     const id = await createConversation(server.url, ws, { name: "Casey", email: "casey@example.com" });
-    const sql = await statements(() => resolve(id));
+    const sql = await statementsOf(() => resolve(id));
     // authenticate, BEGIN, lock with settings, update, survey + email, COMMIT
     expect(sql).toHaveLength(6);
     expect(sql.filter((s) => /^\s*(BEGIN|COMMIT)/.test(s))).toHaveLength(2);
@@ -56,7 +40,7 @@ describe("SQL statements per operation (PostgreSQL)", () => {
     for (const [selection, statementsExpected] of [[SCALARS, 6], [MORE, 7]] as const) {
       const id = await createConversation(server.url, ws, { name: "Avery", email: "avery@example.com" });
       let resolved: { resolveConversation: Record<string, unknown> } | undefined;
-      const sql = await statements(async () => {
+      const sql = await statementsOf(async () => {
         resolved = await gqlOk(server.url, `mutation($id: ID!) { resolveConversation(id: $id) { ${selection} } }`, { id }, ws.token);
       });
       // The fast path reads nothing back; a selection with more relations reads them all in one statement.
@@ -77,8 +61,8 @@ describe("SQL statements per operation (PostgreSQL)", () => {
     const id = await createConversation(server.url, ws, { name: "Robin", email: "robin@example.com" });
     await resolve(id);
     const email = await server.running.app.prisma.emailOutbox.findFirstOrThrow({ where: { to: "robin@example.com" } });
-    const token = tokenFromEmail(email.html)!;
-    const sql = await statements(() =>
+    const token = tokenFromEmail(email.html);
+    const sql = await statementsOf(() =>
       gqlOk(server.url, `mutation($t: String!) { submitCsat(token: $t, score: 5) { outcome survey { score } } }`, { t: token }),
     );
     expect(sql).toHaveLength(1);
@@ -93,7 +77,7 @@ describe("SQL statements per operation (PostgreSQL)", () => {
     };
     const counts = async () => {
       const out: Record<string, number> = {};
-      for (const [name, q] of Object.entries(lists)) out[name] = (await statements(() => gqlOk(server.url, q, {}, ws.token))).length;
+      for (const [name, q] of Object.entries(lists)) out[name] = (await statementsOf(() => gqlOk(server.url, q, {}, ws.token))).length;
       return out;
     };
     const before = await counts();

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startRedis } from "./support/processes.js";
-import { startTestServer, type TestServer } from "./support/server.js";
+import { startRedis } from "../testkit/processes.js";
+import { startTestServer, type TestServer } from "../testkit/server.js";
 
 // Rate limits with several server processes: with REDIS_URL they spend from one bucket per key, so
 // N processes allow what one does; while Redis is down each counts on its own (and says so once),

@@ -8,9 +8,9 @@ import { createManualClock } from "../src/clock.js";
 import { applyMigrations, readMigrations } from "../src/db/migrate.js";
 import { coverWindow } from "../src/services/reports/windows.js";
 import { check, saveChecks } from "./hardening/checks.js";
-import { gqlOk } from "./support/client.js";
-import { createWorkspaceFixture, type WorkspaceFixture } from "./support/fixtures.js";
-import { DB_KINDS, startTestServer, type DbKind, type TestServer } from "./support/server.js";
+import { gqlOk } from "../testkit/client.js";
+import { createWorkspaceFixture, tokenFromEmail, type WorkspaceFixture } from "../testkit/fixtures.js";
+import { DB_KINDS, startTestServer, type DbKind, type TestServer } from "../testkit/server.js";
 
 // The tallies (csat_tally, by UTC hour, day and month) against a from-scratch count of csat_survey, after a random
 // history of dispatches (immediate and delayed), answers, cancellations and bot and channel
@@ -129,7 +129,7 @@ describe.each(DB_KINDS)("CSAT tallies on %s", (db: DbKind) => {
           select: { html: true, survey: { select: { expiresAt: true } } },
         });
         for (const { html, survey } of emails) {
-          const token = /\/csat\/([0-9a-f]{32})"/.exec(html)![1]!;
+          const token = tokenFromEmail(html);
           if (!side.seen.has(token)) {
             side.seen.add(token);
             side.open.push(token);

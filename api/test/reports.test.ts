@@ -6,9 +6,9 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { createManualClock } from "../src/clock.js";
 import { hashPassword } from "../src/tokens.js";
 import { check, saveChecks } from "./hardening/checks.js";
-import { collect, gql, gqlOk, until, wsClient } from "./support/client.js";
-import { createWorkspaceFixture, enableCsat, type WorkspaceFixture } from "./support/fixtures.js";
-import { DB_KINDS, startTestServer, type DbKind, type TestServer } from "./support/server.js";
+import { collect, gql, gqlOk, until, wsClient } from "../testkit/client.js";
+import { createWorkspaceFixture, enableCsat, tokenFromEmail, type WorkspaceFixture } from "../testkit/fixtures.js";
+import { DB_KINDS, startTestServer, type DbKind, type TestServer } from "../testkit/server.js";
 
 // The CSAT report over GraphQL, MCP and CSV, with figures computed by hand, its live feed, and the
 // daily tallies checked against a from-scratch count after a random history.
@@ -48,7 +48,6 @@ const fig = (
 });
 const NOTHING = fig(0, 0, null, null, null, [0, 0, 0, 0, 0]);
 
-const tokenFromEmail = (html: string) => /\/csat\/([0-9a-f]{32})"/.exec(html)?.[1];
 
 interface Harness {
   server: TestServer;
@@ -75,7 +74,7 @@ async function survey(
   ).createConversation.id as string;
   await gqlOk(url, `mutation($id: ID!) { resolveConversation(id: $id) { id } }`, { id: conversationId }, ws.token);
   const email = await server.running.app.prisma.emailOutbox.findFirstOrThrow({ where: { survey: { conversationId } } });
-  const token = tokenFromEmail(email.html)!;
+  const token = tokenFromEmail(email.html);
   if (options.score !== undefined) {
     clock.set(new Date(at.getTime() + 10 * MINUTE));
     const submitted = await gqlOk(url, `mutation($t: String!, $s: Int!, $c: String) { submitCsat(token: $t, score: $s, comment: $c) { outcome } }`, {

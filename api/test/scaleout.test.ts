@@ -5,11 +5,11 @@ import { Redis } from "ioredis";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { check, saveChecks } from "./hardening/checks.js";
-import { collect, gqlOk, until, wsClient } from "./support/client.js";
-import { createWorkspaceFixture, enableCsat, type WorkspaceFixture } from "./support/fixtures.js";
-import { startRedis, startServerProcess, type ServerProcess } from "./support/processes.js";
-import { startResendStandIn } from "./support/resend.js";
-import { createTestDatabase } from "./support/server.js";
+import { collect, gqlOk, until, wsClient } from "../testkit/client.js";
+import { createWorkspaceFixture, enableCsat, type WorkspaceFixture } from "../testkit/fixtures.js";
+import { startRedis, startServerProcess, type ServerProcess } from "../testkit/processes.js";
+import { startResendStandIn } from "../testkit/resend.js";
+import { createTestDatabase } from "../testkit/server.js";
 
 /** The migrations as the repository has them: one folder with a migration.sql each, listed here, not by the code under test. */
 const MIGRATION_FILES = (() => {

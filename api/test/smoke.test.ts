@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { gqlOk } from "./support/client.js";
-import { createConversation, createWorkspaceFixture, enableCsat } from "./support/fixtures.js";
-import { DB_KINDS, startTestServer, type TestServer } from "./support/server.js";
+import { gqlOk } from "../testkit/client.js";
+import { createConversation, createWorkspaceFixture, enableCsat } from "../testkit/fixtures.js";
+import { DB_KINDS, startTestServer, type TestServer } from "../testkit/server.js";
 
 describe.each(DB_KINDS)("smoke on %s", (db) => {
   let server: TestServer;

@@ -3,8 +3,8 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { gqlOk, until } from "./support/client.js";
-import { freePort, startServerProcess } from "./support/processes.js";
+import { gqlOk, until } from "../testkit/client.js";
+import { freePort, startServerProcess } from "../testkit/processes.js";
 
 /** `npm start`'s own entry point, run as a newcomer would, on a fresh data folder. */
 describe("npm start", () => {

@@ -1,9 +1,9 @@
 import type { Client } from "graphql-ws";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { check, saveChecks } from "./hardening/checks.js";
-import { collect, gql, gqlOk, until, wsClient } from "./support/client.js";
-import { createConversation, createWorkspaceFixture, enableCsat, type WorkspaceFixture } from "./support/fixtures.js";
-import { DB_KINDS, startTestServer, type TestServer } from "./support/server.js";
+import { collect, gql, gqlOk, until, wsClient } from "../testkit/client.js";
+import { createConversation, createWorkspaceFixture, enableCsat, type WorkspaceFixture } from "../testkit/fixtures.js";
+import { DB_KINDS, startTestServer, type TestServer } from "../testkit/server.js";
 
 // graphql-ws at /graphql: the widget's csatRequested subscription, and teammates' operations.
 

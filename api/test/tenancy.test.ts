@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { codes, collect, gql, gqlOk, until, wsClient, type GqlResult } from "./support/client.js";
-import { createConversation, createWorkspaceFixture, enableCsat, type WorkspaceFixture } from "./support/fixtures.js";
-import { DB_KINDS, startTestServer, type TestServer } from "./support/server.js";
+import { codes, collect, gql, gqlOk, until, wsClient, type GqlResult } from "../testkit/client.js";
+import { createConversation, createWorkspaceFixture, enableCsat, type WorkspaceFixture } from "../testkit/fixtures.js";
+import { DB_KINDS, startTestServer, type TestServer } from "../testkit/server.js";
 
 // No query, mutation or subscription reads or changes another workspace's data: an id from
 // another workspace behaves exactly like an id that does not exist.

@@ -11,7 +11,7 @@ const QUESTION = "How was your experience?";
 const sha256 = (text: string) => createHash("sha256").update(text).digest("hex");
 
 export function openPool(): pg.Pool {
-  const pool = new pg.Pool({ connectionString: process.env.DATABASE_URL, max: Number(process.env.POOL_SIZE ?? 10) });
+  const pool = new pg.Pool({ connectionString: process.env.DATABASE_URL, max: Number(process.env.DATABASE_POOL_SIZE ?? 10) });
   pool.on("error", () => {});
   return pool;
 }

@@ -2,13 +2,13 @@ import { createHash, randomBytes } from "node:crypto";
 import { fileURLToPath } from "node:url";
 import pg from "pg";
 import { applyMigrations } from "../../api/src/db/migrate.js";
-import { createTestDatabase } from "../../api/test/support/server.js";
+import { createTestDatabase } from "../../api/testkit/server.js";
 
 /** The PostgreSQL server the bench runs against; each run makes a database of its own there. */
 export const PG_ADMIN_URL = process.env.BENCH_PG_URL ?? process.env.TEST_PG_URL ?? "postgresql://postgres@127.0.0.1:5432/postgres";
 const MIGRATIONS_DIR = fileURLToPath(new URL("../../prisma/migrations", import.meta.url));
 
-/** The pg pool size every server under test gets: the server's own default (api/src/db.ts). */
+/** The pg pool size every server under test gets (DATABASE_POOL_SIZE); 10 is the server's own default. */
 export const POOL_SIZE = Number(process.env.BENCH_POOL_SIZE ?? 10);
 
 export interface BenchDatabase {

@@ -1,6 +1,7 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import { fileURLToPath } from "node:url";
-import { freePort } from "../../api/test/support/processes.js";
+import { until } from "../../api/testkit/client.js";
+import { freePort } from "../../api/testkit/processes.js";
 
 export const ROOT = fileURLToPath(new URL("../../", import.meta.url));
 const METRICS_PRELOAD = fileURLToPath(new URL("./metrics-preload.ts", import.meta.url));
@@ -100,17 +101,13 @@ export async function startNodeServer(name: string, entry: string, env: Record<s
   child.stderr!.on("data", onData);
   const exited = new Promise<void>((resolve) => child.on("exit", () => resolve()));
   const url = `http://127.0.0.1:${port}`;
-  const deadline = Date.now() + 90_000;
-  for (;;) {
-    const ok = await fetch(`${url}/healthz`)
-      .then((r) => r.status === 200)
-      .catch(() => false);
-    if (ok) break;
-    if (child.exitCode !== null || Date.now() > deadline) {
-      child.kill("SIGKILL");
-      throw new Error(`${name} did not start:\n${output}`);
-    }
-    await new Promise((r) => setTimeout(r, 100));
+  const healthy = async () => (await fetch(`${url}/healthz`).catch(() => null))?.status === 200;
+  try {
+    await until(async () => child.exitCode !== null || (await healthy()), 90_000, `${name} to start`);
+    if (child.exitCode !== null) throw new Error("exited");
+  } catch {
+    child.kill("SIGKILL");
+    throw new Error(`${name} did not start:\n${output}`);
   }
   return {
     name,

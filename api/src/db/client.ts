@@ -44,11 +44,12 @@ export interface DatabaseOptions {
   url?: string | undefined;
   /** PGlite's folder, or "memory://" for a throw-away database. */
   dataDir: string;
-  poolSize?: number;
+  /** Connections in the PostgreSQL pool (config's DATABASE_POOL_SIZE). */
+  poolSize: number;
 }
 
 export async function openDatabase(options: DatabaseOptions): Promise<Database> {
-  return options.url ? openPostgres(options.url, options.poolSize ?? 10) : openPglite(options.dataDir);
+  return options.url ? openPostgres(options.url, options.poolSize) : openPglite(options.dataDir);
 }
 
 /** How long a request waits for a free connection, in the pool and for a transaction alike. */

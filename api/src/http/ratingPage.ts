@@ -6,34 +6,20 @@ import { publicSurveyByToken, submitCsatAnswer, type PublicCsatSurvey } from "..
 import { CSAT_QUESTION } from "../services/csat/prompts.js";
 import { escapeHtml } from "../services/email.js";
 import { MAX_COMMENT_LENGTH } from "../services/validation.js";
+import { htmlPage, sendHtml } from "./htmlPage.js";
 import { HttpError, readBody } from "./json.js";
 
-const HEADERS = {
-  "content-type": "text/html; charset=utf-8",
-  "cache-control": "no-store",
-  // The token is in the URL: never hand it to another site.
-  "referrer-policy": "no-referrer",
-  "x-content-type-options": "nosniff",
-  "content-security-policy": "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
-};
-
+/** The rating page's own rules, after htmlPage's shared ones. */
 const STYLE = `
-*{box-sizing:border-box}body{margin:0;font:16px/1.5 system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;background:#f5f7fa;color:#1f2933}
-main{max-width:32rem;margin:0 auto;padding:2rem 1rem}.card{background:#fff;border-radius:12px;padding:1.5rem;box-shadow:0 1px 3px rgba(0,0,0,.12)}
-h1{font-size:1.5rem;margin:.25rem 0 1rem}.ws{color:#52606d;margin:0}fieldset{border:0;padding:0;margin:0 0 1rem}legend{font-weight:600;margin-bottom:.5rem}
+.ws{color:#52606d;margin:0}fieldset{border:0;padding:0;margin:0 0 1rem}legend{font-weight:600;margin-bottom:.5rem}
 .stars{display:flex;flex-direction:row-reverse;justify-content:flex-end;gap:.25rem}.stars input{position:absolute;opacity:0;width:1px;height:1px}
 .stars label{font-size:2.5rem;line-height:1;color:#9aa5b1;cursor:pointer;padding:.1rem}.stars input:checked~label,.stars label:hover,.stars label:hover~label{color:#c77700}
 .stars input:focus-visible+label{outline:3px solid #2563eb;outline-offset:2px;border-radius:4px}
 label.block{display:block;font-weight:600;margin-bottom:.25rem}textarea{width:100%;min-height:6rem;font:inherit;padding:.5rem;border:1px solid #7b8794;border-radius:8px}
-button{margin-top:1rem;font:inherit;font-weight:600;background:#1d4ed8;color:#fff;border:0;border-radius:8px;padding:.65rem 1.25rem;cursor:pointer}
-button:focus-visible{outline:3px solid #1e3a8a;outline-offset:2px}.error{color:#b91c1c;font-weight:600}.given{font-size:1.75rem;color:#c77700}
+button{margin-top:1rem}.error{color:#b91c1c;font-weight:600}.given{font-size:1.75rem;color:#c77700}
 .sr{position:absolute;width:1px;height:1px;overflow:hidden;clip:rect(0 0 0 0)}`;
 
-function page(title: string, body: string): string {
-  return `<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
-<meta name="robots" content="noindex"><title>${escapeHtml(title)}</title><style>${STYLE}</style></head>
-<body><main><div class="card">${body}</div></main></body></html>`;
-}
+const page = (title: string, body: string) => htmlPage(title, body, STYLE);
 
 const starsText = (score: number) => `${"★".repeat(score)}${"☆".repeat(5 - score)}`;
 
@@ -80,13 +66,7 @@ export function sendErrorPage(res: ServerResponse, status: 500 | 503): void {
     status === 503
       ? page("Temporarily unavailable", `<h1>Temporarily unavailable</h1><p>We could not reach our database. Please try again in a few seconds.</p>`)
       : page("Something went wrong", `<h1>Something went wrong</h1><p>Please try again in a moment.</p>`);
-  if (!res.headersSent) res.writeHead(status, { ...HEADERS, ...(status === 503 ? { "retry-after": "5" } : {}) });
-  res.end(html);
-}
-
-function send(res: ServerResponse, status: number, html: string) {
-  res.writeHead(status, HEADERS);
-  res.end(html);
+  sendHtml(res, status, html, status === 503 ? { "retry-after": "5" } : {});
 }
 
 function parseScore(value: string | null): number | null {
@@ -100,17 +80,16 @@ function parseScore(value: string | null): number | null {
 export async function handleRatingPage(app: App, req: IncomingMessage, res: ServerResponse, token: string, url: URL): Promise<void> {
   const decision = await app.limits.publicToken.take(app.limits.clientIp(req));
   if (!decision.ok) {
-    res.writeHead(429, { ...HEADERS, "retry-after": String(decision.retryAfterSeconds) });
-    res.end(page("Too many requests", `<h1>Too many requests</h1><p>Please try again in ${decision.retryAfterSeconds} seconds.</p>`));
-    return;
+    const html = page("Too many requests", `<h1>Too many requests</h1><p>Please try again in ${decision.retryAfterSeconds} seconds.</p>`);
+    return sendHtml(res, 429, html, { "retry-after": String(decision.retryAfterSeconds) });
   }
   if (req.method === "GET" || req.method === "HEAD") {
     errorPoint("rating:lookup", token);
     const survey = await publicSurveyByToken(app, token);
-    if (!survey) return send(res, 404, notFound());
-    if (survey.state === "ALREADY_SUBMITTED") return send(res, 200, answered(survey, "Already submitted."));
-    if (survey.state === "EXPIRED") return send(res, 410, expired(survey));
-    return send(res, 200, form(token, survey, parseScore(url.searchParams.get("score")), ""));
+    if (!survey) return sendHtml(res, 404, notFound());
+    if (survey.state === "ALREADY_SUBMITTED") return sendHtml(res, 200, answered(survey, "Already submitted."));
+    if (survey.state === "EXPIRED") return sendHtml(res, 410, expired(survey));
+    return sendHtml(res, 200, form(token, survey, parseScore(url.searchParams.get("score")), ""));
   }
   if (req.method !== "POST") {
     res.writeHead(405, { allow: "GET, HEAD, POST" });
@@ -121,23 +100,23 @@ export async function handleRatingPage(app: App, req: IncomingMessage, res: Serv
   try {
     fields = new URLSearchParams((await readBody(req)).toString("utf8"));
   } catch (err) {
-    if (err instanceof HttpError) return send(res, err.status, page("Too large", `<h1>That was too much text</h1>`));
+    if (err instanceof HttpError) return sendHtml(res, err.status, page("Too large", `<h1>That was too much text</h1>`));
     throw err;
   }
   const score = parseScore(fields.get("score"));
   const comment = fields.get("comment") ?? "";
   const survey = await publicSurveyByToken(app, token);
-  if (!survey) return send(res, 404, notFound());
-  if (score === null) return send(res, 400, form(token, survey, null, comment, "Choose from 1 to 5 stars."));
+  if (!survey) return sendHtml(res, 404, notFound());
+  if (score === null) return sendHtml(res, 400, form(token, survey, null, comment, "Choose from 1 to 5 stars."));
   try {
     const result = await submitCsatAnswer(app, { token, score, comment, via: "EMAIL_LINK" });
-    if (result.outcome === "ACCEPTED" && result.survey) return send(res, 200, answered(result.survey, "Thank you for your feedback!"));
-    if (result.outcome === "EXPIRED" && result.survey) return send(res, 410, expired(result.survey));
-    if (result.outcome === "ALREADY_SUBMITTED" && result.survey) return send(res, 409, answered(result.survey, "Already submitted."));
-    return send(res, 404, notFound());
+    if (result.outcome === "ACCEPTED" && result.survey) return sendHtml(res, 200, answered(result.survey, "Thank you for your feedback!"));
+    if (result.outcome === "EXPIRED" && result.survey) return sendHtml(res, 410, expired(result.survey));
+    if (result.outcome === "ALREADY_SUBMITTED" && result.survey) return sendHtml(res, 409, answered(result.survey, "Already submitted."));
+    return sendHtml(res, 404, notFound());
   } catch (err) {
     if (err instanceof DomainError && err.code === "BAD_USER_INPUT") {
-      return send(res, 400, form(token, survey, score, comment, err.message));
+      return sendHtml(res, 400, form(token, survey, score, comment, err.message));
     }
     throw err;
   }

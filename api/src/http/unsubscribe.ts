@@ -3,27 +3,12 @@ import { DomainError } from "../errors.js";
 import type { App } from "../deps.js";
 import { escapeHtml } from "../services/email.js";
 import { describeUnsubscribe, unsubscribe } from "../services/suppressions.js";
+import { htmlPage, sendHtml } from "./htmlPage.js";
 
 export const UNSUBSCRIBE_PATH = /^\/api\/csat\/unsubscribe\/([^/]+)$/;
 
-const HEADERS = {
-  "content-type": "text/html; charset=utf-8",
-  "cache-control": "no-store",
-  "referrer-policy": "no-referrer",
-  "x-content-type-options": "nosniff",
-  "content-security-policy": "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
-};
-
-const STYLE = `body{margin:0;font:16px/1.5 system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;background:#f5f7fa;color:#1f2933}
-main{max-width:32rem;margin:0 auto;padding:2rem 1rem}.card{background:#fff;border-radius:12px;padding:1.5rem}h1{font-size:1.4rem;margin:0 0 1rem}
-button{font:inherit;font-weight:600;background:#1d4ed8;color:#fff;border:0;border-radius:8px;padding:.65rem 1.25rem;cursor:pointer}
-button:focus-visible{outline:3px solid #1e3a8a;outline-offset:2px}`;
-
 function page(status: number, title: string, body: string, res: ServerResponse): void {
-  res.writeHead(status, HEADERS);
-  res.end(`<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
-<meta name="robots" content="noindex"><title>${escapeHtml(title)}</title><style>${STYLE}</style></head>
-<body><main><div class="card"><h1>${escapeHtml(title)}</h1>${body}</div></main></body></html>`);
+  sendHtml(res, status, htmlPage(title, `<h1>${escapeHtml(title)}</h1>${body}`));
 }
 
 /**

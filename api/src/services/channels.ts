@@ -1,14 +1,13 @@
 import type { ChannelKind } from "../generated/prisma/enums.js";
-import { isId } from "../tokens.js";
-import { notFound } from "../errors.js";
 import type { Actor } from "./actors.js";
-import { requireAdmin, requireMember } from "./actors.js";
+import { requireMember } from "./actors.js";
 import type { App } from "../deps.js";
+import { byName, deleteNamed } from "./named.js";
 import { nameSchema, parseInput } from "./validation.js";
 
 export async function listChannels(app: App, actor: Actor | null) {
   const member = requireMember(actor);
-  return app.prisma.channel.findMany({ where: { workspaceId: member.workspaceId }, orderBy: [{ name: "asc" }, { id: "asc" }] });
+  return app.prisma.channel.findMany({ where: { workspaceId: member.workspaceId }, orderBy: byName() });
 }
 
 export async function createChannel(app: App, actor: Actor | null, name: string, kind: ChannelKind) {
@@ -19,11 +18,6 @@ export async function createChannel(app: App, actor: Actor | null, name: string,
 }
 
 /** Deletes the channel; its conversations and surveys keep their data with the channel link set to null. */
-export async function deleteChannel(app: App, actor: Actor | null, id: string) {
-  const admin = requireAdmin(actor);
-  const { count } = isId(id)
-    ? await app.prisma.channel.deleteMany({ where: { id, workspaceId: admin.workspaceId } })
-    : { count: 0 };
-  if (count === 0) throw notFound("channel");
-  return true;
+export function deleteChannel(app: App, actor: Actor | null, id: string) {
+  return deleteNamed(actor, "channel", id, (where) => app.prisma.channel.deleteMany({ where }));
 }

@@ -9,8 +9,6 @@ import { suppressedSql } from "../db/suppressions.js";
 import { unsubscribeUrl } from "./email.js";
 
 const BATCH = 20;
-/** How long a claimed email is reserved for its sender; a sender that died lets it go after this. */
-const LOCK_MS = Number(process.env.OUTBOX_LEASE_MS) || 60_000;
 export const MAX_ATTEMPTS = 10;
 
 /** The wait before attempt n+1: 30 s doubling, at most an hour. */
@@ -130,7 +128,7 @@ export async function deliverOutbox(
            FOR UPDATE SKIP LOCKED)
          RETURNING id, survey_id, "to", subject, html, text, attempts, ${suppressedSql("o")} AS suppressed,
            (SELECT token_hash FROM csat_survey s WHERE s.id = o.survey_id) AS token_hash`,
-        [now, new Date(now.getTime() + LOCK_MS), BATCH],
+        [now, new Date(now.getTime() + app.config.outboxLeaseMs), BATCH],
       )
     ).map(({ token_hash, ...email }) => ({ ...email, list_unsubscribe: token_hash ? unsubscribeUrl(app.config.publicUrl, token_hash) : null }));
     if (claimed.length) faultPoint("outbox:after-claim");

@@ -15,11 +15,11 @@ import { readConfig, type Config } from "../../src/config.js";
 import { createClientIp } from "../../src/http/rateLimit.js";
 import { hashPassword } from "../../src/tokens.js";
 import { Redis } from "ioredis";
-import { gql, gqlOk, until, type GqlResult } from "../support/client.js";
-import { startRedis } from "../support/processes.js";
-import { createConversation, createWorkspaceFixture, enableCsat, type WorkspaceFixture } from "../support/fixtures.js";
-import { startResendStandIn } from "../support/resend.js";
-import { createTestDatabase, DB_KINDS, startTestServer, type DbKind, type TestServer } from "../support/server.js";
+import { gql, gqlOk, until, type GqlResult } from "../../testkit/client.js";
+import { startRedis } from "../../testkit/processes.js";
+import { createConversation, createWorkspaceFixture, enableCsat, type WorkspaceFixture } from "../../testkit/fixtures.js";
+import { startResendStandIn } from "../../testkit/resend.js";
+import { createTestDatabase, DB_KINDS, startTestServer, type DbKind, type TestServer } from "../../testkit/server.js";
 import { check, saveChecks } from "./checks.js";
 
 afterAll(() => saveChecks("abuse"));

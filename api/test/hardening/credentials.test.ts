@@ -9,10 +9,10 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { EventEmitter } from "node:events";
 import { createSocketIndex } from "../../src/server/ws.js";
 import { revokeTeammateCredentials } from "../../src/services/auth.js";
-import { codes, collect, gql, gqlOk, until, wsClient } from "../support/client.js";
-import { createConversation, createWorkspaceFixture, type WorkspaceFixture } from "../support/fixtures.js";
-import { startRedis, startServerProcess, type ServerProcess } from "../support/processes.js";
-import { createTestDatabase, DB_KINDS, startTestServer, type TestServer } from "../support/server.js";
+import { codes, collect, gql, gqlOk, until, wsClient } from "../../testkit/client.js";
+import { createConversation, createWorkspaceFixture, type WorkspaceFixture } from "../../testkit/fixtures.js";
+import { startRedis, startServerProcess, type ServerProcess } from "../../testkit/processes.js";
+import { createTestDatabase, DB_KINDS, startTestServer, type TestServer } from "../../testkit/server.js";
 import { check, saveChecks } from "./checks.js";
 
 afterAll(() => saveChecks("credentials"));

@@ -16,9 +16,9 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { readConfig } from "../../src/config.js";
 import { MAX_GRAPHQL_BODY_BYTES } from "../../src/http/json.js";
 import { HIDDEN_TOKEN } from "../../src/services/outbox.js";
-import { gqlOk, type GqlResult } from "../support/client.js";
-import { createConversation, createWorkspaceFixture, enableCsat, type WorkspaceFixture } from "../support/fixtures.js";
-import { DB_KINDS, startTestServer, type TestServer } from "../support/server.js";
+import { gqlOk, type GqlResult } from "../../testkit/client.js";
+import { createConversation, createWorkspaceFixture, enableCsat, tokenFromEmail, type WorkspaceFixture } from "../../testkit/fixtures.js";
+import { DB_KINDS, startTestServer, type TestServer } from "../../testkit/server.js";
 import { check, saveChecks } from "./checks.js";
 
 afterAll(() => saveChecks("limits"));
@@ -186,7 +186,7 @@ describe.each(DB_KINDS)("limits and survey tokens on %s", (db) => {
     const conversationId = await createConversation(server.url, fixture, { name: "Casey", email });
     await gqlOk(server.url, `mutation($id: ID!) { resolveConversation(id: $id) { id } }`, { id: conversationId }, fixture.token);
     const row = await server.running.app.prisma.emailOutbox.findFirstOrThrow({ where: { survey: { conversationId } } });
-    return { token: /\/csat\/([0-9a-f]{32})/.exec(row.html)![1]!, conversationId };
+    return { token: tokenFromEmail(row.html), conversationId };
   }
 
   beforeAll(async () => {

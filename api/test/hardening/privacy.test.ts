@@ -1,13 +1,13 @@
 import { randomBytes } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createManualClock } from "../../src/clock.js";
-import { deliverOutbox, type EmailSender } from "../../src/services/outbox.js";
+import { deliverOutbox } from "../../src/services/outbox.js";
 import { sweepRetention } from "../../src/services/privacy.js";
 import { hashPassword } from "../../src/tokens.js";
-import { codes, gql, gqlOk, until } from "../support/client.js";
-import { createWorkspaceFixture, enableCsat, type WorkspaceFixture } from "../support/fixtures.js";
-import { startResendStandIn } from "../support/resend.js";
-import { DB_KINDS, startTestServer, type DbKind, type TestServer } from "../support/server.js";
+import { codes, gql, gqlOk, until } from "../../testkit/client.js";
+import { createWorkspaceFixture, enableCsat, tokenFromEmail, type WorkspaceFixture } from "../../testkit/fixtures.js";
+import { heldSender, startResendStandIn } from "../../testkit/resend.js";
+import { DB_KINDS, startTestServer, type DbKind, type TestServer } from "../../testkit/server.js";
 import { check, saveChecks } from "./checks.js";
 
 // Item 11.17: eraseCustomer and the daily retention sweep erase a customer's personal data and
@@ -26,7 +26,6 @@ const SETTINGS = `{ csatSettings { enabled delayMinutes retentionDays } }`;
 const UPDATE_SETTINGS = `mutation($input: CsatSettingsInput!) { updateCsatSettings(input: $input) { retentionDays } }`;
 const ERASE = `mutation($id: ID!) { eraseCustomer(id: $id) }`;
 
-const tokenFromEmail = (html: string) => /\/csat\/([0-9a-f]{32})"/.exec(html)?.[1];
 
 /** Every report range, as the API gives it: a change to any figure shows as a difference. */
 async function reports(url: string, token: string, at: Date) {
@@ -114,7 +113,7 @@ describe.each(DB_KINDS)("privacy on %s (11.17)", (db: DbKind) => {
     await gqlOk(server.url, `mutation($id: ID!, $b: String!) { sendMessage(conversationId: $id, body: $b) { id } }`, { id: conversationId, b: `Reply to ${name}` }, w.token);
     await gqlOk(server.url, `mutation($id: ID!) { resolveConversation(id: $id) { id } }`, { id: conversationId }, w.token);
     const outbox = await server.running.app.prisma.emailOutbox.findFirstOrThrow({ where: { survey: { conversationId } } });
-    return { conversationId, customerId: started.conversation.customer.id, visitorToken: started.visitorToken, surveyToken: tokenFromEmail(outbox.html)! };
+    return { conversationId, customerId: started.conversation.customer.id, visitorToken: started.visitorToken, surveyToken: tokenFromEmail(outbox.html) };
   }
 
   async function answerByPage(token: string, score: number, comment: string): Promise<number> {
@@ -260,18 +259,9 @@ describe.each(DB_KINDS)("privacy on %s (11.17)", (db: DbKind) => {
   it("an email on its way when the customer is erased is not written back into the outbox", async () => {
     const prisma = server.running.app.prisma;
     const dana = await widgetCustomer(ws, "Dana Inflight", "dana.inflight@example.com", "DANA-MESSAGE");
-    let release!: () => void;
-    const released = new Promise<void>((resolve) => (release = resolve));
-    const sending: string[] = [];
-    const sender: EmailSender = {
-      async send(email) {
-        sending.push(email.to);
-        await released;
-        return { ok: true, id: `held_${email.id}` };
-      },
-    };
+    const { sender, sending, release } = heldSender();
     const delivery = deliverOutbox(server.running.app, sender);
-    await until(() => sending.includes("dana.inflight@example.com"), 10_000, "the email to be claimed");
+    await until(() => sending.some((email) => email.to === "dana.inflight@example.com"), 10_000, "the email to be claimed");
     expect((await gqlOk(server.url, ERASE, { id: dana.customerId }, ws.token)).eraseCustomer).toBe(true);
     release();
     await delivery;

@@ -15,31 +15,15 @@ import { afterAll, describe, expect, it, vi } from "vitest";
 import { readConfig } from "../../src/config.js";
 import { LOCK_FILE, lockDataDir, StartupError } from "../../src/db/dataLock.js";
 import { createLogger } from "../../src/log.js";
-import { collect, gql, gqlOk, until, wsClient } from "../support/client.js";
-import { createConversation, createWorkspaceFixture, enableCsat } from "../support/fixtures.js";
-import { freePort, startRedis, startServerProcess, type ServerProcess } from "../support/processes.js";
-import { createTestDatabase, DB_KINDS, PG_ADMIN_URL, startTestServer } from "../support/server.js";
+import { collect, gql, gqlOk, until, wsClient } from "../../testkit/client.js";
+import { createConversation, createWorkspaceFixture, enableCsat } from "../../testkit/fixtures.js";
+import { freePort, runServerToExit, startRedis, startServerProcess, type ServerProcess } from "../../testkit/processes.js";
+import { createTestDatabase, DB_KINDS, PG_ADMIN_URL, startTestServer } from "../../testkit/server.js";
 import { check, saveChecks } from "./checks.js";
 
 afterAll(() => saveChecks("process"));
 
 const ENTRY = ["--import", "tsx", "api/src/main.ts"];
-
-/** Runs the server entry to its end (for starts that must refuse); kills it after `ms`. */
-async function runToExit(env: Record<string, string>, ms = 60_000): Promise<{ code: number | null; output: string; stderr: string }> {
-  const child = spawn(process.execPath, ENTRY, { env: { ...process.env, SEED_DEMO: "0", ...env }, stdio: ["ignore", "pipe", "pipe"] });
-  let output = "";
-  let stderr = "";
-  child.stdout.on("data", (b) => (output += b));
-  child.stderr.on("data", (b) => {
-    output += b;
-    stderr += b;
-  });
-  const timer = setTimeout(() => child.kill("SIGKILL"), ms);
-  const code = await new Promise<number | null>((resolve) => child.on("exit", (c) => resolve(c)));
-  clearTimeout(timer);
-  return { code, output, stderr };
-}
 
 /** Starts the server entry and waits until it serves or exits, whichever comes first. */
 async function startOrExit(env: Record<string, string>) {
@@ -110,11 +94,11 @@ describe("11.1 one server per DATA_DIR", () => {
 
   it("a second process on the same folder refuses with one clear line, exits non-zero, touches nothing, loses nothing", async () => {
     const first = await startServerProcess(env);
-    let second: Awaited<ReturnType<typeof runToExit>>;
+    let second: Awaited<ReturnType<typeof runServerToExit>>;
     try {
       const before = await createWorkspaceFixture(first.url, "Before");
       const files = snapshot(dataDir);
-      second = await runToExit({ ...env, PORT: String(await freePort()) });
+      second = await runServerToExit({ ...env, PORT: String(await freePort()) });
       const untouched = JSON.stringify(snapshot(dataDir)) === JSON.stringify(files);
       const refusal = second.stderr.trim().split("\n");
       const clear =
@@ -205,7 +189,7 @@ describe("11.1 one server per DATA_DIR", () => {
     const port = (busy.address() as { port: number }).port;
     const own = mkdtempSync(join(tmpdir(), "hydra-port-"));
     try {
-      const run = await runToExit({ DATABASE_URL: "", DATA_DIR: own, PORT: String(port) });
+      const run = await runServerToExit({ DATABASE_URL: "", DATA_DIR: own, PORT: String(port) });
       const lines = run.stderr.trim().split("\n");
       console.log(`11.1 busy port: exit ${run.code}; "${lines.join(" / ")}"`);
       const oneLine = lines.length === 1 && lines[0]!.includes(`port ${port} is already in use`) && !STACK_LINE.test(run.output);

@@ -3,10 +3,10 @@ import { useMutation, useQuery } from "urql";
 import { describeError } from "../errors";
 import { Time } from "../format";
 import { graphql } from "../gql";
-import { UNATTRIBUTED } from "../lib/format";
 import { Link } from "../router";
 import { useConversationChanged } from "../useConversationChanged";
 import { useLiveRefetch } from "../useLiveRefetch";
+import { ChannelAndBot } from "./ChannelAndBot";
 import { EraseCustomer } from "./EraseCustomer";
 import { SurveyStatus } from "./SurveyStatus";
 
@@ -150,14 +150,7 @@ export function ConversationDetail({ id }: { id: string }) {
               <dt>Email</dt>
               <dd>{conversation.customer.email ?? "none given"}</dd>
             </div>
-            <div>
-              <dt>Channel</dt>
-              <dd>{conversation.channel?.name ?? UNATTRIBUTED}</dd>
-            </div>
-            <div>
-              <dt>Bot</dt>
-              <dd>{conversation.bot?.name ?? "No bot"}</dd>
-            </div>
+            <ChannelAndBot channel={conversation.channel} bot={conversation.bot} />
             <div>
               <dt>Status</dt>
               <dd>{open ? "Open" : "Resolved"}</dd>

@@ -1,7 +1,7 @@
 import { Time } from "../format";
 import { graphql, useFragment, type FragmentType } from "../gql";
-import { UNATTRIBUTED } from "../lib/format";
 import { Link } from "../router";
+import { ChannelAndBot } from "./ChannelAndBot";
 import { SurveyBadge } from "./SurveyStatus";
 
 export const ConversationItemFragment = graphql(`
@@ -59,14 +59,7 @@ export function ConversationItem(props: {
         )}
       </p>
       <dl className="conversation__meta">
-        <div>
-          <dt>Channel</dt>
-          <dd>{conversation.channel?.name ?? UNATTRIBUTED}</dd>
-        </div>
-        <div>
-          <dt>Bot</dt>
-          <dd>{conversation.bot?.name ?? "No bot"}</dd>
-        </div>
+        <ChannelAndBot channel={conversation.channel} bot={conversation.bot} />
         <div>
           <dt>Updated</dt>
           <dd>

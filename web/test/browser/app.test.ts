@@ -4,8 +4,8 @@ import { gzipSync } from "node:zlib";
 import type { Browser, BrowserContext, FrameLocator, Page, WebSocketRoute } from "playwright-core";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { check, saveChecks } from "../../../api/test/hardening/checks.js";
-import { gqlOk, until } from "../../../api/test/support/client.js";
-import { startTestServer, type TestServer } from "../../../api/test/support/server.js";
+import { gqlOk, until } from "../../../api/testkit/client.js";
+import { startTestServer, type TestServer } from "../../../api/testkit/server.js";
 import { ensureWebBuild, horizontalOverflow, launchChromium, screenshot, signIn, watchErrors } from "./support.js";
 
 const ADMIN = "admin@demo.hydra.test";

@@ -48,6 +48,22 @@ export async function startServerProcess(env: Record<string, string>): Promise<S
   };
 }
 
+/** `npm start`'s entry point run to its end (for starts that must refuse); killed after `ms`. */
+export async function runServerToExit(env: Record<string, string>, ms = 60_000): Promise<{ code: number | null; output: string; stderr: string }> {
+  const child = spawn(process.execPath, ["--import", "tsx", "api/src/main.ts"], { env: { ...process.env, SEED_DEMO: "0", ...env }, stdio: ["ignore", "pipe", "pipe"] });
+  let output = "";
+  let stderr = "";
+  child.stdout!.on("data", (b) => (output += b));
+  child.stderr!.on("data", (b) => {
+    output += b;
+    stderr += b;
+  });
+  const timer = setTimeout(() => child.kill("SIGKILL"), ms);
+  const code = await new Promise<number | null>((resolve) => child.on("exit", (c) => resolve(c)));
+  clearTimeout(timer);
+  return { code, output, stderr };
+}
+
 /** A Redis server of the test's own, so it can be stopped and started without touching the shared one. */
 export async function startRedis(port?: number) {
   const p = port ?? (await freePort());

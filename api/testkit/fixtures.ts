@@ -54,3 +54,10 @@ export async function enableCsat(url: string, token: string, delayMinutes = 0): 
     token,
   );
 }
+
+/** The survey token in a survey email's rating link (`…/csat/<32 hex>`); throws when the email has none. */
+export function tokenFromEmail(html: string): string {
+  const token = /\/csat\/([0-9a-f]{32})(?![0-9a-f])/.exec(html)?.[1];
+  if (!token) throw new Error("no survey link in the email");
+  return token;
+}

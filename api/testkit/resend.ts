@@ -1,5 +1,6 @@
 import { createServer, type IncomingMessage } from "node:http";
 import type { AddressInfo } from "node:net";
+import type { EmailSender } from "../src/services/outbox.js";
 
 export interface ReceivedEmail {
   idempotencyKey: string | undefined;
@@ -51,4 +52,19 @@ export async function startResendStandIn(options: { failures?: number } = {}) {
     delivered,
     stop: () => new Promise<void>((resolve) => server.close(() => resolve())),
   };
+}
+
+/** A sender that holds every call until `release()`: `sending` lists the emails claimed and not yet sent. */
+export function heldSender() {
+  let release!: () => void;
+  const released = new Promise<void>((resolve) => (release = resolve));
+  const sending: { id: string; to: string }[] = [];
+  const sender: EmailSender = {
+    async send(email) {
+      sending.push({ id: email.id, to: email.to });
+      await released;
+      return { ok: true, id: `held_${email.id}` };
+    },
+  };
+  return { sender, sending, release };
 }

@@ -1,9 +1,9 @@
 import { randomBytes } from "node:crypto";
 import pg from "pg";
-import { buildApp, type RunningApp } from "../../src/app.js";
-import type { Clock } from "../../src/clock.js";
-import { readConfig, type Config } from "../../src/config.js";
-import type { Logger } from "../../src/log.js";
+import { buildApp, type RunningApp } from "../src/app.js";
+import type { Clock } from "../src/clock.js";
+import { readConfig, type Config } from "../src/config.js";
+import type { Logger } from "../src/log.js";
 
 export type DbKind = "pglite" | "postgres";
 export const DB_KINDS: DbKind[] = ["pglite", "postgres"];
