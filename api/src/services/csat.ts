@@ -1,7 +1,7 @@
 import { z } from "zod";
 import type { ChannelKind, CsatAnswerVia, ResolvedVia } from "../generated/prisma/enums.js";
 import { SURVEY_TOKEN_PATTERN, newSurveyToken, sha256 } from "../tokens.js";
-import { publishConversationChange, type CsatAnswered, type CsatPrompt } from "../pubsub.js";
+import { csatPromptsOf, publishConversationEvent, publishCsatPrompt, type CsatAnswered, type CsatPrompt } from "../pubsub.js";
 import type { Actor } from "./actors.js";
 import { requireAdmin, requireMember } from "./actors.js";
 import { forbidden } from "../errors.js";
@@ -312,7 +312,7 @@ function promptOf(surveyId: string, conversationId: string, plan: DispatchPlan):
 }
 
 export function publishPrompt(app: App, prompt: CsatPrompt | null): void {
-  if (prompt) app.pubsub.publish("csat:requested", prompt.conversationId, prompt);
+  if (prompt) publishCsatPrompt(app.pubsub, prompt, app.clock.now());
 }
 
 export type SubmitOutcome = "ACCEPTED" | "ALREADY_SUBMITTED" | "EXPIRED" | "NOT_FOUND";
@@ -400,7 +400,7 @@ interface AnsweredRow {
 
 /** Tells the workspace's open report pages and inboxes about an answer, once it is committed. */
 function publishAnswer(app: App, s: AnsweredRow): void {
-  publishConversationChange(app.pubsub, s.workspace_id, { conversationId: s.conversation_id, change: "ANSWERED", at: s.answered_at });
+  publishConversationEvent(app.pubsub, s.workspace_id, { conversationId: s.conversation_id, change: "ANSWERED", at: s.answered_at });
   app.pubsub.publish("csat:answered", s.workspace_id, {
     surveyId: s.id,
     conversationId: s.conversation_id,
@@ -443,27 +443,13 @@ async function findPublicSurvey(app: App, tokenHash: string, now: Date): Promise
 }
 
 /**
- * The widget's subscription to its survey prompt. While it is live the conversation counts as
- * "widget open" for dispatch; closing the subscription (or the socket) ends that.
+ * The widget's subscription to its survey prompt, on its conversation's `visitor` topic. While it
+ * is live the conversation counts as "widget open" for dispatch; closing the subscription (or the
+ * socket) ends that.
  */
-export function watchCsatRequests(app: App, actor: Actor | null, conversationId: string): AsyncIterableIterator<CsatPrompt> {
+export function watchCsatRequests(app: App, actor: Actor | null, conversationId: string): AsyncIterable<CsatPrompt> {
   if (actor?.kind !== "visitor" || actor.conversationId !== conversationId) {
     throw forbidden("Only this conversation's visitor may wait for its survey");
   }
-  const source = app.pubsub.subscribe("csat:requested", conversationId)[Symbol.asyncIterator]();
-  const close = app.presence.open(conversationId);
-  const iterator: AsyncIterableIterator<CsatPrompt> = {
-    [Symbol.asyncIterator]: () => iterator,
-    next: () => source.next(),
-    async return(value?: unknown) {
-      close();
-      return (await source.return?.(value)) ?? { done: true, value: undefined };
-    },
-    async throw(err?: unknown) {
-      close();
-      if (source.throw) return source.throw(err);
-      throw err;
-    },
-  };
-  return iterator;
+  return csatPromptsOf(app.pubsub.subscribe("visitor", conversationId));
 }
