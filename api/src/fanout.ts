@@ -94,7 +94,7 @@ export function createFanout(redisUrl: string | undefined, log: Logger): Fanout 
   const publishClient = {
     publish: (channel: string, message: string) =>
       publisher.publish(channel, message).catch((err: Error) => {
-        log.warn(`[redis] could not publish to ${channel.split(":").slice(0, 2).join(":")}: ${err.message}`);
+        log.warn(`[redis] could not publish to ${channel.replace(/:[0-9a-f-]{36}$/i, "")}: ${err.message}`);
         return 0;
       }),
   };
