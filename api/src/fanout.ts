@@ -4,30 +4,66 @@ import { Redis } from "ioredis";
 import type { PubSub, Topics } from "./pubsub.js";
 import type { Logger } from "./log.js";
 
-/** Tracks which conversations have a live `csatRequested` subscription in this process. */
+/**
+ * Whether a conversation's widget is open: whether anyone listens on its `visitor:<id>` topic, in
+ * this process or (with Redis) in any process.
+ */
 export interface WidgetPresence {
   isOpen(conversationId: string): Promise<boolean>;
-  /** Marks the widget open until the returned function is called. */
-  open(conversationId: string): () => void;
 }
 
-export function createWidgetPresence(): WidgetPresence {
-  const counts = new Map<string, number>();
-  return {
-    isOpen: async (conversationId) => (counts.get(conversationId) ?? 0) > 0,
-    open(conversationId) {
-      counts.set(conversationId, (counts.get(conversationId) ?? 0) + 1);
-      let closed = false;
-      return () => {
-        if (closed) return;
-        closed = true;
-        const left = (counts.get(conversationId) ?? 1) - 1;
-        if (left > 0) counts.set(conversationId, left);
-        else counts.delete(conversationId);
-      };
-    },
-  };
+/** What the pub/sub uses of an event target: in-process, or Redis's. */
+interface TopicTarget {
+  addEventListener(topic: string, listener: unknown): void;
+  removeEventListener(topic: string, listener: unknown): void;
+  dispatchEvent(event: Event): boolean;
 }
+
+type TopicsEventTarget = NonNullable<NonNullable<Parameters<typeof createPubSub<Topics>>[0]>["eventTarget"]>;
+
+/** An event target that knows which topics have listeners in this process. */
+function countingListeners(target: TopicTarget) {
+  const listeners = new Map<string, Set<unknown>>();
+  const counted: TopicTarget = {
+    addEventListener(topic, listener) {
+      target.addEventListener(topic, listener);
+      let set = listeners.get(topic);
+      if (!set) listeners.set(topic, (set = new Set()));
+      set.add(listener);
+    },
+    removeEventListener(topic, listener) {
+      target.removeEventListener(topic, listener);
+      const set = listeners.get(topic);
+      set?.delete(listener);
+      if (set?.size === 0) listeners.delete(topic);
+    },
+    dispatchEvent: (event) => target.dispatchEvent(event),
+  };
+  return { target: counted as TopicsEventTarget, listening: (topic: string) => listeners.has(topic) };
+}
+
+/** The channel a conversation's widget listens on (`visitor:<id>`, as the pub/sub names it). */
+const visitorChannel = (conversationId: string) => `visitor:${conversationId}`;
+
+/**
+ * JSON in which Dates stay Dates across Redis: each Date goes out tagged (`{"$date": iso}`) and
+ * comes back as a Date, so the payloads are what `Topics` says they are.
+ */
+export const topicSerializer = {
+  stringify(message: unknown): string {
+    return JSON.stringify(message, function (this: Record<string, unknown>, key, value: unknown) {
+      const raw = this[key];
+      return raw instanceof Date ? { $date: Number.isNaN(raw.getTime()) ? null : raw.toISOString() } : value;
+    });
+  },
+  parse(message: string): unknown {
+    return JSON.parse(message, (_key, value: unknown) => {
+      if (typeof value !== "object" || value === null || !("$date" in value) || Object.keys(value).length !== 1) return value;
+      const iso = (value as { $date: unknown }).$date;
+      return typeof iso === "string" ? new Date(iso) : iso === null ? new Date(NaN) : value;
+    });
+  },
+};
 
 /** How subscriptions reach their sockets: in this process, or across processes through Redis. */
 export interface Fanout {
@@ -39,9 +75,10 @@ export interface Fanout {
 }
 
 export function createFanout(redisUrl: string | undefined, log: Logger): Fanout {
-  const local = createWidgetPresence();
   if (!redisUrl) {
-    return { pubsub: createPubSub<Topics>(), presence: local, redis: null, close: async () => {} };
+    const local = countingListeners(new EventTarget());
+    const presence: WidgetPresence = { isOpen: async (conversationId) => local.listening(visitorChannel(conversationId)) };
+    return { pubsub: createPubSub<Topics>({ eventTarget: local.target }), presence, redis: null, close: async () => {} };
   }
 
   const options = { lazyConnect: false, maxRetriesPerRequest: 1, retryStrategy: (n: number) => Math.min(200 * n, 2000) };
@@ -57,7 +94,7 @@ export function createFanout(redisUrl: string | undefined, log: Logger): Fanout 
   const publishClient = {
     publish: (channel: string, message: string) =>
       publisher.publish(channel, message).catch((err: Error) => {
-        log.warn(`[redis] could not publish to ${channel.split(":").slice(0, 2).join(":")}: ${err.message}`);
+        log.warn(`[redis] could not publish to ${channel.replace(/:[0-9a-f-]{36}$/i, "")}: ${err.message}`);
         return 0;
       }),
   };
@@ -66,18 +103,20 @@ export function createFanout(redisUrl: string | undefined, log: Logger): Fanout 
     subscribe: (channel: string) => subscriber.subscribe(channel).catch((err: Error) => log.warn(`[redis] subscribe failed: ${err.message}`)),
     unsubscribe: (channel: string) => subscriber.unsubscribe(channel).catch(() => undefined),
   };
-  const eventTarget = createRedisEventTarget({
-    publishClient: publishClient as unknown as Redis,
-    subscribeClient: subscribeClient as unknown as Redis,
-  });
+  const local = countingListeners(
+    createRedisEventTarget({
+      publishClient: publishClient as unknown as Redis,
+      subscribeClient: subscribeClient as unknown as Redis,
+      serializer: topicSerializer,
+    }),
+  );
 
   const presence: WidgetPresence = {
-    open: local.open,
-    /** Open here, or on any process subscribed to the conversation's channel in Redis. */
+    /** Open here (also while Redis is away), or on any process subscribed to the widget's channel in Redis. */
     async isOpen(conversationId) {
-      if (await local.isOpen(conversationId)) return true;
+      if (local.listening(visitorChannel(conversationId))) return true;
       try {
-        const reply = (await publisher.call("PUBSUB", "NUMSUB", `csat:requested:${conversationId}`)) as [string, number];
+        const reply = (await publisher.call("PUBSUB", "NUMSUB", visitorChannel(conversationId))) as [string, number];
         return Number(reply[1]) > 0;
       } catch (err) {
         log.warn(`[redis] presence check failed (${(err as Error).message}); counting only this process's widgets`);
@@ -87,7 +126,7 @@ export function createFanout(redisUrl: string | undefined, log: Logger): Fanout 
   };
 
   return {
-    pubsub: createPubSub<Topics>({ eventTarget }),
+    pubsub: createPubSub<Topics>({ eventTarget: local.target }),
     presence,
     redis: publisher,
     async close() {

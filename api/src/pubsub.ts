@@ -1,4 +1,4 @@
-import { createPubSub } from "graphql-yoga";
+import { createPubSub, filter, map, pipe } from "graphql-yoga";
 import type { Bot, Channel } from "./generated/prisma/client.js";
 import type { CsatAnswerVia } from "./generated/prisma/enums.js";
 
@@ -25,16 +25,25 @@ export interface CsatAnswered {
   channel: Channel | null;
 }
 
-export type ConversationChangeKind = "CREATED" | "MESSAGE" | "RESOLVED" | "REOPENED" | "ANSWERED" | "CSAT_REQUESTED";
+export type ConversationChangeKind = "CREATED" | "MESSAGE" | "RESOLVED" | "REOPENED" | "ANSWERED";
 
-/** What a workspace's open inboxes receive when one of its conversations changes (after commit). */
-export interface ConversationChanged {
+/** A committed change to one conversation. */
+export interface ConversationEvent {
   conversationId: string;
   change: ConversationChangeKind;
   at: Date;
-  /** With CSAT_REQUESTED, on the conversation's own widget's feed only. */
-  csatPrompt?: CsatPrompt;
 }
+
+/** The conversation's survey asks its customer now: for the conversation's own widget alone. */
+export interface CsatPromptEvent {
+  conversationId: string;
+  change: "CSAT_REQUESTED";
+  at: Date;
+  csatPrompt: CsatPrompt;
+}
+
+/** What a conversation's widget hears, on its one topic: the conversation's changes and its survey prompt. */
+export type VisitorEvent = ConversationEvent | CsatPromptEvent;
 
 /**
  * A credential that ended: a session signed out, an API key revoked, or every session of a
@@ -46,31 +55,47 @@ export interface CredentialRevoked {
   id: string;
 }
 
-/** Typed topics; one topic per conversation or workspace, never a filter over a shared one. */
+/**
+ * Typed topics; one topic per listener (a workspace's inboxes, teammates following a conversation,
+ * a conversation's widget), never a filter over a shared one. A topic with an id is the channel
+ * `<topic>:<id>` (in Redis too).
+ */
 export type Topics = {
-  "csat:requested": [conversationId: string, payload: CsatPrompt];
+  /** Every conversation of a workspace: its open inboxes (`conversationChanged`). */
+  "workspace:conversations": [workspaceId: string, event: ConversationEvent];
+  /** One conversation, for the teammates following it (`conversationUpdated`). */
+  conversation: [conversationId: string, event: ConversationEvent];
+  /**
+   * One conversation's widget (`conversationUpdated` and `csatRequested` with a visitor token): its
+   * changes and its survey prompt. Its subscribers are the widget's presence (see fanout.ts).
+   */
+  visitor: [conversationId: string, event: VisitorEvent];
   "csat:answered": [workspaceId: string, payload: CsatAnswered];
-  "conversation:changed": [workspaceId: string, payload: ConversationChanged];
-  /** The same changes, per conversation: for its own widget. */
-  "conversation:updated": [conversationId: string, payload: ConversationChanged];
   /** Heard by every process (through Redis when several run). */
   "credentials:revoked": [payload: CredentialRevoked];
 };
 
 export type PubSub = ReturnType<typeof createPubSub<Topics>>;
 
-export function createLocalPubSub(): PubSub {
-  return createPubSub<Topics>();
+/** Tells the workspace's open inboxes, the teammates following the conversation and its widget, once the change is committed. */
+export function publishConversationEvent(pubsub: PubSub, workspaceId: string, event: ConversationEvent): void {
+  pubsub.publish("workspace:conversations", workspaceId, event);
+  pubsub.publish("conversation", event.conversationId, event);
+  pubsub.publish("visitor", event.conversationId, event);
 }
 
-/** Tells the workspace's open inboxes and the conversation's own widget, once the change is committed. */
-export function publishConversationChange(
-  pubsub: PubSub,
-  workspaceId: string,
-  change: ConversationChanged,
-): void {
-  pubsub.publish("conversation:changed", workspaceId, change);
-  pubsub.publish("conversation:updated", change.conversationId, change);
+/** Gives the conversation's open widget its survey prompt, once the dispatch is committed. */
+export function publishCsatPrompt(pubsub: PubSub, prompt: CsatPrompt, at: Date): void {
+  pubsub.publish("visitor", prompt.conversationId, { conversationId: prompt.conversationId, change: "CSAT_REQUESTED", at, csatPrompt: prompt });
+}
+
+/** The survey prompts of a widget's feed; ending them ends the feed at once. */
+export function csatPromptsOf(feed: AsyncIterable<VisitorEvent>): AsyncIterable<CsatPrompt> {
+  return pipe(
+    feed,
+    filter((event: VisitorEvent): event is CsatPromptEvent => event.change === "CSAT_REQUESTED"),
+    map((event: CsatPromptEvent) => event.csatPrompt),
+  );
 }
 
 /** Tells every process that a credential ended, so each closes the sockets it opened with it. */

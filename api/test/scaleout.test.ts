@@ -67,7 +67,7 @@ describe("two server processes on PostgreSQL + Redis", () => {
   async function subscribedInRedis(conversationId: string) {
     const probe = new Redis(redis.url);
     try {
-      const [, count] = (await probe.call("PUBSUB", "NUMSUB", `csat:requested:${conversationId}`)) as [string, number];
+      const [, count] = (await probe.call("PUBSUB", "NUMSUB", `visitor:${conversationId}`)) as [string, number];
       return Number(count) > 0;
     } finally {
       probe.disconnect();

@@ -11,9 +11,9 @@ import {
   sendMessage,
   startWidgetConversation,
   watchConversation,
-  watchConversationChanges,
+  watchWorkspaceConversations,
 } from "../services/conversations.js";
-import type { ConversationChanged } from "../pubsub.js";
+import type { VisitorEvent } from "../pubsub.js";
 import { CsatPrompt } from "./csat.js";
 import { ConversationStatus } from "./scalars.js";
 
@@ -51,7 +51,7 @@ const ConversationChangeKind = builder.enumType("ConversationChangeKind", {
   } as const,
 });
 
-const ConversationChange = builder.objectRef<ConversationChanged>("ConversationChange").implement({
+const ConversationChange = builder.objectRef<VisitorEvent>("ConversationChange").implement({
   description: "A conversation of the workspace changed: it was started, got a message, or was resolved or reopened.",
   fields: (t) => ({
     conversationId: t.exposeID("conversationId"),
@@ -61,7 +61,7 @@ const ConversationChange = builder.objectRef<ConversationChanged>("ConversationC
       type: CsatPrompt,
       nullable: true,
       description: "With CSAT_REQUESTED: the survey's prompt, as csatRequested gives it (the widget's own feed only).",
-      resolve: (change) => change.csatPrompt ?? null,
+      resolve: (event) => (event.change === "CSAT_REQUESTED" ? event.csatPrompt : null),
     }),
   }),
 });
@@ -71,7 +71,7 @@ builder.subscriptionField("conversationChanged", (t) =>
     type: ConversationChange,
     description: "Every change to a conversation of the caller's workspace, once committed: for open inboxes.",
     authScopes: { member: true },
-    subscribe: (_root, _args, ctx) => watchConversationChanges(ctx.app, ctx.actor),
+    subscribe: (_root, _args, ctx) => watchWorkspaceConversations(ctx.app, ctx.actor),
     resolve: (change) => change,
   }),
 );

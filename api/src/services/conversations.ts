@@ -1,6 +1,6 @@
 import { z } from "zod";
 import type { ConversationStatus, ResolvedVia } from "../generated/prisma/enums.js";
-import { publishConversationChange, type ConversationChanged, type ConversationChangeKind } from "../pubsub.js";
+import { publishConversationEvent, type ConversationChangeKind, type ConversationEvent, type VisitorEvent } from "../pubsub.js";
 import type { Conversation, CsatSurvey, Prisma } from "../generated/prisma/client.js";
 import { TokenPrefix, isId, newSecret, sha256 } from "../tokens.js";
 import { badInput, forbidden, notFound, unauthenticated } from "../errors.js";
@@ -8,9 +8,8 @@ import { faultPoint } from "../faults.js";
 import type { Actor, Member } from "./actors.js";
 import { isMember, requireMember } from "./actors.js";
 import type { App, Tx } from "../deps.js";
-import { mergeIterators } from "../iterators.js";
 import { createSurveyOnFirstResolve, holdSurvey, resumeSurvey, type SurveyEffect } from "./csat/dispatch.js";
-import { publishPrompt, watchCsatRequests } from "./csat/prompts.js";
+import { publishPrompt } from "./csat/prompts.js";
 import type { Queryable } from "../db/client.js";
 import { lockConversation as lockConversationRow, markReopened, markResolved, type LockedConversation } from "../db/conversations.js";
 import { emailSchema, messageBodySchema, nameSchema, pageSize, parseInput } from "./validation.js";
@@ -118,7 +117,7 @@ export async function createConversation(app: App, actor: Actor | null, input: z
 
 /** Tells the workspace's open inboxes and the conversation's widget, once the change is committed. */
 function publishChange(app: App, workspaceId: string, conversationId: string, change: ConversationChangeKind, at: Date): void {
-  publishConversationChange(app.pubsub, workspaceId, { conversationId, change, at });
+  publishConversationEvent(app.pubsub, workspaceId, { conversationId, change, at });
 }
 
 /**
@@ -127,36 +126,17 @@ function publishChange(app: App, workspaceId: string, conversationId: string, ch
  * also carries its survey prompt (CSAT_REQUESTED, as csatRequested would), and while it is open the
  * widget counts as open for the dispatch: so one subscription per widget is enough.
  */
-export async function watchConversation(app: App, actor: Actor | null, conversationId: string): Promise<AsyncIterable<ConversationChanged>> {
+export async function watchConversation(app: App, actor: Actor | null, conversationId: string): Promise<AsyncIterable<VisitorEvent>> {
   // The visitor's token was found for this very conversation; anyone else's workspace is checked.
-  const id = actor?.kind === "visitor" && actor.conversationId === conversationId
-    ? conversationId
-    : (await getConversation(app, actor, conversationId, { select: { id: true } })).id;
-  const changes = app.pubsub.subscribe("conversation:updated", id)[Symbol.asyncIterator]();
-  if (actor?.kind !== "visitor") return changes;
-  const prompts = watchCsatRequests(app, actor, id);
-  // Mapped by hand, not with an async generator: ending the subscription must reach the prompts'
-  // return() at once (it closes the widget's presence), not wait for a prompt that may never come.
-  const asChanges: AsyncIterableIterator<ConversationChanged> = {
-    [Symbol.asyncIterator]: () => asChanges,
-    next: async () => {
-      const next = await prompts.next();
-      if (next.done) return { done: true, value: undefined };
-      const csatPrompt = next.value;
-      return { done: false, value: { conversationId: csatPrompt.conversationId, change: "CSAT_REQUESTED", at: app.clock.now(), csatPrompt } };
-    },
-    return: async () => {
-      await prompts.return?.();
-      return { done: true, value: undefined };
-    },
-  };
-  return mergeIterators([changes, asChanges]);
+  if (actor?.kind === "visitor" && actor.conversationId === conversationId) return app.pubsub.subscribe("visitor", conversationId);
+  const { id } = await getConversation(app, actor, conversationId, { select: { id: true } });
+  return app.pubsub.subscribe("conversation", id);
 }
 
 /** The changes to the conversations of the actor's workspace, as they are committed. */
-export function watchConversationChanges(app: App, actor: Actor | null): AsyncIterable<ConversationChanged> {
+export function watchWorkspaceConversations(app: App, actor: Actor | null): AsyncIterable<ConversationEvent> {
   const member = requireMember(actor);
-  return app.pubsub.subscribe("conversation:changed", member.workspaceId);
+  return app.pubsub.subscribe("workspace:conversations", member.workspaceId);
 }
 
 /** A customer opens the widget: a conversation on that web-widget channel and a visitor token for it alone. */

@@ -1,7 +1,7 @@
 import { z } from "zod";
 import type { CsatAnswerVia } from "../../generated/prisma/enums.js";
 import { SURVEY_TOKEN_PATTERN, sha256 } from "../../tokens.js";
-import { publishConversationChange, type CsatAnswered } from "../../pubsub.js";
+import { publishConversationEvent, type CsatAnswered } from "../../pubsub.js";
 import type { Actor } from "../actors.js";
 import { requireMember } from "../actors.js";
 import type { App } from "../../deps.js";
@@ -59,7 +59,7 @@ export async function submitCsatAnswer(
 
 /** Tells the workspace's open report pages and inboxes about an answer, once it is committed. */
 function publishAnswer(app: App, s: AnsweredSurvey): void {
-  publishConversationChange(app.pubsub, s.workspaceId, { conversationId: s.conversationId, change: "ANSWERED", at: s.answeredAt });
+  publishConversationEvent(app.pubsub, s.workspaceId, { conversationId: s.conversationId, change: "ANSWERED", at: s.answeredAt });
   app.pubsub.publish("csat:answered", s.workspaceId, {
     surveyId: s.id,
     conversationId: s.conversationId,

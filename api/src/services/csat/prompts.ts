@@ -1,4 +1,4 @@
-import type { CsatPrompt } from "../../pubsub.js";
+import { csatPromptsOf, publishCsatPrompt, type CsatPrompt } from "../../pubsub.js";
 import type { Actor } from "../actors.js";
 import { forbidden } from "../../errors.js";
 import type { App } from "../../deps.js";
@@ -16,31 +16,17 @@ export function promptOf(
 }
 
 export function publishPrompt(app: App, prompt: CsatPrompt | null): void {
-  if (prompt) app.pubsub.publish("csat:requested", prompt.conversationId, prompt);
+  if (prompt) publishCsatPrompt(app.pubsub, prompt, app.clock.now());
 }
 
 /**
- * The widget's subscription to its survey prompt. While it is live the conversation counts as
- * "widget open" for dispatch; closing the subscription (or the socket) ends that.
+ * The widget's subscription to its survey prompt, on its conversation's `visitor` topic. While it
+ * is live the conversation counts as "widget open" for dispatch; closing the subscription (or the
+ * socket) ends that.
  */
-export function watchCsatRequests(app: App, actor: Actor | null, conversationId: string): AsyncIterableIterator<CsatPrompt> {
+export function watchCsatRequests(app: App, actor: Actor | null, conversationId: string): AsyncIterable<CsatPrompt> {
   if (actor?.kind !== "visitor" || actor.conversationId !== conversationId) {
     throw forbidden("Only this conversation's visitor may wait for its survey");
   }
-  const source = app.pubsub.subscribe("csat:requested", conversationId)[Symbol.asyncIterator]();
-  const close = app.presence.open(conversationId);
-  const iterator: AsyncIterableIterator<CsatPrompt> = {
-    [Symbol.asyncIterator]: () => iterator,
-    next: () => source.next(),
-    async return(value?: unknown) {
-      close();
-      return (await source.return?.(value)) ?? { done: true, value: undefined };
-    },
-    async throw(err?: unknown) {
-      close();
-      if (source.throw) return source.throw(err);
-      throw err;
-    },
-  };
-  return iterator;
+  return csatPromptsOf(app.pubsub.subscribe("visitor", conversationId));
 }

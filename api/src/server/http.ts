@@ -1,0 +1,152 @@
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import type { AddressInfo } from "node:net";
+import type { App } from "../deps.js";
+import { StartupError } from "../db/dataLock.js";
+import { DATABASE_UNAVAILABLE_MESSAGE, isDatabaseUnavailable } from "../errors.js";
+import { trackRequests } from "../http/drain.js";
+import { CSAT_EXPORT_PATH, handleCsatExport } from "../http/export.js";
+import { isClientAbort, securityHeaders } from "../http/headers.js";
+import { MAX_GRAPHQL_BODY_BYTES, sendJson } from "../http/json.js";
+import { handleMcp } from "../http/mcp.js";
+import { handleRatingPage, sendErrorPage } from "../http/ratingPage.js";
+import { handleRest } from "../http/rest.js";
+import { createStaticHandler } from "../http/static.js";
+import { pathForLog, withoutSecret } from "../log.js";
+import type { Yoga } from "./yoga.js";
+
+/** How long a stop waits for requests in flight before cutting them (main exits after 10 s). */
+const STOP_FORCE_MS = 7000;
+
+export interface HttpServerOptions {
+  /** The built web app's folder; without it only the API is served. */
+  webDist: string;
+  /** Whether the database answers, for /healthz. */
+  databaseReachable: () => Promise<boolean>;
+}
+
+export interface HttpServer {
+  /** The node server; the WebSocket server shares it. */
+  server: Server;
+  /**
+   * Listens on `port` (0 for any free one) and resolves with the port taken. A port in use or
+   * refused fails with a one-line StartupError; /healthz answers 200 from then on.
+   */
+  listen(port: number): Promise<number>;
+  /**
+   * /healthz answers 503 at once; new connections are refused, every request already received is
+   * answered, and whatever still runs after STOP_FORCE_MS is cut.
+   */
+  drain(): Promise<void>;
+}
+
+/** The HTTP side of the service: /healthz, GraphQL, the CSV export, REST, MCP, rating pages and the web app. */
+export function createHttpServer(app: App, yoga: Yoga, options: HttpServerOptions): HttpServer {
+  const { log } = app;
+  const { databaseReachable } = options;
+  const serveWeb = createStaticHandler(options.webDist);
+  let ready = false;
+
+  async function handle(req: IncomingMessage, res: ServerResponse) {
+    const url = new URL(req.url ?? "/", "http://localhost");
+    securityHeaders(res, url.pathname);
+    if (url.pathname === "/healthz") {
+      const ok = ready && (await databaseReachable());
+      res.writeHead(ok ? 200 : 503, { "content-type": "application/json", "cache-control": "no-store" });
+      res.end(JSON.stringify(ok ? { ok } : { ok, error: ready ? DATABASE_UNAVAILABLE_MESSAGE : "starting" }));
+      return;
+    }
+    if (url.pathname === "/graphql") {
+      if (req.method === "POST") {
+        const length = Number(req.headers["content-length"]);
+        if (!req.headers["content-length"] || !Number.isFinite(length)) {
+          return sendJson(res, 411, { errors: [{ message: "POST /graphql needs a Content-Length" }] });
+        }
+        if (length > MAX_GRAPHQL_BODY_BYTES) {
+          req.resume();
+          return sendJson(res, 413, { errors: [{ message: `Request body is larger than ${MAX_GRAPHQL_BODY_BYTES} bytes` }] });
+        }
+      }
+      await yoga(req, res, { req });
+      return;
+    }
+    if (url.pathname === CSAT_EXPORT_PATH) return handleCsatExport(app, req, res, url);
+    if (url.pathname.startsWith("/api/") && (await handleRest(app, req, res, url.pathname))) return;
+    if (url.pathname === "/mcp") return handleMcp(app, req, res);
+    const rating = /^\/csat\/([^/]+)$/.exec(url.pathname);
+    if (rating) return handleRatingPage(app, req, res, rating[1]!, url);
+    if (await serveWeb(req, res)) return;
+    res.writeHead(404, { "content-type": "application/json" });
+    res.end(JSON.stringify({ error: "Not found" }));
+  }
+
+  const server: Server = createServer((req, res) => {
+    handle(req, res).catch((err) => {
+      // Logged without the token a rating link carries; answered as a page where a page was asked for.
+      const path = pathForLog(req.url);
+      const html = servesHtml(path);
+      if (isClientAbort(req, err)) {
+        log.info(`[http] ${req.method} ${path}: the client went away mid-request`);
+        res.destroy();
+        return;
+      }
+      if (isDatabaseUnavailable(err)) {
+        log.warn(`[db] unreachable while serving ${req.method} ${path}`);
+        if (html) return sendErrorPage(res, 503);
+        if (!res.headersSent) res.writeHead(503, { "content-type": "application/json", "retry-after": "5" });
+        res.end(JSON.stringify({ error: DATABASE_UNAVAILABLE_MESSAGE }));
+        return;
+      }
+      log.error(`request ${req.method} ${path} failed`, withoutSecret(err, tokenInPath(req.url)));
+      if (html) return sendErrorPage(res, 500);
+      if (!res.headersSent) res.writeHead(500, { "content-type": "application/json" });
+      res.end(JSON.stringify({ error: "Unexpected error." }));
+    });
+  });
+  const requests = trackRequests(server);
+
+  // Idle kept-alive sockets stay open longer than clients (undici: 4 s) and load balancers (often
+  // 60 s) keep theirs: the client closes first, so it never reuses a socket the server is closing
+  // at that very moment (an ECONNRESET on a busy machine). A stop closes idle sockets at once anyway.
+  server.keepAliveTimeout = 65_000;
+  server.headersTimeout = 66_000;
+
+  return {
+    server,
+    async listen(port) {
+      // A failure to listen is the start's alone: the WebSocket server, which hears the HTTP
+      // server's errors, would print it with a stack as an internal error of its own.
+      const others = server.rawListeners("error") as ((...args: unknown[]) => void)[];
+      server.removeAllListeners("error");
+      try {
+        await new Promise<void>((resolve, reject) => {
+          server.once("error", (err: NodeJS.ErrnoException) => {
+            if (err.code === "EADDRINUSE") reject(new StartupError(`[start] port ${port} is already in use; stop what is using it or set PORT to another port`));
+            else if (err.code === "EACCES") reject(new StartupError(`[start] no permission to listen on port ${port}; set PORT to another port`));
+            else reject(err);
+          });
+          server.listen(port, () => resolve());
+        });
+      } finally {
+        server.removeAllListeners("error");
+        for (const listener of others) server.on("error", listener);
+      }
+      ready = true;
+      return (server.address() as AddressInfo).port;
+    },
+    async drain() {
+      ready = false;
+      await requests.drain(STOP_FORCE_MS, () => log.info("[http] draining: new connections are refused; requests already received are answered"));
+    },
+  };
+}
+
+/** Routes that answer pages (the rating page, the web app) rather than JSON. */
+function servesHtml(path: string): boolean {
+  if (path.startsWith("/api/csat/unsubscribe/")) return true;
+  return !(path === "/graphql" || path === "/healthz" || path === "/mcp" || path === CSAT_EXPORT_PATH || path.startsWith("/api/"));
+}
+
+/** The token of a rating-page path, to keep it out of logged errors. */
+function tokenInPath(url: string | undefined): string | undefined {
+  return /^\/csat\/([^/?#]+)/.exec(url ?? "")?.[1];
+}

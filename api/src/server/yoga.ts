@@ -1,0 +1,73 @@
+import type { IncomingMessage } from "node:http";
+import { GraphQLError } from "graphql";
+import { createYoga, type YogaServerInstance } from "graphql-yoga";
+import { createContext, type Context } from "../context.js";
+import type { App } from "../deps.js";
+import { DATABASE_UNAVAILABLE_MESSAGE, DomainError, isDatabaseUnavailable } from "../errors.js";
+import { graphqlGuards } from "../http/graphqlGuards.js";
+import { browserOrigins } from "../http/headers.js";
+import type { Logger } from "../log.js";
+import { schema } from "../schema/index.js";
+import type { Actor } from "../services/actors.js";
+
+/** What the HTTP handler (`req`) and the WebSocket server (the socket's `actor`) hand to Yoga. */
+export interface YogaServerContext {
+  req?: IncomingMessage;
+  actor?: Actor | null;
+}
+
+export type Yoga = YogaServerInstance<YogaServerContext, Context>;
+
+/**
+ * GraphQL over HTTP at /graphql: the schema with its guards (depth, cost, rate limits), masked
+ * errors, CORS for our own origin and ALLOWED_ORIGINS, and a fresh context per operation. The
+ * WebSocket server runs its operations through the same instance (`getEnveloped`).
+ */
+export function createYogaServer(app: App): Yoga {
+  const allowedOrigins = browserOrigins(app.config);
+  return createYoga<YogaServerContext, Context>({
+    schema,
+    graphqlEndpoint: "/graphql",
+    landingPage: false,
+    graphiql: app.config.production ? false : { subscriptionsProtocol: "WS" },
+    maskedErrors: { maskError: maskError(app.log) },
+    logging: false,
+    plugins: graphqlGuards({ production: app.config.production, limits: app.limits }),
+    // Browsers may call with credentials from our own origin and ALLOWED_ORIGINS only.
+    cors: (request) => {
+      const origin = request.headers.get("origin");
+      return origin && allowedOrigins.has(origin) ? { origin: [origin], credentials: true, maxAge: 600 } : false;
+    },
+    context: async (initial) => {
+      const ip = app.limits.clientIp(initial.req);
+      // WebSocket operations arrive with the actor found when the socket connected.
+      if (initial.actor !== undefined) return { app, actor: initial.actor, badCredentials: false, operator: false, ip };
+      return { ...(await createContext(app, { authorization: initial.request.headers.get("authorization") })), ip };
+    },
+  });
+}
+
+/** Turns domain errors into coded GraphQL errors and hides everything unexpected. */
+function maskError(log: Logger) {
+  return (error: unknown): Error => {
+    const original = error instanceof GraphQLError ? error.originalError : error;
+    const path = error instanceof GraphQLError ? error.path : undefined;
+    if (original instanceof DomainError) {
+      return new GraphQLError(original.message, { path, extensions: { ...original.extensions, code: original.code } });
+    }
+    if (error instanceof GraphQLError && (!original || original instanceof GraphQLError)) {
+      const source = original instanceof GraphQLError ? original : error;
+      return new GraphQLError(source.message, {
+        path,
+        nodes: source.nodes,
+        extensions: { ...source.extensions, code: source.extensions.code ?? "BAD_USER_INPUT" },
+      });
+    }
+    if (isDatabaseUnavailable(original)) {
+      log.warn(`[db] unreachable while serving ${path ? path.join(".") : "a request"}`);
+      return new GraphQLError(DATABASE_UNAVAILABLE_MESSAGE, { path, extensions: { code: "SERVICE_UNAVAILABLE" } });
+    }
+    log.error(`unexpected error${path ? ` at ${path.join(".")}` : ""}`, original);
+    return new GraphQLError("Unexpected error.", { path, extensions: { code: "INTERNAL_SERVER_ERROR" } });
+  };
+}
