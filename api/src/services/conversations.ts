@@ -3,10 +3,10 @@ import type { ConversationStatus, ResolvedVia } from "../generated/prisma/enums.
 import { publishConversationChange, type ConversationChanged, type ConversationChangeKind } from "../pubsub.js";
 import type { Conversation, CsatSurvey, Prisma } from "../generated/prisma/client.js";
 import { TokenPrefix, isId, newSecret, sha256 } from "../tokens.js";
-import { badInput, forbidden, notFound, unauthenticated } from "../errors.js";
+import { badInput, notFound } from "../errors.js";
 import { faultPoint } from "../faults.js";
 import type { Actor, Member } from "./actors.js";
-import { isMember, requireMember } from "./actors.js";
+import { isMember, requireConversationReader, requireMember, requireWatch } from "./actors.js";
 import type { App, Tx } from "../deps.js";
 import { mergeIterators } from "../iterators.js";
 import { createSurveyOnFirstResolve, holdSurvey, publishPrompt, resumeSurvey, watchCsatRequests, type SurveyEffect } from "./csat.js";
@@ -27,10 +27,9 @@ const widgetInput = z.object({ channelId: z.string(), customer: customerInput, f
 
 /** The conversation if the actor may see it: its workspace's members, or its own visitor. */
 export async function getConversation(app: App, actor: Actor | null, id: string, query: ConversationQuery = {}) {
-  if (!actor) throw unauthenticated();
-  if (actor.kind === "visitor" && actor.conversationId !== id) throw forbidden("A visitor sees only its own conversation");
+  const reader = requireConversationReader(actor, id);
   const conversation = isId(id)
-    ? await app.prisma.conversation.findFirst({ ...query, where: { id, workspaceId: actor.workspaceId } })
+    ? await app.prisma.conversation.findFirst({ ...query, where: { id, workspaceId: reader.workspaceId } })
     : null;
   if (!conversation) throw notFound("conversation");
   return conversation;
@@ -126,10 +125,7 @@ function publishChange(app: App, workspaceId: string, conversationId: string, ch
  * widget counts as open for the dispatch: so one subscription per widget is enough.
  */
 export async function watchConversation(app: App, actor: Actor | null, conversationId: string): Promise<AsyncIterable<ConversationChanged>> {
-  // The visitor's token was found for this very conversation; anyone else's workspace is checked.
-  const id = actor?.kind === "visitor" && actor.conversationId === conversationId
-    ? conversationId
-    : (await getConversation(app, actor, conversationId, { select: { id: true } })).id;
+  const id = await requireWatch(app, actor, conversationId);
   const changes = app.pubsub.subscribe("conversation:updated", id)[Symbol.asyncIterator]();
   if (actor?.kind !== "visitor") return changes;
   const prompts = watchCsatRequests(app, actor, id);

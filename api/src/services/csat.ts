@@ -3,8 +3,7 @@ import type { ChannelKind, CsatAnswerVia, ResolvedVia } from "../generated/prism
 import { SURVEY_TOKEN_PATTERN, newSurveyToken, sha256 } from "../tokens.js";
 import { publishConversationChange, type CsatAnswered, type CsatPrompt } from "../pubsub.js";
 import type { Actor } from "./actors.js";
-import { requireAdmin, requireMember } from "./actors.js";
-import { forbidden } from "../errors.js";
+import { requireAdmin, requireMember, requirePromptWatch } from "./actors.js";
 import { faultPoint } from "../faults.js";
 import type { App } from "../deps.js";
 import { columnsAs, type Queryable } from "../db/client.js";
@@ -447,9 +446,7 @@ async function findPublicSurvey(app: App, tokenHash: string, now: Date): Promise
  * "widget open" for dispatch; closing the subscription (or the socket) ends that.
  */
 export function watchCsatRequests(app: App, actor: Actor | null, conversationId: string): AsyncIterableIterator<CsatPrompt> {
-  if (actor?.kind !== "visitor" || actor.conversationId !== conversationId) {
-    throw forbidden("Only this conversation's visitor may wait for its survey");
-  }
+  requirePromptWatch(actor, conversationId);
   const source = app.pubsub.subscribe("csat:requested", conversationId)[Symbol.asyncIterator]();
   const close = app.presence.open(conversationId);
   const iterator: AsyncIterableIterator<CsatPrompt> = {
