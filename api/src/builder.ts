@@ -10,7 +10,7 @@ export const builder = new SchemaBuilder<{
   Context: Context;
   PrismaTypes: PrismaTypes;
   Scalars: { DateTime: { Input: Date; Output: Date }; ID: { Input: string; Output: string } };
-  AuthScopes: { public: boolean; member: boolean; admin: boolean; visitorOf: string };
+  AuthScopes: { public: boolean; member: boolean; teammate: boolean; admin: boolean; visitorOf: string };
   DefaultFieldNullability: false;
 }>({
   defaultFieldNullability: false,

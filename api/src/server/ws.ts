@@ -174,11 +174,12 @@ function selectedRootFields(document: DocumentNode, operation: OperationDefiniti
 
 /**
  * The subscription fields the policy module decides (canWatch and the prompt's rule, in
- * services/actors.ts) are asked before they run: a FORBIDDEN answer (a visitor asking for another
- * conversation, anyone but the visitor asking for its prompt) closes the socket with 4403 rather
- * than leaving it open to try other ids, however the field is reached (plainly, in a fragment,
- * under an alias). Arguments are read as the schema coerces them (ids normalised). Other refusals
- * (another workspace's conversation: NOT_FOUND) are the field's own error, on an open socket.
+ * services/actors.ts) are asked before they run: a refusal the credential alone decides (a visitor
+ * asking for another conversation, anyone but the visitor asking for its prompt, no credential at
+ * all) closes the socket with 4403 rather than leaving it open to try other ids, however the field
+ * is reached (plainly, in a fragment, under an alias). Arguments are read as the schema coerces
+ * them (ids normalised). A member asking for another workspace's conversation gets the field's
+ * NOT_FOUND, on an open socket.
  */
 async function widgetMayRun(
   app: App,
@@ -206,7 +207,7 @@ async function widgetMayRun(
       }
       const conversationId = String(args.conversationId);
       const refused = field === "csatRequested" ? promptWatchRefusal(actor, conversationId) : await watchRefusal(app, actor, conversationId);
-      if (refused?.code === "FORBIDDEN") return false;
+      if (refused && refused.code !== "NOT_FOUND") return false;
     }
   }
   return true;

@@ -19,8 +19,15 @@ export type Actor =
 /** A teammate or an API key: someone working for the workspace. */
 export type Member = Extract<Actor, { kind: "teammate" | "apiKey" }>;
 
+/** A signed-in teammate (a session), not an API key. */
+export type Teammate = Extract<Actor, { kind: "teammate" }>;
+
 export function isMember(actor: Actor | null): actor is Member {
   return actor?.kind === "teammate" || actor?.kind === "apiKey";
+}
+
+export function isTeammate(actor: Actor | null): actor is Teammate {
+  return actor?.kind === "teammate";
 }
 
 /** ADMIN teammates and ADMIN-role API keys may administer the workspace. */
@@ -30,7 +37,7 @@ export function isAdmin(actor: Actor | null): boolean {
 
 /** A signed-in ADMIN teammate: for what no API key may do (making keys). */
 export function isAdminTeammate(actor: Actor | null): boolean {
-  return actor?.kind === "teammate" && isAdmin(actor);
+  return isTeammate(actor) && isAdmin(actor);
 }
 
 /** The widget of this conversation, and no one else. */
@@ -54,11 +61,16 @@ export function requireAdmin(actor: Actor | null): Member {
   return member;
 }
 
+/** A signed-in teammate: for what belongs to a session (signing out). */
+export function requireTeammate(actor: Actor | null): asserts actor is Teammate {
+  if (!isTeammate(actor)) throw refusal(actor, "Only a signed-in teammate may do this");
+}
+
 /** An ADMIN teammate signed in: for what no API key may do (making keys). */
-export function requireAdminTeammate(actor: Actor | null): Extract<Actor, { kind: "teammate" }> {
+export function requireAdminTeammate(actor: Actor | null): Teammate {
   const admin = requireAdmin(actor);
   if (!isAdminTeammate(admin)) throw refusal(admin, "Only a signed-in admin may do this, not an API key");
-  return admin as Extract<Actor, { kind: "teammate" }>;
+  return admin as Teammate;
 }
 
 /**
@@ -100,10 +112,10 @@ export async function requireWatch(app: App, actor: Actor | null, conversationId
 /**
  * Why `actor` may not wait for conversation `conversationId`'s survey prompt, or null: the prompt
  * (and the widget's presence it counts) is for the conversation's own visitor, a watcher who is no
- * member; everyone else is FORBIDDEN, teammates included.
+ * member; everyone else is refused, teammates included.
  */
 export function promptWatchRefusal(actor: Actor | null, conversationId: string): DomainError | null {
-  return isVisitorOf(actor, conversationId) ? null : forbidden("Only this conversation's visitor may wait for its survey");
+  return isVisitorOf(actor, conversationId) ? null : refusal(actor, "Only this conversation's visitor may wait for its survey");
 }
 
 export function requirePromptWatch(actor: Actor | null, conversationId: string): Extract<Actor, { kind: "visitor" }> {
@@ -114,12 +126,14 @@ export function requirePromptWatch(actor: Actor | null, conversationId: string):
 
 /**
  * scope-auth's coarse gates, from the predicates above (builder.ts uses this as its `authScopes`):
- * `member`, `admin`, `visitorOf` (a conversation's own widget) and `public` (anyone).
+ * `member`, `teammate` (signed in), `admin`, `visitorOf` (a conversation's own widget) and
+ * `public` (anyone).
  */
 export function scopesOf(actor: Actor | null) {
   return {
     public: true,
     member: isMember(actor),
+    teammate: isTeammate(actor),
     admin: isAdmin(actor),
     visitorOf: (conversationId: string) => isVisitorOf(actor, conversationId),
   };
