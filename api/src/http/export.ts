@@ -1,5 +1,4 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
-import { requireAdmin } from "../services/actors.js";
 import type { App } from "../deps.js";
 import { authenticate, bearerSecret } from "../services/auth.js";
 import { answeredSurveys, type ExportedAnswer } from "../services/reports/export.js";
@@ -83,10 +82,11 @@ export async function handleCsatExport(app: App, req: IncomingMessage, res: Serv
   let batches: AsyncIterable<ExportedAnswer[]>;
   let range: CsatRange;
   try {
-    const admin = requireAdmin((await authenticate(app, bearerSecret(req.headers.authorization))) ?? null);
+    const actor = (await authenticate(app, bearerSecret(req.headers.authorization))) ?? null;
     range = parseCsatRange(url.searchParams.get("range"));
     const custom = parseCsatWindow({ from: url.searchParams.get("from"), to: url.searchParams.get("to") });
-    batches = answeredSurveys(app, admin, range, custom);
+    // The service decides (admins only), before the first batch and before any header is sent.
+    batches = answeredSurveys(app, actor, range, custom);
   } catch (err) {
     sendError(res, err);
     return;

@@ -4,7 +4,7 @@ import { StreamableHTTPServerTransport } from "@modelcontextprotocol/sdk/server/
 import { z } from "zod";
 import { DomainError } from "../errors.js";
 import type { Member } from "../services/actors.js";
-import { isMember } from "../services/actors.js";
+import { requireMember } from "../services/actors.js";
 import type { App } from "../deps.js";
 import { authenticate, bearerSecret } from "../services/auth.js";
 import { reopenConversation, resolveConversation } from "../services/conversations.js";
@@ -112,12 +112,11 @@ function originAllowed(req: IncomingMessage, app: App): boolean {
 export async function handleMcp(app: App, req: IncomingMessage, res: ServerResponse): Promise<void> {
   try {
     if (!originAllowed(req, app)) throw new HttpError(403, { error: "Origin not allowed" });
-    const actor = await authenticate(app, bearerSecret(req.headers.authorization));
-    if (!isMember(actor ?? null)) {
-      res.setHeader("www-authenticate", 'Bearer realm="hydra-csat"');
-      throw new HttpError(401, { error: "Send an API key as Authorization: Bearer <key>" });
-    }
-    if (actor?.kind === "apiKey") await enforceRate(app.limits.apiKey, actor.apiKeyId);
+    const authenticated = (await authenticate(app, bearerSecret(req.headers.authorization))) ?? null;
+    if (!authenticated) res.setHeader("www-authenticate", 'Bearer realm="hydra-csat"');
+    // The tools are for members (the policy's rule, as the services apply it): 401 without a key, 403 for a visitor.
+    const actor = requireMember(authenticated);
+    if (actor.kind === "apiKey") await enforceRate(app.limits.apiKey, actor.apiKeyId);
     if (req.method !== "POST") {
       sendJson(res, 405, { error: "Use POST (stateless Streamable HTTP)" }, { allow: "POST" });
       return;
@@ -129,7 +128,7 @@ export async function handleMcp(app: App, req: IncomingMessage, res: ServerRespo
     } catch {
       throw new HttpError(400, { error: "Body must be JSON-RPC" });
     }
-    const server = createMcpServer(app, actor as Member);
+    const server = createMcpServer(app, actor);
     const transport = new StreamableHTTPServerTransport({ sessionIdGenerator: undefined, enableJsonResponse: true });
     res.on("close", () => {
       void transport.close();

@@ -1,10 +1,10 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { Prisma } from "../generated/prisma/client.js";
 import type { App } from "../deps.js";
+import { requireMember } from "../services/actors.js";
 import { authenticate, bearerSecret } from "../services/auth.js";
 import { getConversation, reopenConversation, resolveConversation } from "../services/conversations.js";
 import { submitCsatAnswer, type SubmitOutcome } from "../services/csat/answers.js";
-import { unauthenticated } from "../errors.js";
 import { normalizeId } from "../tokens.js";
 import { handleUnsubscribe, UNSUBSCRIBE_PATH } from "./unsubscribe.js";
 import { enforceRate, HttpError, readJsonObject, sendError, sendJson } from "./json.js";
@@ -43,8 +43,8 @@ export async function conversationJson(app: App, actor: Awaited<ReturnType<typeo
 
 /** `PATCH /api/conversations/:id` with `{"status":"resolved"|"open", "skipCsat"?: boolean}`. */
 async function patchConversation(app: App, req: IncomingMessage, res: ServerResponse, id: string) {
-  const actor = await authenticate(app, bearerSecret(req.headers.authorization));
-  if (!actor || actor.kind === "visitor") throw unauthenticated();
+  // The door is for members (the policy's rule, as the services apply it), asked before the body is read.
+  const actor = requireMember((await authenticate(app, bearerSecret(req.headers.authorization))) ?? null);
   if (actor.kind === "apiKey") await enforceRate(app.limits.apiKey, actor.apiKeyId);
   const body = await readJsonObject(req);
   const status = typeof body.status === "string" ? body.status.toLowerCase() : undefined;

@@ -61,7 +61,7 @@ builder.queryFields((t) => ({
     type: Workspace,
     authScopes: { member: true },
     description: "The workspace of the caller.",
-    resolve: (_query, _root, _args, ctx) => getWorkspace(ctx.app, ctx.actor!.workspaceId),
+    resolve: (_query, _root, _args, ctx) => getWorkspace(ctx.app, ctx.actor),
   }),
 }));
 
@@ -85,7 +85,7 @@ builder.mutationFields((t) => ({
     },
   }),
   signOut: t.boolean({
-    authScopes: { member: true },
+    authScopes: { teammate: true },
     description: "Ends the session whose token made this request.",
     resolve: (_root, _args, ctx) => signOut(ctx.app, ctx.actor),
   }),

@@ -16,7 +16,7 @@ import { useServer } from "graphql-ws/use/ws";
 import { WebSocketServer } from "ws";
 import { createContext, type Context, type Credentials } from "../context.js";
 import type { CredentialRevoked } from "../pubsub.js";
-import { isVisitorOf, type Actor } from "../services/actors.js";
+import { promptWatchRefusal, watchRefusal, type Actor } from "../services/actors.js";
 import type { App } from "../deps.js";
 import { MAX_GRAPHQL_BODY_BYTES } from "../http/json.js";
 import { createWsLimits, logSocketErrors } from "../http/wsLimits.js";
@@ -81,7 +81,7 @@ export function serveGraphqlWs(app: App, yoga: Yoga, server: Server, options: { 
         const document = parse(payload.query);
         const errors = validate(schema, document);
         if (errors.length > 0) return errors;
-        if (!widgetMayRun(schema, actor, document, payload.operationName, payload.variables)) {
+        if (!(await widgetMayRun(app, schema, actor, document, payload.operationName, payload.variables))) {
           ctx.extra.socket.close(CloseCode.Forbidden, "Forbidden");
           return [new GraphQLError("Forbidden", { extensions: { code: "FORBIDDEN" } })];
         }
@@ -173,19 +173,22 @@ function selectedRootFields(document: DocumentNode, operation: OperationDefiniti
 }
 
 /**
- * A `csatRequested` subscription is for its conversation's visitor alone, and a visitor may follow
- * only its own conversation (`conversationUpdated`); anyone else's attempt closes the socket with
- * 4403 rather than leaving it open to try other ids, however the field is reached (plainly, in a
- * fragment, under an alias). Arguments are read as the schema coerces them (ids normalised).
- * Teammates may follow their workspace's conversations; the field itself checks the workspace.
+ * The subscription fields the policy module decides (canWatch and the prompt's rule, in
+ * services/actors.ts) are asked before they run: a refusal the credential alone decides (a visitor
+ * asking for another conversation, anyone but the visitor asking for its prompt, no credential at
+ * all) closes the socket with 4403 rather than leaving it open to try other ids, however the field
+ * is reached (plainly, in a fragment, under an alias). Arguments are read as the schema coerces
+ * them (ids normalised). A member asking for another workspace's conversation gets the field's
+ * NOT_FOUND, on an open socket.
  */
-function widgetMayRun(
+async function widgetMayRun(
+  app: App,
   schema: GraphQLSchema,
   actor: Actor | null,
   document: DocumentNode,
   operationName: string | null | undefined,
   variables: Record<string, unknown> | null | undefined,
-): boolean {
+): Promise<boolean> {
   const subscriptionType = schema.getSubscriptionType();
   for (const definition of document.definitions) {
     if (definition.kind !== Kind.OPERATION_DEFINITION || definition.operation !== "subscription" || !subscriptionType) continue;
@@ -202,9 +205,9 @@ function widgetMayRun(
       } catch {
         continue; // arguments that do not coerce fail the field before it runs
       }
-      const own = isVisitorOf(actor, args.conversationId);
-      if (field === "csatRequested" && !own) return false;
-      if (field === "conversationUpdated" && actor?.kind === "visitor" && !own) return false;
+      const conversationId = String(args.conversationId);
+      const refused = field === "csatRequested" ? promptWatchRefusal(actor, conversationId) : await watchRefusal(app, actor, conversationId);
+      if (refused && refused.code !== "NOT_FOUND") return false;
     }
   }
   return true;

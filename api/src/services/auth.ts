@@ -1,8 +1,8 @@
 import { findApiKeyByHash, findSessionByHash, findVisitorByHash } from "../db/credentials.js";
-import { DomainError, rateLimited, unauthenticated } from "../errors.js";
+import { DomainError, rateLimited } from "../errors.js";
 import { publishRevocation } from "../pubsub.js";
 import { TokenPrefix, hashPassword, needsRehash, newSecret, sha256, verifyPassword } from "../tokens.js";
-import type { Actor } from "./actors.js";
+import { requireTeammate, type Actor } from "./actors.js";
 import type { App, Tx } from "../deps.js";
 import { emailSchema, parseInput } from "./validation.js";
 
@@ -93,7 +93,7 @@ function dummyHash(logN: number) {
 
 /** Ends the session that made the request; its open sockets close too (on every process). */
 export async function signOut(app: App, actor: Actor | null): Promise<boolean> {
-  if (actor?.kind !== "teammate") throw unauthenticated();
+  requireTeammate(actor);
   await app.prisma.session.update({ where: { id: actor.sessionId }, data: { revokedAt: app.clock.now() } });
   publishRevocation(app.pubsub, { kind: "session", id: actor.sessionId });
   return true;

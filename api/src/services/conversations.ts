@@ -3,10 +3,10 @@ import type { ConversationStatus, ResolvedVia } from "../generated/prisma/enums.
 import { publishConversationEvent, type ConversationChangeKind, type ConversationEvent, type VisitorEvent } from "../pubsub.js";
 import type { Conversation, CsatSurvey, Prisma } from "../generated/prisma/client.js";
 import { TokenPrefix, isId, newSecret, sha256 } from "../tokens.js";
-import { badInput, forbidden, notFound, unauthenticated } from "../errors.js";
+import { badInput, notFound } from "../errors.js";
 import { faultPoint } from "../faults.js";
 import type { Actor, Member } from "./actors.js";
-import { isMember, requireMember } from "./actors.js";
+import { isMember, requireConversationReader, requireMember, requireWatch } from "./actors.js";
 import type { App, Tx } from "../deps.js";
 import { createSurveyOnFirstResolve, holdSurvey, resumeSurvey, type SurveyEffect } from "./csat/dispatch.js";
 import { publishPrompt } from "./csat/prompts.js";
@@ -28,10 +28,9 @@ const widgetInput = z.object({ channelId: z.string(), customer: customerInput, f
 
 /** The conversation if the actor may see it: its workspace's members, or its own visitor. */
 export async function getConversation(app: App, actor: Actor | null, id: string, query: ConversationQuery = {}) {
-  if (!actor) throw unauthenticated();
-  if (actor.kind === "visitor" && actor.conversationId !== id) throw forbidden("A visitor sees only its own conversation");
+  const reader = requireConversationReader(actor, id);
   const conversation = isId(id)
-    ? await app.prisma.conversation.findFirst({ ...query, where: { id, workspaceId: actor.workspaceId } })
+    ? await app.prisma.conversation.findFirst({ ...query, where: { id, workspaceId: reader.workspaceId } })
     : null;
   if (!conversation) throw notFound("conversation");
   return conversation;
@@ -127,10 +126,9 @@ function publishChange(app: App, workspaceId: string, conversationId: string, ch
  * widget counts as open for the dispatch: so one subscription per widget is enough.
  */
 export async function watchConversation(app: App, actor: Actor | null, conversationId: string): Promise<AsyncIterable<VisitorEvent>> {
-  // The visitor's token was found for this very conversation; anyone else's workspace is checked.
-  if (actor?.kind === "visitor" && actor.conversationId === conversationId) return app.pubsub.subscribe("visitor", conversationId);
-  const { id } = await getConversation(app, actor, conversationId, { select: { id: true } });
-  return app.pubsub.subscribe("conversation", id);
+  const id = await requireWatch(app, actor, conversationId);
+  // The widget's feed (changes and its survey prompt) is its own topic; teammates follow the conversation's.
+  return actor?.kind === "visitor" ? app.pubsub.subscribe("visitor", id) : app.pubsub.subscribe("conversation", id);
 }
 
 /** The changes to the conversations of the actor's workspace, as they are committed. */

@@ -2,7 +2,7 @@ import { Resend } from "resend";
 import type { Prisma } from "../generated/prisma/client.js";
 import { faultPoint } from "../faults.js";
 import type { Actor } from "./actors.js";
-import { requireAdmin } from "./actors.js";
+import { isAdminTeammate, requireAdmin } from "./actors.js";
 import type { App } from "../deps.js";
 import { pageSize } from "./validation.js";
 import { suppressedSql } from "../db/suppressions.js";
@@ -224,7 +224,7 @@ export function hideSurveyTokens(body: string): string {
  */
 export function outboxPreviewUrl(app: App, actor: Actor | null, email: { html: string }): string | null {
   if (app.config.production) return null;
-  if (actor?.kind !== "teammate" || actor.role !== "ADMIN") return null;
+  if (!isAdminTeammate(actor)) return null;
   const token = /\/csat\/([0-9a-f]{32})(?![0-9a-f])/.exec(email.html)?.[1];
   return token ? `${app.config.publicUrl}/csat/${token}` : null;
 }

@@ -3,6 +3,7 @@ import { Prisma } from "../generated/prisma/client.js";
 import { badInput, forbidden } from "../errors.js";
 import { hashPassword } from "../tokens.js";
 import type { App } from "../deps.js";
+import { requireMember, type Actor } from "./actors.js";
 import { createSession } from "./auth.js";
 import { emailSchema, nameSchema, parseInput, passwordSchema } from "./validation.js";
 
@@ -46,6 +47,8 @@ export async function createWorkspace(app: App, input: z.input<typeof createWork
   }
 }
 
-export async function getWorkspace(app: App, workspaceId: string) {
-  return app.prisma.workspace.findUniqueOrThrow({ where: { id: workspaceId } });
+/** The caller's own workspace: for its teammates and API keys. */
+export async function getWorkspace(app: App, actor: Actor | null) {
+  const member = requireMember(actor);
+  return app.prisma.workspace.findUniqueOrThrow({ where: { id: member.workspaceId } });
 }

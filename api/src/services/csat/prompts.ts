@@ -1,6 +1,5 @@
 import { csatPromptsOf, publishCsatPrompt, type CsatPrompt } from "../../pubsub.js";
-import type { Actor } from "../actors.js";
-import { forbidden } from "../../errors.js";
+import { requirePromptWatch, type Actor } from "../actors.js";
 import type { App } from "../../deps.js";
 
 export const CSAT_QUESTION = "How was your experience?";
@@ -25,8 +24,6 @@ export function publishPrompt(app: App, prompt: CsatPrompt | null): void {
  * socket) ends that.
  */
 export function watchCsatRequests(app: App, actor: Actor | null, conversationId: string): AsyncIterable<CsatPrompt> {
-  if (actor?.kind !== "visitor" || actor.conversationId !== conversationId) {
-    throw forbidden("Only this conversation's visitor may wait for its survey");
-  }
+  requirePromptWatch(actor, conversationId);
   return csatPromptsOf(app.pubsub.subscribe("visitor", conversationId));
 }
