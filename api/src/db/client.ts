@@ -59,6 +59,9 @@ async function openPostgres(url: string, poolSize: number): Promise<Database> {
   const pool = new pg.Pool({ connectionString: url, max: poolSize, connectionTimeoutMillis: ACQUIRE_TIMEOUT_MS });
   // An idle client that loses its server must not crash the process: the pool replaces it.
   pool.on("error", (err) => console.error(`[db] idle connection lost: ${err.message}`));
+  // So must a client that loses it while checked out (the server terminated its backend): its query
+  // fails as usual, and without a listener of its own the error event would end the process.
+  pool.on("connect", (client) => client.on("error", (err) => console.error(`[db] connection lost: ${err.message}`)));
   // Prisma's own wait for a transaction's connection defaults to 2 s, shorter than the pool's: a
   // burst of resolves would fail with "Unable to start a transaction" while plain queries still wait.
   const prisma = new PrismaClient({ adapter: new PrismaPg(pool), transactionOptions: { maxWait: ACQUIRE_TIMEOUT_MS } });
@@ -95,6 +98,7 @@ async function openPostgres(url: string, poolSize: number): Promise<Database> {
     sql,
     async openSession() {
       const client = new pg.Client({ connectionString: url });
+      client.on("error", (err) => console.error(`[db] session connection lost: ${err.message}`));
       await client.connect();
       return {
         async query<T>(sql: string, params?: unknown[]) {
