@@ -11,8 +11,6 @@ const SQL_NOT_YET_MOVED = [
   "api/src/services/auth.ts",
   "api/src/services/conversations.ts",
   "api/src/services/csat.ts",
-  "api/src/services/outbox.ts",
-  "api/src/services/scheduler.ts",
 ];
 
 export default tseslint.config(

@@ -29,6 +29,8 @@ import type { App } from "./deps.js";
 import type { Logger } from "./log.js";
 import { createResendSender } from "./services/outbox.js";
 import { startWorkers, type Workers } from "./services/workers.js";
+import { createProviderPacer } from "./services/providerPacing.js";
+import { handleResendWebhook, RESEND_WEBHOOK_PATH } from "./http/webhooks.js";
 import { DEMO_ADMIN_EMAIL, DEMO_AGENT_EMAIL, DEMO_PASSWORD, seedDemo } from "./services/demo.js";
 
 export const MIGRATIONS_DIR = fileURLToPath(new URL("../../prisma/migrations", import.meta.url));
@@ -198,6 +200,7 @@ export async function buildApp(options: AppOptions): Promise<RunningApp> {
       return;
     }
     if (url.pathname === CSAT_EXPORT_PATH) return handleCsatExport(app, req, res, url);
+    if (url.pathname === RESEND_WEBHOOK_PATH) return handleResendWebhook(app, config.resendWebhookSecret, req, res);
     if (url.pathname.startsWith("/api/") && (await handleRest(app, req, res, url.pathname))) return;
     if (url.pathname === "/mcp") return handleMcp(app, req, res);
     const rating = /^\/csat\/([^/]+)$/.exec(url.pathname);
@@ -240,6 +243,8 @@ export async function buildApp(options: AppOptions): Promise<RunningApp> {
         sender: config.resendApiKey ? createResendSender(config.resendApiKey, config.resendBaseUrl) : null,
         intervalMs: config.workerIntervalMs,
         sendTimeoutMs: config.resendTimeoutMs,
+        pacer: createProviderPacer({ requestsPerSecond: config.resendRequestsPerSecond, redis: fanout.redis, log }),
+        listen: db.listen,
       });
       void workers.runOnce();
       const { port: actual } = server.address() as AddressInfo;

@@ -12,6 +12,10 @@ export interface Config {
   resendBaseUrl: string | undefined;
   /** How long one call to Resend may take before it counts as failed (and is tried again later). */
   resendTimeoutMs: number;
+  /** Calls to Resend a second, all processes together (Resend's default team limit is 2). */
+  resendRequestsPerSecond: number;
+  /** The `whsec_…` secret of the Resend webhook (Svix signature); unset: POST /api/webhooks/resend answers 404. */
+  resendWebhookSecret: string | undefined;
   /** How often each process looks for due surveys and unsent emails. */
   workerIntervalMs: number;
   /** Requests a minute per IP on the public token endpoints; 0 turns the limit off. */
@@ -70,6 +74,8 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): Config {
     resendApiKey: env.RESEND_API_KEY || undefined,
     resendBaseUrl: env.RESEND_BASE_URL || undefined,
     resendTimeoutMs: positiveInt(env.RESEND_TIMEOUT_MS, 15_000, "RESEND_TIMEOUT_MS"),
+    resendRequestsPerSecond: positiveNumber(env.RESEND_REQUESTS_PER_SECOND, 2, "RESEND_REQUESTS_PER_SECOND"),
+    resendWebhookSecret: webhookSecret(env.RESEND_WEBHOOK_SECRET),
     workerIntervalMs: positiveInt(env.WORKER_INTERVAL_MS, 5_000, "WORKER_INTERVAL_MS"),
     rateLimitTokenPerMinute: wholeNumber(env.RATE_LIMIT_TOKEN_PER_MIN, 120, "RATE_LIMIT_TOKEN_PER_MIN"),
     rateLimitApiPerMinute: wholeNumber(env.RATE_LIMIT_API_PER_MIN, 1200, "RATE_LIMIT_API_PER_MIN"),
@@ -88,6 +94,19 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): Config {
     rateLimitWidgetPerMinute: wholeNumber(env.RATE_LIMIT_WIDGET_PER_MIN, 30, "RATE_LIMIT_WIDGET_PER_MIN"),
     scryptLogN: 17,
   };
+}
+
+function positiveNumber(value: string | undefined, fallback: number, name: string): number {
+  if (value === undefined || value === "") return fallback;
+  const n = Number(value);
+  if (!Number.isFinite(n) || n <= 0) throw new Error(`${name} must be a positive number, not ${JSON.stringify(value)}`);
+  return n;
+}
+
+function webhookSecret(value: string | undefined): string | undefined {
+  if (value === undefined || value === "") return undefined;
+  if (!/^whsec_[A-Za-z0-9+/=]{8,}$/.test(value)) throw new Error("RESEND_WEBHOOK_SECRET must be the webhook's signing secret (whsec_…)");
+  return value;
 }
 
 function positiveInt(value: string | undefined, fallback: number, name: string): number {

@@ -264,10 +264,10 @@ describe.each(DB_KINDS)("privacy on %s (11.17)", (db: DbKind) => {
     const released = new Promise<void>((resolve) => (release = resolve));
     const sending: string[] = [];
     const sender: EmailSender = {
-      async send(email) {
-        sending.push(email.to);
+      async sendBatch(emails) {
+        sending.push(...emails.map((email) => email.to));
         await released;
-        return { ok: true, id: `held_${email.id}` };
+        return { ok: true, ids: emails.map((_, i) => `held_${i}`) };
       },
     };
     const delivery = deliverOutbox(server.running.app, sender);
