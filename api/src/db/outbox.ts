@@ -125,15 +125,14 @@ export async function markSent(db: Queryable, sent: { id: string; providerId: st
 
 /**
  * A failed attempt to be tried again at `nextAttemptAt` (attempt counted). The emails keep their
- * batch unless `newBatch`: the provider may have taken it after all (no answer in time), and the
- * retry must repeat the same key and body.
+ * batch: the provider may have taken it after all (no answer in time), and the retry must repeat the
+ * same key and body.
  */
-export async function markRetry(db: Queryable, ids: string[], lastError: string, nextAttemptAt: Date, newBatch = false): Promise<void> {
+export async function markRetry(db: Queryable, ids: string[], lastError: string, nextAttemptAt: Date): Promise<void> {
   await db.query(
-    `UPDATE email_outbox SET state = 'PENDING', locked_until = NULL, last_error = $2, next_attempt_at = $3,
-       batch_id = CASE WHEN $4 THEN NULL ELSE batch_id END
+    `UPDATE email_outbox SET state = 'PENDING', locked_until = NULL, last_error = $2, next_attempt_at = $3
      WHERE id = ANY($1::uuid[]) AND state = 'SENDING'`,
-    [ids, lastError, nextAttemptAt, newBatch],
+    [ids, lastError, nextAttemptAt],
   );
 }
 

@@ -21,12 +21,14 @@ export interface CsatSettingsValues {
   delayMinutes: number;
   /** 0 keeps everything; otherwise comments and customer contact data older than this are erased. */
   retentionDays: number;
+  /** 0 = off; otherwise one reminder email this many days after dispatch while unanswered. */
+  reminderAfterDays: number;
 }
 
 export async function getCsatSettings(app: App, actor: Actor | null): Promise<CsatSettingsValues> {
   const member = requireMember(actor);
   const row = await app.prisma.csatSettings.findUnique({ where: { workspaceId: member.workspaceId } });
-  return { enabled: row?.enabled ?? false, delayMinutes: row?.delayMinutes ?? 0, retentionDays: row?.retentionDays ?? 0 };
+  return { enabled: row?.enabled ?? false, delayMinutes: row?.delayMinutes ?? 0, retentionDays: row?.retentionDays ?? 0, reminderAfterDays: row?.reminderAfterDays ?? 0 };
 }
 
 /**
@@ -44,15 +46,21 @@ export async function updateCsatSettings(
   return app.prisma.$transaction(async (tx) => {
     await tx.$executeRaw`INSERT INTO csat_settings (workspace_id, updated_at) VALUES (${admin.workspaceId}::uuid, ${now})
       ON CONFLICT (workspace_id) DO NOTHING`;
-    const [row] = await tx.$queryRaw<{ enabled: boolean; delay_minutes: number; retention_days: number }[]>`
-      SELECT enabled, delay_minutes, retention_days FROM csat_settings WHERE workspace_id = ${admin.workspaceId}::uuid FOR UPDATE`;
-    const before: CsatSettingsValues = { enabled: row!.enabled, delayMinutes: row!.delay_minutes, retentionDays: row!.retention_days };
+    const [row] = await tx.$queryRaw<{ enabled: boolean; delay_minutes: number; retention_days: number; reminder_after_days: number }[]>`
+      SELECT enabled, delay_minutes, retention_days, reminder_after_days FROM csat_settings WHERE workspace_id = ${admin.workspaceId}::uuid FOR UPDATE`;
+    const before: CsatSettingsValues = {
+      enabled: row!.enabled, delayMinutes: row!.delay_minutes, retentionDays: row!.retention_days, reminderAfterDays: row!.reminder_after_days,
+    };
     const after: CsatSettingsValues = {
       enabled: changes.enabled ?? before.enabled,
       delayMinutes: changes.delayMinutes ?? before.delayMinutes,
       retentionDays: changes.retentionDays ?? before.retentionDays,
+      reminderAfterDays: changes.reminderAfterDays ?? before.reminderAfterDays,
     };
-    if (after.enabled === before.enabled && after.delayMinutes === before.delayMinutes && after.retentionDays === before.retentionDays) {
+    if (
+      after.enabled === before.enabled && after.delayMinutes === before.delayMinutes && after.retentionDays === before.retentionDays &&
+      after.reminderAfterDays === before.reminderAfterDays
+    ) {
       return before;
     }
     await tx.csatSettings.update({ where: { workspaceId: admin.workspaceId }, data: after });

@@ -140,6 +140,15 @@ async function sendWithin(
   }
 }
 
+/**
+ * The unsubscribe link the email was written with: the batch's body then depends only on what was
+ * recorded, so a retry by another process (another PUBLIC_URL port, say) repeats it byte for byte.
+ */
+export function recordedUnsubscribeUrl(html: string): string | null {
+  const found = /href="([^"]*\/api\/csat\/unsubscribe\/[0-9a-f]{64})"/.exec(html)?.[1];
+  return found ? found.replace(/&#(\d+);/g, (_, code: string) => String.fromCharCode(Number(code))) : null;
+}
+
 type Result = { sent: number; failed: number; retried: number; rateLimited: number };
 
 /** Sends one recorded batch until it is sent, refused, failed or handed back. */
@@ -151,7 +160,7 @@ async function sendBatch(app: App, sender: EmailSender, batchId: string, emails:
     subject: e.subject,
     html: e.html,
     text: e.text,
-    listUnsubscribe: e.tokenHash ? unsubscribeUrl(app.config.publicUrl, e.tokenHash) : null,
+    listUnsubscribe: recordedUnsubscribeUrl(e.html) ?? (e.tokenHash ? unsubscribeUrl(app.config.publicUrl, e.tokenHash) : null),
   }));
   for (;;) {
     if (pacer && !(await pacer.acquire(stop))) {
@@ -201,8 +210,9 @@ async function sendBatch(app: App, sender: EmailSender, batchId: string, emails:
       return;
     }
     const wait = backoffMs(attempts);
-    // 409: the key was used with another body (rows left the batch meanwhile): the next try is a new batch.
-    await markRetry(app.sql, ids, outcome.message, new Date(at.getTime() + wait), outcome.status === 409);
+    // Even a 409 (the key seen with another body: rows left the batch meanwhile) keeps the batch: the
+    // provider may have taken it, and a new key could send its emails twice. Never twice comes first.
+    await markRetry(app.sql, ids, outcome.message, new Date(at.getTime() + wait));
     result.retried += emails.length;
     app.log.warn(`[outbox] batch ${batchId} (${emails.length} email(s)) attempt ${attempts} failed (${outcome.message}); next try in ${Math.round(wait / 1000)} s`);
     return;
