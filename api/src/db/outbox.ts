@@ -181,7 +181,7 @@ export async function recordDeliveryEvent(
   if (!fresh.length) return null;
   const [email] = await db.query<{ workspaceId: string; to: string }>(
     `UPDATE email_outbox o SET
-       delivery = CASE WHEN ${rank("$2")} > ${rank("o.delivery")} THEN $2::"EmailDelivery" ELSE o.delivery END,
+       delivery = CASE WHEN ${rank("$2")} > ${rank("o.delivery")} THEN $2::text::"EmailDelivery" ELSE o.delivery END,
        delivery_at = CASE WHEN ${rank("$2")} > ${rank("o.delivery")} THEN $3 ELSE o.delivery_at END
      WHERE provider_id = $1
      RETURNING workspace_id AS "workspaceId", "to"`,

@@ -39,17 +39,23 @@ export async function handleResendWebhook(app: App, secret: string | undefined, 
     const value = req.headers[name];
     return Array.isArray(value) ? (value[0] ?? "") : (value ?? "");
   };
-  let event: DeliveryEvent;
   try {
-    event = new Webhook(secret).verify(payload, {
+    new Webhook(secret).verify(payload, {
       "svix-id": header("svix-id"),
       "svix-timestamp": header("svix-timestamp"),
       "svix-signature": header("svix-signature"),
-    }) as unknown as DeliveryEvent;
+    });
   } catch (err) {
     if (err instanceof WebhookVerificationError) return json(res, 401, { error: "Bad or stale signature" });
     throw err;
   }
+  let event: DeliveryEvent;
+  try {
+    event = JSON.parse(payload) as DeliveryEvent;
+  } catch {
+    return json(res, 400, { error: "The body is not JSON" });
+  }
+  if (typeof event !== "object" || event === null) return json(res, 400, { error: "The body is not an event" });
   const applied = await applyDeliveryEvent(app, header("svix-id"), event);
   return json(res, 200, { ok: true, applied });
 }
