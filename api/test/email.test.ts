@@ -200,6 +200,9 @@ describe.each(DB_KINDS)("delivery events on %s", (db: DbKind) => {
       expect((await postEvent(server.url, event("email.delivered", providerId(people.bob)))).status).toBe(200);
       expect(await delivery("bob")).toBe("BOUNCED");
 
+      // Reports count bounced surveys apart.
+      const report = await gqlOk(server.url, `{ csatReport(range: ALL_TIME) { bounced totals { sent } } }`, {}, ws.token);
+      expect(report.csatReport.bounced).toBe(1);
       const suppressions = async () =>
         (await gqlOk(server.url, `{ emailSuppressions { email reason } }`, {}, ws.token)).emailSuppressions as { email: string; reason: string }[];
       expect((await suppressions()).sort((a, b) => a.email.localeCompare(b.email))).toEqual([

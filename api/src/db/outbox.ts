@@ -198,3 +198,14 @@ export async function surveyDeliveries(db: Queryable, surveyIds: readonly string
   );
   return new Map(rows.map((r) => [r.surveyId, r.delivery]));
 }
+
+/** Surveys dispatched in [from, to) whose email bounced (a report's figure apart from the rates). */
+export async function countBouncedSurveys(db: Queryable, workspaceId: string, from: Date | null, to: Date | null): Promise<number> {
+  const [row] = await db.query<{ n: number }>(
+    `SELECT count(*)::int AS n FROM email_outbox o JOIN csat_survey s ON s.id = o.survey_id
+     WHERE o.workspace_id = $1::uuid AND o.kind = 'SURVEY' AND o.delivery = 'BOUNCED'
+       AND ($2::timestamptz IS NULL OR s.dispatched_at >= $2) AND ($3::timestamptz IS NULL OR s.dispatched_at < $3)`,
+    [workspaceId, from, to],
+  );
+  return row?.n ?? 0;
+}

@@ -1,8 +1,9 @@
 import { builder } from "../builder.js";
 import * as enums from "../generated/prisma/enums.js";
-import { hideSurveyTokens, listEmailSuppressions, listOutbox, outboxPreviewUrl, removeEmailSuppression } from "../services/outbox.js";
+import { bouncedSurveys, hideSurveyTokens, listEmailSuppressions, listOutbox, outboxPreviewUrl, removeEmailSuppression } from "../services/outbox.js";
 import type { Suppression } from "../db/suppressions.js";
 import { EmailState } from "./scalars.js";
+import { CsatReport } from "./reports.js";
 
 export const EmailDelivery = builder.enumType(enums.EmailDelivery, {
   name: "EmailDelivery",
@@ -98,5 +99,12 @@ builder.mutationField("removeEmailSuppression", (t) =>
     description: "Lets the workspace email this address again (ADMIN; audited). False when it was not suppressed.",
     args: { email: t.arg.string({ required: true }) },
     resolve: (_root, args, ctx) => removeEmailSuppression(ctx.app, ctx.actor, args.email),
+  }),
+);
+
+builder.objectField(CsatReport, "bounced", (t) =>
+  t.int({
+    description: "Surveys dispatched in the window whose email bounced (counted apart: they could not be answered by email).",
+    resolve: (report, _args, ctx) => bouncedSurveys(ctx.app, ctx.actor, report),
   }),
 );

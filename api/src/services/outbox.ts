@@ -2,13 +2,13 @@ import { Resend } from "resend";
 import type { Prisma } from "../generated/prisma/client.js";
 import { faultPoint } from "../faults.js";
 import type { Actor } from "./actors.js";
-import { requireAdmin } from "./actors.js";
+import { requireAdmin, requireMember } from "./actors.js";
 import type { App } from "../deps.js";
 import { pageSize } from "./validation.js";
 import { randomUUID } from "node:crypto";
 import { claimBatch, markFailed, markRetry, markSent, rebatch, releaseBatch, renewLease, type ClaimedEmail } from "../db/outbox.js";
 import { unsubscribeUrl } from "./email.js";
-import { recordDeliveryEvent, type EmailDeliveryState } from "../db/outbox.js";
+import { countBouncedSurveys, recordDeliveryEvent, type EmailDeliveryState } from "../db/outbox.js";
 import { listSuppressions, removeSuppression, suppressEmail } from "../db/suppressions.js";
 import { insertAuditEntry } from "../db/audit.js";
 import { auditedBy } from "./audit.js";
@@ -352,4 +352,11 @@ export async function removeEmailSuppression(app: App, actor: Actor | null, emai
     }
     return removed !== null;
   });
+}
+
+/** A report's bounced figure: surveys of its window whose email bounced. */
+export async function bouncedSurveys(app: App, actor: Actor | null, report: { workspaceId: string; from: Date | null; to: Date | null }): Promise<number> {
+  const member = requireMember(actor);
+  if (member.workspaceId !== report.workspaceId) return 0;
+  return countBouncedSurveys(app.sql, report.workspaceId, report.from, report.to);
 }
