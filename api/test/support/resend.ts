@@ -1,4 +1,5 @@
 import { createHash } from "node:crypto";
+import { performance } from "node:perf_hooks";
 import { createServer, type IncomingMessage } from "node:http";
 import type { AddressInfo, Socket } from "node:net";
 
@@ -10,6 +11,8 @@ export interface ReceivedEmail {
   id?: string;
   /** True when it came in a POST /emails/batch. */
   batch: boolean;
+  /** performance.now() when the stand-in accepted it. */
+  acceptedAt?: number;
 }
 
 export interface StandInOptions {
@@ -94,6 +97,7 @@ export async function startResendStandIn(options: StandInOptions = {}) {
       emails.map((email, i) => {
         const id = `email_${nextId++}`;
         email.id = id;
+        email.acceptedAt = performance.now();
         delivered.set(batch ? `${effectiveKey}#${i}` : effectiveKey, email);
         return id;
       });
