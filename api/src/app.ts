@@ -244,7 +244,7 @@ export async function buildApp(options: AppOptions): Promise<RunningApp> {
         intervalMs: config.workerIntervalMs,
         sendTimeoutMs: config.resendTimeoutMs,
         pacer: createProviderPacer({ requestsPerSecond: config.resendRequestsPerSecond, redis: fanout.redis, log }),
-        listen: db.listen,
+        ...(config.instantHandOff ? { listen: db.listen } : {}),
       });
       void workers.runOnce();
       const { port: actual } = server.address() as AddressInfo;

@@ -14,6 +14,8 @@ export interface Config {
   resendTimeoutMs: number;
   /** Calls to Resend a second, all processes together (Resend's default team limit is 2). */
   resendRequestsPerSecond: number;
+  /** A committed outbox email wakes the senders at once (always, but for tests that send only on runOnce). */
+  instantHandOff: boolean;
   /** The `whsec_…` secret of the Resend webhook (Svix signature); unset: POST /api/webhooks/resend answers 404. */
   resendWebhookSecret: string | undefined;
   /** How often each process looks for due surveys and unsent emails. */
@@ -76,6 +78,7 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): Config {
     resendTimeoutMs: positiveInt(env.RESEND_TIMEOUT_MS, 15_000, "RESEND_TIMEOUT_MS"),
     resendRequestsPerSecond: positiveNumber(env.RESEND_REQUESTS_PER_SECOND, 2, "RESEND_REQUESTS_PER_SECOND"),
     resendWebhookSecret: webhookSecret(env.RESEND_WEBHOOK_SECRET),
+    instantHandOff: true,
     workerIntervalMs: positiveInt(env.WORKER_INTERVAL_MS, 5_000, "WORKER_INTERVAL_MS"),
     rateLimitTokenPerMinute: wholeNumber(env.RATE_LIMIT_TOKEN_PER_MIN, 120, "RATE_LIMIT_TOKEN_PER_MIN"),
     rateLimitApiPerMinute: wholeNumber(env.RATE_LIMIT_API_PER_MIN, 1200, "RATE_LIMIT_API_PER_MIN"),
