@@ -5,6 +5,7 @@
 //   push      resolve → widget push latency with 5,000 widgets, one process and two via Redis
 //   memory    RSS per idle widget; heap after 10 connect/subscribe/close cycles
 //   dispatch  10,000 surveys due at once
+//   email     10,000 survey emails due at once at 2 requests/s; resolve → accepted p99, 1 and 2 processes
 //   reports   `npm run bench:reports` (report query p95 at 1,000,000 surveys), as a child process
 // `npm run bench -- push memory` runs only the parts named.
 import { spawn } from "node:child_process";
@@ -12,6 +13,7 @@ import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
 import { cpus, loadavg } from "node:os";
 import { join } from "node:path";
 import { benchDispatch } from "./dispatch.js";
+import { benchEmail } from "./email.js";
 import { ROOT } from "./lib/process.js";
 import { row, saveResults, type PartResult } from "./lib/report.js";
 import { benchMemory } from "./memory.js";
@@ -71,6 +73,7 @@ const PARTS: Record<string, () => Promise<PartResult>> = {
   push: benchPush,
   memory: benchMemory,
   dispatch: benchDispatch,
+  email: benchEmail,
   reports: benchReports,
 };
 

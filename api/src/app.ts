@@ -14,6 +14,7 @@ import { createYogaServer } from "./server/yoga.js";
 import { DEMO_ADMIN_EMAIL, DEMO_AGENT_EMAIL, DEMO_PASSWORD, seedDemo } from "./services/demo.js";
 import { createResendSender } from "./services/outbox.js";
 import { startWorkers, type Workers } from "./services/workers.js";
+import { createProviderPacer } from "./services/providerPacing.js";
 
 export const MIGRATIONS_DIR = fileURLToPath(new URL("../../prisma/migrations", import.meta.url));
 /** The built web app (`npm run build`); without it only the API is served. */
@@ -70,7 +71,7 @@ export async function buildApp(options: AppOptions): Promise<RunningApp> {
       databaseAnswers(db.sql),
       new Promise<boolean>((resolve) => setTimeout(() => resolve(false), 2000).unref()),
     ]);
-  const http = createHttpServer(app, yoga, { webDist: WEB_DIST_DIR, databaseReachable });
+  const http = createHttpServer(app, yoga, { webDist: WEB_DIST_DIR, databaseReachable, resendWebhookSecret: config.resendWebhookSecret });
   const wss = serveGraphqlWs(app, yoga, http.server, { maxOperations: config.wsMaxSubscriptions });
 
   let workers: Workers | null = null;
@@ -87,6 +88,8 @@ export async function buildApp(options: AppOptions): Promise<RunningApp> {
         sender: config.resendApiKey ? createResendSender(config.resendApiKey, config.resendBaseUrl) : null,
         intervalMs: config.workerIntervalMs,
         sendTimeoutMs: config.resendTimeoutMs,
+        pacer: createProviderPacer({ requestsPerSecond: config.resendRequestsPerSecond, redis: fanout.redis, log }),
+        ...(config.instantHandOff ? { listen: db.listen } : {}),
       });
       void workers.runOnce();
       log.info(`[http] listening on http://localhost:${actual} (GraphQL and graphql-ws at /graphql)`);

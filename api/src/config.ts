@@ -16,6 +16,12 @@ export interface Config {
   outboxLeaseMs: number;
   /** Connections in the PostgreSQL pool of each process (unused with PGlite). */
   databasePoolSize: number;
+  /** Calls to Resend a second, all processes together (Resend's default team limit is 2). */
+  resendRequestsPerSecond: number;
+  /** A committed outbox email wakes the senders at once (always, but for tests that send only on runOnce). */
+  instantHandOff: boolean;
+  /** The `whsec_…` secret of the Resend webhook (Svix signature); unset: POST /api/webhooks/resend answers 404. */
+  resendWebhookSecret: string | undefined;
   /** How often each process looks for due surveys and unsent emails. */
   workerIntervalMs: number;
   /** Requests a minute per IP on the public token endpoints; 0 turns the limit off. */
@@ -78,6 +84,8 @@ export const CONFIG_VARIABLES = [
   "RATE_LIMIT_SIGNUP_PER_HOUR",
   "RATE_LIMIT_SIGNIN_PER_MIN",
   "RATE_LIMIT_WIDGET_PER_MIN",
+  "RESEND_REQUESTS_PER_SECOND",
+  "RESEND_WEBHOOK_SECRET",
 ] as const;
 export type ConfigVariable = (typeof CONFIG_VARIABLES)[number];
 
@@ -128,6 +136,9 @@ export function readConfig(source: NodeJS.ProcessEnv = process.env): Config {
     resendTimeoutMs: positiveInt(env.RESEND_TIMEOUT_MS, 15_000, "RESEND_TIMEOUT_MS"),
     outboxLeaseMs: positiveInt(env.OUTBOX_LEASE_MS, 60_000, "OUTBOX_LEASE_MS"),
     databasePoolSize: positiveInt(env.DATABASE_POOL_SIZE, 10, "DATABASE_POOL_SIZE"),
+    resendRequestsPerSecond: positiveNumber(env.RESEND_REQUESTS_PER_SECOND, 2, "RESEND_REQUESTS_PER_SECOND"),
+    resendWebhookSecret: webhookSecret(env.RESEND_WEBHOOK_SECRET),
+    instantHandOff: true,
     workerIntervalMs: positiveInt(env.WORKER_INTERVAL_MS, 5_000, "WORKER_INTERVAL_MS"),
     rateLimitTokenPerMinute: wholeNumber(env.RATE_LIMIT_TOKEN_PER_MIN, 120, "RATE_LIMIT_TOKEN_PER_MIN"),
     rateLimitApiPerMinute: wholeNumber(env.RATE_LIMIT_API_PER_MIN, 1200, "RATE_LIMIT_API_PER_MIN"),
@@ -146,6 +157,19 @@ export function readConfig(source: NodeJS.ProcessEnv = process.env): Config {
     rateLimitWidgetPerMinute: wholeNumber(env.RATE_LIMIT_WIDGET_PER_MIN, 30, "RATE_LIMIT_WIDGET_PER_MIN"),
     scryptLogN: 17,
   };
+}
+
+function positiveNumber(value: string | undefined, fallback: number, name: string): number {
+  if (value === undefined || value === "") return fallback;
+  const n = Number(value);
+  if (!Number.isFinite(n) || n <= 0) throw new Error(`${name} must be a positive number, not ${JSON.stringify(value)}`);
+  return n;
+}
+
+function webhookSecret(value: string | undefined): string | undefined {
+  if (value === undefined || value === "") return undefined;
+  if (!/^whsec_[A-Za-z0-9+/=]{8,}$/.test(value)) throw new Error("RESEND_WEBHOOK_SECRET must be the webhook's signing secret (whsec_…)");
+  return value;
 }
 
 function positiveInt(value: string | undefined, fallback: number, name: string): number {

@@ -171,7 +171,7 @@ describe("settings reach what they set", () => {
         const delivery = deliverOutbox(server.running.app, sender);
         try {
           await until(() => sending.length > 0, 10_000, "the email to be claimed");
-          const row = await server.running.app.prisma.emailOutbox.findUniqueOrThrow({ where: { id: sending[0]!.id } });
+          const row = await server.running.app.prisma.emailOutbox.findFirstOrThrow({ where: { to: sending[0]!.to } });
           expect(row.state).toBe("SENDING");
           expect(row.lockedUntil!.getTime() - clock.now().getTime()).toBe(123_456);
         } finally {

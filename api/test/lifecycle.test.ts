@@ -364,7 +364,12 @@ describe.each(DB_KINDS)("email through Resend on %s", (db: DbKind) => {
 
       const sent = [...resend.delivered.values()][0]!;
       const survey = await surveyOf(first, a);
-      expect(sent.idempotencyKey).toBe(`csat-survey/${survey!.id}`);
+      // Sent in a batch, under the key of the batch its row records (the retry after the 500 repeated it).
+      const { batchId } = (await first.running.app.prisma.emailOutbox.findMany({ where: { surveyId: survey!.id } }))[0]!;
+      expect(sent.batch).toBe(true);
+      expect(sent.idempotencyKey).toBe(`csat-batch/${batchId}`);
+      expect(resend.requests.map((r) => r.idempotencyKey)).toEqual([`csat-batch/${batchId}`, `csat-batch/${batchId}`]);
+      expect(sent.body.headers?.["List-Unsubscribe"]).toMatch(/^<http:\/\/csat\.test\/api\/csat\/unsubscribe\/[0-9a-f]{64}>$/);
       expect(sent.authorization).toBe("Bearer re_test_key");
       expect(sent.body.to).toEqual("ann@example.com");
       expect(sent.body.subject).toBe("How was your experience with Mailer?");
@@ -395,7 +400,8 @@ describe.each(DB_KINDS)("email through Resend on %s", (db: DbKind) => {
       expect(await surveyOf(second, c)).toMatchObject({ state: "DISPATCHED", emailed: true });
       expect(await outboxOf(second, c)).toMatchObject([{ state: "SENT", attempts: 1 }]);
       expect([...resend.delivered.values()].map((e) => e.body.to).sort()).toEqual(["ann@example.com", "bob@example.com", "cat@example.com"]);
-      expect(resend.requests.filter((r) => r.idempotencyKey?.startsWith("csat-survey/")).length).toBe(4); // 3 emails + one 500
+      expect(resend.requests.filter((r) => r.idempotencyKey?.startsWith("csat-batch/")).length).toBe(4); // 3 emails + one 500
+      for (const to of ["ann@example.com", "bob@example.com", "cat@example.com"]) expect(resend.deliveredTo(to)).toBe(1);
     } finally {
       await first?.running.stop();
       await second?.running.stop();

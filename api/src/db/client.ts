@@ -36,6 +36,8 @@ export interface Database {
   prisma: PrismaClient;
   sql: Sql;
   openSession(): Promise<SqlSession>;
+  /** Calls `onNotify` on each NOTIFY of `channel` (any process's, PostgreSQL; this process's, PGlite). Returns the unlisten. */
+  listen(channel: string, onNotify: () => void): Promise<() => Promise<void>>;
   close(): Promise<void>;
 }
 
@@ -110,6 +112,29 @@ async function openPostgres(url: string, poolSize: number): Promise<Database> {
         release: () => client.end(),
       };
     },
+    async listen(channel, onNotify) {
+      // Its own connection, kept for the process's life; a lost one is replaced (the tick covers the gap).
+      let client: pg.Client | null = null;
+      let closed = false;
+      const connect = async (): Promise<void> => {
+        const c = new pg.Client({ connectionString: url });
+        c.on("error", () => {});
+        c.on("end", () => {
+          if (!closed) setTimeout(() => void connect().catch(() => {}), 1000).unref();
+        });
+        c.on("notification", (n) => {
+          if (n.channel === channel) onNotify();
+        });
+        await c.connect();
+        await c.query(`LISTEN ${channel}`);
+        client = c;
+      };
+      await connect();
+      return async () => {
+        closed = true;
+        await client?.end().catch(() => {});
+      };
+    },
     async close() {
       await prisma.$disconnect();
       await pool.end();
@@ -163,6 +188,9 @@ async function openPglite(dataDir: string): Promise<Database> {
         },
         release: async () => {},
       };
+    },
+    async listen(channel, onNotify) {
+      return pglite.listen(channel, () => onNotify());
     },
     async close() {
       try {

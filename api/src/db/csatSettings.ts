@@ -6,6 +6,8 @@ export interface CsatSettingsRow {
   delayMinutes: number;
   /** 0 keeps everything; otherwise comments and customer contact data older than this are erased. */
   retentionDays: number;
+  /** 0 = off; otherwise one reminder email this many days after dispatch while unanswered. */
+  reminderAfterDays: number;
 }
 
 /** The workspace's settings, created with their defaults when missing, locked until the transaction ends. */
@@ -15,7 +17,8 @@ export async function lockCsatSettings(tx: Queryable, workspaceId: string, now: 
     now,
   ]);
   const [row] = await tx.query<CsatSettingsRow>(
-    `SELECT enabled, delay_minutes AS "delayMinutes", retention_days AS "retentionDays"
+    `SELECT enabled, delay_minutes AS "delayMinutes", retention_days AS "retentionDays",
+            reminder_after_days AS "reminderAfterDays"
      FROM csat_settings WHERE workspace_id = $1::uuid FOR UPDATE`,
     [workspaceId],
   );
@@ -24,7 +27,8 @@ export async function lockCsatSettings(tx: Queryable, workspaceId: string, now: 
 
 export async function updateCsatSettings(tx: Queryable, workspaceId: string, values: CsatSettingsRow, now: Date): Promise<void> {
   await tx.query(
-    "UPDATE csat_settings SET enabled = $2, delay_minutes = $3, retention_days = $4, updated_at = $5 WHERE workspace_id = $1::uuid",
-    [workspaceId, values.enabled, values.delayMinutes, values.retentionDays, now],
+    `UPDATE csat_settings SET enabled = $2, delay_minutes = $3, retention_days = $4, reminder_after_days = $5, updated_at = $6
+     WHERE workspace_id = $1::uuid`,
+    [workspaceId, values.enabled, values.delayMinutes, values.retentionDays, values.reminderAfterDays, now],
   );
 }

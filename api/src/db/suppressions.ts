@@ -43,3 +43,27 @@ export async function suppressEmail(db: Queryable, workspaceId: string, email: s
 /** SQL true when the outbox row `alias` goes to an address its workspace must not email. */
 export const suppressedSql = (alias: string) =>
   `EXISTS (SELECT 1 FROM email_suppression es WHERE es.workspace_id = ${alias}.workspace_id AND es.email = lower(${alias}."to"))`;
+
+export interface Suppression {
+  email: string;
+  reason: string;
+  createdAt: Date;
+}
+
+/** The workspace's suppressed addresses, newest first. */
+export async function listSuppressions(db: Queryable, workspaceId: string, limit: number): Promise<Suppression[]> {
+  return db.query<Suppression>(
+    `SELECT email, reason, created_at AS "createdAt" FROM email_suppression WHERE workspace_id = $1::uuid
+     ORDER BY created_at DESC, email LIMIT $2`,
+    [workspaceId, limit],
+  );
+}
+
+/** Takes an address off the list; returns what was removed, or null when it was not there. */
+export async function removeSuppression(db: Queryable, workspaceId: string, email: string): Promise<Suppression | null> {
+  const [row] = await db.query<Suppression>(
+    `DELETE FROM email_suppression WHERE workspace_id = $1::uuid AND email = $2 RETURNING email, reason, created_at AS "createdAt"`,
+    [workspaceId, email],
+  );
+  return row ?? null;
+}

@@ -28,11 +28,14 @@ const CsatSettings = builder.objectRef<CsatSettingsValues>("CsatSettings").imple
     enabled: t.exposeBoolean("enabled"),
     delayMinutes: t.exposeInt("delayMinutes"),
     retentionDays: t.exposeInt("retentionDays"),
+    reminderAfterDays: t.exposeInt("reminderAfterDays", {
+      description: "0..29; 0 = off: one reminder email this many days after dispatch while the survey is unanswered.",
+    }),
   }),
 });
 
 const CsatSettingsInput = builder.inputType("CsatSettingsInput", {
-  fields: (t) => ({ enabled: t.boolean(), delayMinutes: t.int(), retentionDays: t.int() }),
+  fields: (t) => ({ enabled: t.boolean(), delayMinutes: t.int(), retentionDays: t.int(), reminderAfterDays: t.int() }),
 });
 
 const PublicCsatSurvey = builder.objectRef<PublicSurvey>("PublicCsatSurvey").implement({

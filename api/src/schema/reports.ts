@@ -72,7 +72,7 @@ const CsatPeriod = builder.objectRef<Period>("CsatPeriod").implement({
   }),
 });
 
-const CsatReport = builder.objectRef<Report>("CsatReport").implement({
+export const CsatReport = builder.objectRef<Report>("CsatReport").implement({
   fields: (t) => ({
     range: t.expose("range", { type: CsatRange }),
     from: t.expose("from", {

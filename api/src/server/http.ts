@@ -5,6 +5,7 @@ import { StartupError } from "../db/dataLock.js";
 import { DATABASE_UNAVAILABLE_MESSAGE, isDatabaseUnavailable } from "../errors.js";
 import { trackRequests } from "../http/drain.js";
 import { CSAT_EXPORT_PATH, handleCsatExport } from "../http/export.js";
+import { handleResendWebhook, RESEND_WEBHOOK_PATH } from "../http/webhooks.js";
 import { isClientAbort, securityHeaders } from "../http/headers.js";
 import { MAX_GRAPHQL_BODY_BYTES, sendJson } from "../http/json.js";
 import { handleMcp } from "../http/mcp.js";
@@ -22,6 +23,8 @@ export interface HttpServerOptions {
   webDist: string;
   /** Whether the database answers, for /healthz. */
   databaseReachable: () => Promise<boolean>;
+  /** The Resend webhook's `whsec_…` secret; unset, its endpoint answers 404. */
+  resendWebhookSecret: string | undefined;
 }
 
 export interface HttpServer {
@@ -70,6 +73,7 @@ export function createHttpServer(app: App, yoga: Yoga, options: HttpServerOption
       return;
     }
     if (url.pathname === CSAT_EXPORT_PATH) return handleCsatExport(app, req, res, url);
+    if (url.pathname === RESEND_WEBHOOK_PATH) return handleResendWebhook(app, options.resendWebhookSecret, req, res);
     if (url.pathname.startsWith("/api/") && (await handleRest(app, req, res, url.pathname))) return;
     if (url.pathname === "/mcp") return handleMcp(app, req, res);
     const rating = /^\/csat\/([^/]+)$/.exec(url.pathname);

@@ -60,6 +60,12 @@ export const csatSettingsInputSchema = z.object({
       `retentionDays must be 0 (keep everything) or from ${MIN_RETENTION_DAYS} to ${MAX_RETENTION_DAYS}`,
     )
     .nullish(),
+  reminderAfterDays: z
+    .number({ error: "reminderAfterDays must be a whole number" })
+    .int("reminderAfterDays must be a whole number of days")
+    .min(0, "reminderAfterDays must be 0 (no reminder) or more")
+    .max(29, "reminderAfterDays must be at most 29 (a survey expires after 30 days)")
+    .nullish(),
 });
 
 export const scoreSchema = z

@@ -1,5 +1,6 @@
 import type { App } from "../deps.js";
 import { deliverOutbox, type EmailSender } from "./outbox.js";
+import type { ProviderPacer } from "./providerPacing.js";
 import { createDailySweep } from "./privacy.js";
 import { compactTallies } from "./reports/report.js";
 import { dispatchDueSurveys } from "./scheduler.js";
@@ -17,9 +18,21 @@ export interface Workers {
 /** Runs `pass` on demand and on a timer, one at a time. */
 function serialLoop(pass: () => Promise<void>) {
   let running: Promise<void> | null = null;
+  let again = false;
   return {
     get busy() {
       return running !== null;
+    },
+    /** Runs a pass now, or once more after the one in progress (however many wakes come meanwhile). */
+    wake(): void {
+      if (running === null) void this.run();
+      else if (!again) {
+        again = true;
+        void running.finally(() => {
+          again = false;
+          void this.run();
+        });
+      }
     },
     run(): Promise<void> {
       // Passes never overlap within a loop; a caller during a pass waits for it and runs another.
@@ -41,7 +54,15 @@ function serialLoop(pass: () => Promise<void>) {
  */
 export function startWorkers(
   app: App,
-  options: { sender: EmailSender | null; intervalMs: number; sendTimeoutMs?: number },
+  options: {
+    sender: EmailSender | null;
+    intervalMs: number;
+    sendTimeoutMs?: number;
+    /** The provider's pace, shared by every process's sender. */
+    pacer?: ProviderPacer;
+    /** LISTEN on a channel (see Database.listen): a committed outbox insert wakes the sender at once. */
+    listen?: (channel: string, onNotify: () => void) => Promise<() => Promise<void>>;
+  },
 ): Workers {
   let stopped = false;
   let compactedAt = 0;
@@ -80,11 +101,24 @@ export function startWorkers(
       await deliverOutbox(app, sender, {
         stop: stopping.signal,
         ...(options.sendTimeoutMs ? { timeoutMs: options.sendTimeoutMs } : {}),
+        ...(options.pacer ? { pacer: options.pacer } : {}),
       });
     } catch (err) {
       app.log.error("[outbox] pass failed; retrying next tick", err);
     }
   });
+
+  // Instant hand-off: the outbox's NOTIFY (sent on commit by its insert trigger) wakes this sender;
+  // the tick stays as the safety net.
+  let unlisten: Promise<(() => Promise<void>) | null> = Promise.resolve(null);
+  if (sender && options.listen) {
+    unlisten = options.listen("hydra_outbox", () => {
+      if (!stopped) outbox.wake();
+    }).catch((err: Error) => {
+      app.log.warn(`[outbox] no instant hand-off (LISTEN failed: ${err.message}); sending on the worker tick`);
+      return null;
+    });
+  }
 
   const timer = setInterval(() => {
     if (stopped) return;
@@ -103,6 +137,7 @@ export function startWorkers(
       stopped = true;
       clearInterval(timer);
       stopping.abort();
+      await (await unlisten)?.();
       await Promise.all([scheduler.settled(), outbox.settled()]);
     },
   };

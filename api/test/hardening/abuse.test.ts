@@ -178,7 +178,8 @@ describe.each(DB_KINDS)("on %s", (db) => {
     it("a subject never holds CR/LF and is capped; every sent survey carries List-Unsubscribe; unsubscribing suppresses that address in that workspace only", async () => {
       const resend = await startResendStandIn();
       try {
-        await withServer(db, { resendApiKey: "re_test_key", resendBaseUrl: resend.url }, async (server) => {
+        // Emails wait in the outbox until runOnce (no instant hand-off): one is still waiting when its address unsubscribes.
+        await withServer(db, { resendApiKey: "re_test_key", resendBaseUrl: resend.url, instantHandOff: false }, async (server) => {
           const { prisma } = server.running.app;
           const ws = await createWorkspaceFixture(server.url, "Mailer");
           await enableCsat(server.url, ws.token);

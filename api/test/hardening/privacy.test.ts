@@ -76,8 +76,9 @@ describe.each(DB_KINDS)("privacy on %s (11.17)", (db: DbKind) => {
 
   beforeAll(async () => {
     resend = await startResendStandIn();
-    // The workers run when the test says (runOnce), not on a timer that could take a sweep's day first.
-    const quiet = { workerIntervalMs: 3_600_000 };
+    // The workers run when the test says (runOnce), not on a timer that could take a sweep's day first,
+    // nor on an outbox insert (emails wait in the outbox until the test sends them).
+    const quiet = { workerIntervalMs: 3_600_000, instantHandOff: false };
     server = await startTestServer({ db, clock, config: { ...quiet, resendApiKey: "re_test_key", resendBaseUrl: resend.url } });
     await server.running.workers.runOnce();
     // On PostgreSQL, a second server process on the same database, for the concurrent sweep.

@@ -1,11 +1,11 @@
 import { useId, useState } from "react";
-import { useQuery } from "urql";
+import { useMutation, useQuery } from "urql";
 import { AdminOnly } from "../components/Forbidden";
 import { useCurrentTeammate } from "../currentTeammate";
 import { describeError } from "../errors";
 import { Time } from "../format";
 import { graphql } from "../gql";
-import type { EmailState } from "../gql/graphql";
+import type { EmailDelivery, EmailState } from "../gql/graphql";
 import { useDocumentTitle } from "../useDocumentTitle";
 import { useLiveRefetch } from "../useLiveRefetch";
 
@@ -20,6 +20,8 @@ const OutboxQuery = graphql(`
       lastError
       createdAt
       sentAt
+      kind
+      delivery
       html
       text
       previewUrl
@@ -27,13 +29,113 @@ const OutboxQuery = graphql(`
   }
 `);
 
+const SuppressionsQuery = graphql(`
+  query EmailSuppressions {
+    emailSuppressions {
+      email
+      reason
+      createdAt
+    }
+  }
+`);
+
+const RemoveSuppressionMutation = graphql(`
+  mutation RemoveEmailSuppression($email: String!) {
+    removeEmailSuppression(email: $email)
+  }
+`);
+
+const DELIVERY_LABEL: Record<EmailDelivery, string> = {
+  ACCEPTED: "Accepted by the provider",
+  DELIVERED: "Delivered",
+  DELAYED: "Delivery delayed",
+  BOUNCED: "Bounced",
+  COMPLAINED: "Marked as spam",
+};
+
+const REASON_LABEL: Record<string, string> = {
+  UNSUBSCRIBED: "Unsubscribed",
+  BOUNCED: "Bounced",
+  COMPLAINED: "Marked as spam",
+};
+
+/** The addresses that get no more survey emails, each with a button to allow it again. */
+function Suppressions({ headingId }: { headingId: string }) {
+  const [{ data, error }, refetch] = useQuery({ query: SuppressionsQuery });
+  const [{ fetching: removing, error: removeError }, remove] = useMutation(RemoveSuppressionMutation);
+  const [status, setStatus] = useState("");
+  const list = data?.emailSuppressions;
+  return (
+    <section className="card" aria-labelledby={headingId}>
+      <h2 id={headingId}>Suppressed addresses</h2>
+      <p className="muted">
+        These addresses get no more survey emails: they unsubscribed, bounced or marked an email as spam. Remove one only
+        when its owner asks to be surveyed again.
+      </p>
+      <p role="status" className="page__status">
+        {status}
+      </p>
+      {error || removeError ? (
+        <p role="alert" className="alert">
+          {describeError((error ?? removeError)!)}
+        </p>
+      ) : null}
+      {list && list.length === 0 ? <p>No suppressed addresses.</p> : null}
+      {list && list.length > 0 ? (
+        <div className="table-wrap" role="region" aria-label="Suppressed addresses" tabIndex={0}>
+          <table className="table">
+            <thead>
+              <tr>
+                <th scope="col">Address</th>
+                <th scope="col">Why</th>
+                <th scope="col">Since</th>
+                <th scope="col">
+                  <span className="visually-hidden">Remove</span>
+                </th>
+              </tr>
+            </thead>
+            <tbody>
+              {list.map((s) => (
+                <tr key={s.email}>
+                  <td>{s.email}</td>
+                  <td>{REASON_LABEL[s.reason] ?? s.reason}</td>
+                  <td>
+                    <Time value={s.createdAt} />
+                  </td>
+                  <td>
+                    <button
+                      type="button"
+                      className="button button--secondary button--small"
+                      disabled={removing}
+                      onClick={async () => {
+                        const result = await remove({ email: s.email });
+                        if (!result.error) {
+                          setStatus(`${s.email} may get survey emails again.`);
+                          refetch({ requestPolicy: "network-only" });
+                        }
+                      }}
+                    >
+                      Remove<span className="visually-hidden"> {s.email}</span>
+                    </button>
+                  </td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
+      ) : null}
+    </section>
+  );
+}
+
 const STATE_LABEL: Record<EmailState, string> = {
   RECORDED: "Recorded (not sent)",
   PENDING: "Waiting to send",
   SENDING: "Sending",
   SENT: "Sent",
   FAILED: "Failed",
-  SUPPRESSED: "Not sent (unsubscribed)",
+  SUPPRESSED: "Not sent (address suppressed)",
+  CANCELLED: "Not sent (reminder no longer needed)",
 };
 
 /**
@@ -96,6 +198,7 @@ export function OutboxPage() {
                     <td>{email.subject}</td>
                     <td>
                       <span className={`email-state email-state--${email.state.toLowerCase()}`}>{STATE_LABEL[email.state]}</span>
+                      {email.delivery && email.delivery !== "ACCEPTED" ? <span className="muted"> · {DELIVERY_LABEL[email.delivery]}</span> : null}
                       {email.lastError ? <span className="muted"> ({email.lastError})</span> : null}
                     </td>
                     <td>
@@ -121,6 +224,8 @@ export function OutboxPage() {
               <h2 id={`${id}-preview`}>{selected.subject}</h2>
               <p className="muted">
                 To {selected.to} · {STATE_LABEL[selected.state]}
+                {selected.kind === "REMINDER" ? " · reminder" : null}
+                {selected.delivery ? ` · ${DELIVERY_LABEL[selected.delivery]}` : null}
                 {selected.sentAt ? (
                   <>
                     {" "}
@@ -151,6 +256,7 @@ export function OutboxPage() {
           ) : null}
         </div>
       ) : null}
+      {admin ? <Suppressions headingId={`${id}-suppressions`} /> : null}
     </section>
   );
 }

@@ -15,7 +15,12 @@ export type CsatSettingsValues = CsatSettingsRow;
 export async function getCsatSettings(app: App, actor: Actor | null): Promise<CsatSettingsValues> {
   const member = requireMember(actor);
   const row = await app.prisma.csatSettings.findUnique({ where: { workspaceId: member.workspaceId } });
-  return { enabled: row?.enabled ?? false, delayMinutes: row?.delayMinutes ?? 0, retentionDays: row?.retentionDays ?? 0 };
+  return {
+    enabled: row?.enabled ?? false,
+    delayMinutes: row?.delayMinutes ?? 0,
+    retentionDays: row?.retentionDays ?? 0,
+    reminderAfterDays: row?.reminderAfterDays ?? 0,
+  };
 }
 
 /**
@@ -36,8 +41,14 @@ export async function updateCsatSettings(
       enabled: changes.enabled ?? before.enabled,
       delayMinutes: changes.delayMinutes ?? before.delayMinutes,
       retentionDays: changes.retentionDays ?? before.retentionDays,
+      reminderAfterDays: changes.reminderAfterDays ?? before.reminderAfterDays,
     };
-    if (after.enabled === before.enabled && after.delayMinutes === before.delayMinutes && after.retentionDays === before.retentionDays) {
+    if (
+      after.enabled === before.enabled &&
+      after.delayMinutes === before.delayMinutes &&
+      after.retentionDays === before.retentionDays &&
+      after.reminderAfterDays === before.reminderAfterDays
+    ) {
       return before;
     }
     await writeCsatSettings(tx, admin.workspaceId, after, now);
