@@ -154,7 +154,13 @@ describe("settings reach what they set", () => {
       beforeAll(async () => {
         resend = await startResendStandIn();
         // With a key, emails wait in the outbox as PENDING; the workers' own rounds stay an hour away.
-        const config = { outboxLeaseMs: 123_456, resendApiKey: "re_test_key", resendBaseUrl: resend.url, workerIntervalMs: 3_600_000 };
+        const config = {
+          outboxLeaseMs: 123_456,
+          resendApiKey: "re_test_key",
+          resendBaseUrl: resend.url,
+          workerIntervalMs: 3_600_000,
+          instantHandOff: false,
+        };
         server = await startTestServer({ db: kind, clock, config });
       });
       afterAll(async () => {

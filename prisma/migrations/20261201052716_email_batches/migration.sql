@@ -40,12 +40,12 @@ CREATE UNIQUE INDEX "email_outbox_survey_id_kind_key" ON "email_outbox"("survey_
 
 
 -- Instant hand-off: a committed insert into the outbox wakes every process's sender (LISTEN hydra_outbox).
-CREATE FUNCTION "email_outbox_notify"() RETURNS trigger LANGUAGE plpgsql AS $$
+CREATE FUNCTION "email_outbox_notify"() RETURNS trigger LANGUAGE plpgsql AS $fn$
 BEGIN
   PERFORM pg_notify('hydra_outbox', '');
   RETURN NULL;
 END;
-$$;
+$fn$;
 
 CREATE TRIGGER "email_outbox_notify" AFTER INSERT ON "email_outbox"
   FOR EACH STATEMENT EXECUTE FUNCTION "email_outbox_notify"();
