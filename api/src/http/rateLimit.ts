@@ -150,9 +150,6 @@ export function createClientIp(trustedProxies: readonly string[]): (req: Incomin
   };
 }
 
-/** The socket's peer, believing no proxy header (see createClientIp). */
-export const clientIp = createClientIp([]);
-
 /**
  * Growing waits after failures (sign-in): the first `free` failures of a key cost nothing; after
  * that each failure makes the key wait `baseMs`, doubling, at most `maxMs`, before it may try again.

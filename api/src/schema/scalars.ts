@@ -8,8 +8,8 @@ import { normalizeId } from "../tokens.js";
 
 builder.scalarType("DateTime", {
   description: "An instant, as an ISO 8601 string in UTC.",
-  // Payloads that crossed Redis arrive with dates as ISO strings.
-  serialize: (value) => (value instanceof Date ? value : new Date(value as unknown as string)).toISOString(),
+  // Payloads that crossed Redis arrive with their Dates revived (fanout.ts's serializer).
+  serialize: (value) => value.toISOString(),
   parseValue: (value) => {
     const date = typeof value === "string" ? new Date(value) : new Date(NaN);
     if (Number.isNaN(date.getTime())) throw badInput("DateTime must be an ISO 8601 string");
