@@ -41,10 +41,11 @@ export async function lockConversation(tx: Queryable, workspaceId: string, id: s
  */
 const CONVERSATION_COLUMNS = `id, workspace_id AS "workspaceId", channel_id AS "channelId", bot_id AS "botId", customer_id AS "customerId",
   status::text AS status, visitor_token_hash AS "visitorTokenHash", created_at AS "createdAt", updated_at AS "updatedAt",
-  resolved_at AS "resolvedAt", first_resolved_at AS "firstResolvedAt"`;
+  resolved_at AS "resolvedAt", first_resolved_at AS "firstResolvedAt", assignee_id AS "assigneeId", resolved_by_id AS "resolvedById",
+  coalesce(labels, '{}') AS labels, csat_skip_reason::text AS "csatSkipReason"`;
 const _conversationColumns = {
   id: 1, workspaceId: 1, channelId: 1, botId: 1, customerId: 1, status: 1, visitorTokenHash: 1, createdAt: 1, updatedAt: 1, resolvedAt: 1,
-  firstResolvedAt: 1,
+  firstResolvedAt: 1, assigneeId: 1, resolvedById: 1, labels: 1, csatSkipReason: 1,
 } satisfies Record<keyof Conversation, 1>;
 
 /** OPEN → RESOLVED; the first resolve's time stays. Returns the conversation as written. */

@@ -14,11 +14,12 @@ import type { Queryable } from "./client.js";
 const SURVEY_COLUMNS = `id, workspace_id AS "workspaceId", conversation_id AS "conversationId", bot_id AS "botId", channel_id AS "channelId",
   state::text AS state, resolved_via::text AS "resolvedVia", on_hold AS "onHold", due_at AS "dueAt", dispatched_at AS "dispatchedAt",
   expires_at AS "expiresAt", token_hash AS "tokenHash", delivered_to_widget AS "deliveredToWidget", emailed, score::int AS score, comment,
-  answered_at AS "answeredAt", answered_via::text AS "answeredVia", cancelled_at AS "cancelledAt", created_at AS "createdAt"`;
+  answered_at AS "answeredAt", answered_via::text AS "answeredVia", cancelled_at AS "cancelledAt", created_at AS "createdAt",
+  teammate_id AS "teammateId", locale, reason`;
 const _surveyColumns = {
   id: 1, workspaceId: 1, conversationId: 1, botId: 1, channelId: 1, state: 1, resolvedVia: 1, onHold: 1, dueAt: 1, dispatchedAt: 1,
   expiresAt: 1, tokenHash: 1, deliveredToWidget: 1, emailed: 1, score: 1, comment: 1, answeredAt: 1, answeredVia: 1, cancelledAt: 1,
-  createdAt: 1,
+  createdAt: 1, teammateId: 1, locale: 1, reason: 1,
 } satisfies Record<keyof CsatSurvey, 1>;
 
 /** The conversation a survey is made for, as its first resolve left it. */
