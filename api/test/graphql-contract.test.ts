@@ -513,6 +513,11 @@ describe.each(DB_KINDS)("public GraphQL contract on %s", (db) => {
   });
 
   describe("CSAT settings and the audit log", () => {
+    /** Every setting a new workspace has, as the audit log records them. */
+    const SETTINGS_DEFAULTS = {
+      enabled: false, delayMinutes: 0, retentionDays: 0, reminderAfterDays: 0, defaultLocale: "en", texts: [], excludeLabels: [],
+      cooldownDays: 0, samplePercent: 100, reasons: [], reasonsAtOrBelow: 3, followUpAtOrBelow: 2,
+    };
     it("updateCsatSettings writes one audit entry per change, none for identical values", async () => {
       const ws = await createWorkspaceFixture(url, "Settings");
       const admin = { id: ws.adminId, email: ws.adminEmail, name: "Settings Admin", role: "ADMIN" };
@@ -532,16 +537,16 @@ describe.each(DB_KINDS)("public GraphQL contract on %s", (db) => {
           id: expect.any(String),
           action: "Changed CSAT settings",
           actor: admin,
-          before: { enabled: true, delayMinutes: 0, retentionDays: 0, reminderAfterDays: 0 },
-          after: { enabled: true, delayMinutes: 240, retentionDays: 0, reminderAfterDays: 0 },
+          before: { ...SETTINGS_DEFAULTS, enabled: true },
+          after: { ...SETTINGS_DEFAULTS, enabled: true, delayMinutes: 240 },
           createdAt: expect.stringMatching(ISO),
         },
         {
           id: expect.any(String),
           action: "Changed CSAT settings",
           actor: admin,
-          before: { enabled: false, delayMinutes: 0, retentionDays: 0, reminderAfterDays: 0 },
-          after: { enabled: true, delayMinutes: 0, retentionDays: 0, reminderAfterDays: 0 },
+          before: { ...SETTINGS_DEFAULTS },
+          after: { ...SETTINGS_DEFAULTS, enabled: true },
           createdAt: expect.stringMatching(ISO),
         },
       ]);

@@ -4,6 +4,8 @@ import type { CsatPrompt as Prompt } from "../pubsub.js";
 import { publicSurveyByToken, submitCsatAnswer, type PublicCsatSurvey as PublicSurvey } from "../services/csat/answers.js";
 import { watchCsatRequests } from "../services/csat/prompts.js";
 import { getCsatSettings, updateCsatSettings, type CsatSettingsValues } from "../services/csat/settings.js";
+import type { CsatText as CsatTextValue } from "../db/csatSettings.js";
+import { SUPPORTED_LOCALES } from "../services/i18n/locales.js";
 import { CsatAnswerVia, CsatSurveyState, PublicSurveyState, ResolvedVia, SubmitOutcome } from "./scalars.js";
 
 builder.prismaObject("CsatSurvey", {
@@ -23,6 +25,14 @@ builder.prismaObject("CsatSurvey", {
   }),
 });
 
+const CsatText = builder.objectRef<CsatTextValue>("CsatText").implement({
+  fields: (t) => ({
+    locale: t.exposeString("locale"),
+    question: t.exposeString("question"),
+    thankYou: t.exposeString("thankYou"),
+  }),
+});
+
 const CsatSettings = builder.objectRef<CsatSettingsValues>("CsatSettings").implement({
   fields: (t) => ({
     enabled: t.exposeBoolean("enabled"),
@@ -31,11 +41,41 @@ const CsatSettings = builder.objectRef<CsatSettingsValues>("CsatSettings").imple
     reminderAfterDays: t.exposeInt("reminderAfterDays", {
       description: "0..29; 0 = off: one reminder email this many days after dispatch while the survey is unanswered.",
     }),
+    defaultLocale: t.exposeString("defaultLocale"),
+    texts: t.field({ type: [CsatText], resolve: (settings) => settings.texts }),
+    supportedLocales: t.stringList({ resolve: () => [...SUPPORTED_LOCALES] }),
+    excludeLabels: t.exposeStringList("excludeLabels"),
+    cooldownDays: t.exposeInt("cooldownDays"),
+    samplePercent: t.exposeInt("samplePercent"),
+    reasons: t.exposeStringList("reasons"),
+    reasonsAtOrBelow: t.exposeInt("reasonsAtOrBelow"),
+    followUpAtOrBelow: t.exposeInt("followUpAtOrBelow"),
+  }),
+});
+
+const CsatTextInput = builder.inputType("CsatTextInput", {
+  fields: (t) => ({
+    locale: t.string({ required: true }),
+    question: t.string({ required: true }),
+    thankYou: t.string({ required: true }),
   }),
 });
 
 const CsatSettingsInput = builder.inputType("CsatSettingsInput", {
-  fields: (t) => ({ enabled: t.boolean(), delayMinutes: t.int(), retentionDays: t.int(), reminderAfterDays: t.int() }),
+  fields: (t) => ({
+    enabled: t.boolean(),
+    delayMinutes: t.int(),
+    retentionDays: t.int(),
+    reminderAfterDays: t.int(),
+    defaultLocale: t.string(),
+    texts: t.field({ type: [CsatTextInput] }),
+    excludeLabels: t.stringList(),
+    cooldownDays: t.int(),
+    samplePercent: t.int(),
+    reasons: t.stringList(),
+    reasonsAtOrBelow: t.int(),
+    followUpAtOrBelow: t.int(),
+  }),
 });
 
 const PublicCsatSurvey = builder.objectRef<PublicSurvey>("PublicCsatSurvey").implement({

@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { badInput } from "../errors.js";
+import { isSupportedLocale, SUPPORTED_LOCALES } from "./i18n/locales.js";
 
 /** Parses `value` with `schema`, turning the first issue into a clear BAD_USER_INPUT error. */
 export function parseInput<T>(schema: z.ZodType<T>, value: unknown): T {
@@ -44,6 +45,36 @@ export const MAX_COMMENT_LENGTH = 2_000;
 export const MIN_RETENTION_DAYS = 30;
 export const MAX_RETENTION_DAYS = 3650;
 
+/** A conversation label: one short word or phrase, compared lower-cased. */
+export const labelSchema = z
+  .string({ error: "a label must be text" })
+  .trim()
+  .min(1, "a label must not be empty")
+  .max(50, "a label must be at most 50 characters")
+  .refine((s) => !CONTROL.test(s) && storableText(s), "a label must not contain control characters or line breaks")
+  .transform((s) => s.toLowerCase());
+
+export const MAX_LABELS = 20;
+/** A list of labels: lower-cased, each once, at most 20. */
+export const labelsSchema = z
+  .array(labelSchema, { error: "labels must be a list of text" })
+  .transform((labels) => [...new Set(labels)])
+  .refine((labels) => labels.length <= MAX_LABELS, `at most ${MAX_LABELS} labels`);
+
+/** Customer-facing wording the team writes: plain text on one line, no control characters. */
+const wordingSchema = (label: string, max: number) =>
+  trimmed(label, max).refine((s) => !CONTROL.test(s), `${label} must not contain control characters or line breaks`);
+
+export const MAX_REASONS = 10;
+export const reasonSchema = wordingSchema("a reason", 60);
+
+const wholeNumber = (label: string, min: number, max: number, hint = "") =>
+  z
+    .number({ error: `${label} must be a whole number` })
+    .int(`${label} must be a whole number`)
+    .min(min, `${label} must be from ${min} to ${max}${hint}`)
+    .max(max, `${label} must be from ${min} to ${max}${hint}`);
+
 export const csatSettingsInputSchema = z.object({
   enabled: z.boolean({ error: "enabled must be true or false" }).nullish(),
   delayMinutes: z
@@ -66,6 +97,30 @@ export const csatSettingsInputSchema = z.object({
     .min(0, "reminderAfterDays must be 0 (no reminder) or more")
     .max(29, "reminderAfterDays must be at most 29 (a survey expires after 30 days)")
     .nullish(),
+  defaultLocale: z
+    .string({ error: "defaultLocale must be text" })
+    .refine(isSupportedLocale, `defaultLocale must be one of ${SUPPORTED_LOCALES.join(", ")}`)
+    .nullish(),
+  texts: z
+    .array(
+      z.object({
+        locale: z.string().refine(isSupportedLocale, `locale must be one of ${SUPPORTED_LOCALES.join(", ")}`),
+        question: wordingSchema("question", 200),
+        thankYou: wordingSchema("thankYou", 200),
+      }),
+    )
+    .refine((texts) => new Set(texts.map((t) => t.locale)).size === texts.length, "texts: one entry per locale")
+    .nullish(),
+  excludeLabels: labelsSchema.nullish(),
+  cooldownDays: wholeNumber("cooldownDays", 0, 365, " (0 = off)").nullish(),
+  samplePercent: wholeNumber("samplePercent", 1, 100).nullish(),
+  reasons: z
+    .array(reasonSchema, { error: "reasons must be a list of text" })
+    .max(MAX_REASONS, `at most ${MAX_REASONS} reasons`)
+    .refine((reasons) => new Set(reasons).size === reasons.length, "each reason at most once")
+    .nullish(),
+  reasonsAtOrBelow: wholeNumber("reasonsAtOrBelow", 1, 5).nullish(),
+  followUpAtOrBelow: wholeNumber("followUpAtOrBelow", 0, 5, " (0 = off)").nullish(),
 });
 
 export const scoreSchema = z

@@ -1,6 +1,6 @@
 import type { z } from "zod";
 import { insertAuditEntry } from "../../db/audit.js";
-import { lockCsatSettings, updateCsatSettings as writeCsatSettings, type CsatSettingsRow } from "../../db/csatSettings.js";
+import { findCsatSettings, lockCsatSettings, updateCsatSettings as writeCsatSettings, type CsatSettingsRow } from "../../db/csatSettings.js";
 import { cancelScheduledSurveys } from "../../db/surveys.js";
 import type { App } from "../../deps.js";
 import { faultPoint } from "../../faults.js";
@@ -14,14 +14,20 @@ export type CsatSettingsValues = CsatSettingsRow;
 
 export async function getCsatSettings(app: App, actor: Actor | null): Promise<CsatSettingsValues> {
   const member = requireMember(actor);
-  const row = await app.prisma.csatSettings.findUnique({ where: { workspaceId: member.workspaceId } });
-  return {
-    enabled: row?.enabled ?? false,
-    delayMinutes: row?.delayMinutes ?? 0,
-    retentionDays: row?.retentionDays ?? 0,
-    reminderAfterDays: row?.reminderAfterDays ?? 0,
-  };
+  return findCsatSettings(app.sql, member.workspaceId);
 }
+
+/** The values after `changes`: every field not given keeps its value. */
+function applyChanges(before: CsatSettingsValues, changes: z.output<typeof csatSettingsInputSchema>): CsatSettingsValues {
+  const after = { ...before };
+  for (const key of Object.keys(before) as (keyof CsatSettingsValues)[]) {
+    const value = changes[key];
+    if (value !== undefined && value !== null) (after as Record<string, unknown>)[key] = value;
+  }
+  return after;
+}
+
+const sameValues = (a: CsatSettingsValues, b: CsatSettingsValues) => JSON.stringify(a) === JSON.stringify(b);
 
 /**
  * Changes the settings and writes one audit entry in the same transaction; identical values write
@@ -37,20 +43,8 @@ export async function updateCsatSettings(
   const now = app.clock.now();
   return app.sql.transaction(async (tx) => {
     const before = await lockCsatSettings(tx, admin.workspaceId, now);
-    const after: CsatSettingsValues = {
-      enabled: changes.enabled ?? before.enabled,
-      delayMinutes: changes.delayMinutes ?? before.delayMinutes,
-      retentionDays: changes.retentionDays ?? before.retentionDays,
-      reminderAfterDays: changes.reminderAfterDays ?? before.reminderAfterDays,
-    };
-    if (
-      after.enabled === before.enabled &&
-      after.delayMinutes === before.delayMinutes &&
-      after.retentionDays === before.retentionDays &&
-      after.reminderAfterDays === before.reminderAfterDays
-    ) {
-      return before;
-    }
+    const after = applyChanges(before, changes);
+    if (sameValues(after, before)) return before;
     await writeCsatSettings(tx, admin.workspaceId, after, now);
     faultPoint("settings:mid-transaction");
     await insertAuditEntry(tx, {
