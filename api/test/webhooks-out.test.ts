@@ -113,6 +113,26 @@ describe.each(DB_KINDS)("outgoing webhooks on %s", (db: DbKind) => {
     }
   });
 
+  it("a survey dispatched later by the scheduler sends its event then, from the scheduler's statement", async () => {
+    const receiver = await startWebhookReceiver();
+    try {
+      const ws = await createWorkspaceFixture(server.url, "Delayed");
+      await enableCsat(server.url, ws.token, 60);
+      const { secret, endpoint } = await register(server.url, ws.token, receiver.url, ["csat.survey.dispatched"]);
+      receiver.setSecret(secret);
+      const id = await createConversation(server.url, ws, { name: "Lee", email: "lee@example.com" });
+      await gqlOk(server.url, `mutation($id: ID!) { resolveConversation(id: $id) { id } }`, { id }, ws.token);
+      await server.running.workers.runOnce();
+      expect(await deliveries(server.url, ws.token, endpoint.id)).toEqual([]);
+      clock.advance(61 * 60_000);
+      await server.running.workers.runOnce();
+      await until(() => receiver.accepted().length === 1, 10_000, "the scheduled dispatch's event");
+      expect(receiver.accepted()[0]).toMatchObject({ type: "csat.survey.dispatched", data: { conversationId: id, bot: { id: ws.botId } } });
+    } finally {
+      await receiver.stop();
+    }
+  });
+
   it("a receiver that fails twice then succeeds gets the event once as a success: 3 attempts, with backoff", async () => {
     const receiver = await startWebhookReceiver({ failFirst: 2 });
     try {

@@ -170,7 +170,7 @@ export function WebhooksPage() {
         </form>
       ) : null}
       {created ? (
-        <div className="card" role="region" aria-labelledby={`${id}-created`}>
+        <div className="card endpoint-created" role="region" aria-labelledby={`${id}-created`}>
           <h2 id={`${id}-created`}>Endpoint added</h2>
           <p>
             Copy the signing secret of <code className="break">{created.url}</code> now: it is shown only this once.
@@ -241,7 +241,7 @@ function Deliveries({ endpointId, domId, url }: { endpointId: string; domId: str
       {rows && rows.length === 0 ? <p>No event has been sent here yet.</p> : null}
       {rows && rows.length > 0 ? (
         <div className="table-wrap" role="region" aria-labelledby={`${domId}-caption`} tabIndex={0}>
-          <table className="table">
+          <table className="table table--stack">
             <caption id={`${domId}-caption`}>Deliveries, newest first</caption>
             <thead>
               <tr>
@@ -257,19 +257,19 @@ function Deliveries({ endpointId, domId, url }: { endpointId: string; domId: str
             <tbody>
               {rows.map((d) => (
                 <tr key={d.id}>
-                  <td>
+                  <td data-label="Event">
                     <code>{d.event}</code>
                   </td>
-                  <td>
+                  <td data-label="State">
                     <span className={`delivery-state delivery-state--${d.state.toLowerCase()}`}>{STATE_LABEL[d.state]}</span>
                   </td>
-                  <td>{d.attempts}</td>
-                  <td>{d.responseStatus ?? (d.lastError ? <span title={d.lastError}>{d.lastError}</span> : "—")}</td>
-                  <td>
+                  <td data-label="Attempts">{d.attempts}</td>
+                  <td data-label="Response">{d.responseStatus ?? (d.lastError ? <span title={d.lastError}>{d.lastError}</span> : "—")}</td>
+                  <td data-label="Created">
                     <Time value={d.createdAt} />
                   </td>
-                  <td>{d.lastAttemptAt ? <Time value={d.lastAttemptAt} /> : "—"}</td>
-                  <td>{d.deliveredAt ? <Time value={d.deliveredAt} /> : d.nextAttemptAt ? <Time value={d.nextAttemptAt} /> : "—"}</td>
+                  <td data-label="Last attempt">{d.lastAttemptAt ? <Time value={d.lastAttemptAt} /> : "—"}</td>
+                  <td data-label="Delivered / next try">{d.deliveredAt ? <Time value={d.deliveredAt} /> : d.nextAttemptAt ? <Time value={d.nextAttemptAt} /> : "—"}</td>
                 </tr>
               ))}
             </tbody>

@@ -118,7 +118,7 @@ describe("webhooks page in a real browser", () => {
     await phone.goto(`${server.url}/settings/webhooks`);
     const phoneEndpoint = phone.getByRole("listitem").filter({ hasText: receiver.url });
     await phoneEndpoint.getByRole("button", { name: /Show deliveries/ }).click();
-    await phoneEndpoint.getByText("Delivered").waitFor();
+    await phoneEndpoint.getByRole("row").filter({ hasText: "csat.survey.dispatched" }).getByText("Delivered", { exact: true }).waitFor();
     expect(await horizontalOverflow(phone)).toBe(0);
     await screenshot(phone, "webhooks-390");
 
