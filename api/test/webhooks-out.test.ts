@@ -186,7 +186,10 @@ describe.each(DB_KINDS)("outgoing webhooks on %s", (db: DbKind) => {
       // A pass of our own besides the instant one (which the first test shows), so this waits on no timing.
       void server.running.workers.runOnce();
       // The lease is 6 s here, so a receiver has 3 s (10 s with the default lease of 60 s).
-      await until(async () => (await deliveries(server.url, ws.token, slow.endpoint.id))[0]?.lastError === "no answer within 3 s", 15_000, "the timeout");
+      await until(async () => (await deliveries(server.url, ws.token, slow.endpoint.id))[0]?.lastError != null, 15_000, "the timeout").catch(async (err: Error) => {
+        throw new Error(`${err.message}: ${JSON.stringify(await deliveries(server.url, ws.token, slow.endpoint.id))} ${server.log.lines.slice(-10).join("\n")}`);
+      });
+      expect((await deliveries(server.url, ws.token, slow.endpoint.id))[0]).toMatchObject({ attempts: 1, lastError: "no answer within 3 s" });
       await gqlOk(server.url, `mutation($id: ID!) { deleteWebhookEndpoint(id: $id) }`, { id: slow.endpoint.id }, ws.token);
       await until(async () => (await deliveries(server.url, ws.token, endpoint.id))[0]?.attempts === 1, 10_000, "the first attempt");
       for (let i = 0; i < 40; i++) {
