@@ -339,7 +339,8 @@ describe.each(DB_KINDS)("kill -9 between commit and POST on %s", (db: DbKind) =>
     const receiver = await startWebhookReceiver();
     const env = { DATABASE_URL: database?.url ?? "", DATA_DIR: dataDir, WORKER_INTERVAL_MS: "100", OUTBOX_LEASE_MS: "4000" };
     try {
-      const doomed = await startServerProcess({ ...env, HYDRA_FAULT: "webhooks:after-claim" });
+      // Two minutes to start: this machine may be busy, and a start is not what this test measures.
+      const doomed = await startServerProcess({ ...env, HYDRA_FAULT: "webhooks:after-claim" }, 120_000);
       const ws = await createWorkspaceFixture(doomed.url, "Crashy");
       await enableCsat(doomed.url, ws.token, 0);
       const { secret, endpoint } = await register(doomed.url, ws.token, receiver.url, ["csat.survey.dispatched"]);
@@ -351,7 +352,7 @@ describe.each(DB_KINDS)("kill -9 between commit and POST on %s", (db: DbKind) =>
       expect(doomed.child.signalCode, "the process died at webhooks:after-claim").toBe("SIGKILL");
       expect(receiver.received).toEqual([]);
 
-      const restarted = await startServerProcess(env);
+      const restarted = await startServerProcess(env, 120_000);
       try {
         await until(() => receiver.accepted().length === 1, 20_000, "the delivery after the restart").catch((err: Error) => {
           throw new Error(`${err.message}\n${restarted.output()}\n--- before the crash:\n${doomed.output()}`);
@@ -369,5 +370,5 @@ describe.each(DB_KINDS)("kill -9 between commit and POST on %s", (db: DbKind) =>
     } finally {
       await receiver.stop();
     }
-  }, 120_000);
+  }, 300_000);
 });
