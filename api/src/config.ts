@@ -51,6 +51,11 @@ export interface Config {
   rateLimitSignInPerMinute: number;
   /** startWidgetConversation and visitor messages, per IP and per conversation a minute; 0 turns it off. */
   rateLimitWidgetPerMinute: number;
+  /**
+   * The 32-byte key that seals outgoing webhooks' signing secrets (AES-256-GCM); unset: a key file
+   * made once in DATA_DIR (see services/webhookSecrets.ts).
+   */
+  webhookEncryptionKey: Buffer | undefined;
   /** scrypt's cost as log2(N) for new password hashes: 17 (N=2^17). Tests may lower it. */
   scryptLogN: number;
 }
@@ -86,6 +91,7 @@ export const CONFIG_VARIABLES = [
   "RATE_LIMIT_WIDGET_PER_MIN",
   "RESEND_REQUESTS_PER_SECOND",
   "RESEND_WEBHOOK_SECRET",
+  "WEBHOOK_ENCRYPTION_KEY",
 ] as const;
 export type ConfigVariable = (typeof CONFIG_VARIABLES)[number];
 
@@ -155,6 +161,7 @@ export function readConfig(source: NodeJS.ProcessEnv = process.env): Config {
     rateLimitSignupPerHour: wholeNumber(env.RATE_LIMIT_SIGNUP_PER_HOUR, 10, "RATE_LIMIT_SIGNUP_PER_HOUR"),
     rateLimitSignInPerMinute: wholeNumber(env.RATE_LIMIT_SIGNIN_PER_MIN, 20, "RATE_LIMIT_SIGNIN_PER_MIN"),
     rateLimitWidgetPerMinute: wholeNumber(env.RATE_LIMIT_WIDGET_PER_MIN, 30, "RATE_LIMIT_WIDGET_PER_MIN"),
+    webhookEncryptionKey: encryptionKey(env.WEBHOOK_ENCRYPTION_KEY),
     scryptLogN: 17,
   };
 }
@@ -170,6 +177,14 @@ function webhookSecret(value: string | undefined): string | undefined {
   if (value === undefined || value === "") return undefined;
   if (!/^whsec_[A-Za-z0-9+/=]{8,}$/.test(value)) throw new Error("RESEND_WEBHOOK_SECRET must be the webhook's signing secret (whsec_…)");
   return value;
+}
+
+/** 32 bytes, as 64 hex digits or base64 (`openssl rand -base64 32`). */
+function encryptionKey(value: string | undefined): Buffer | undefined {
+  if (value === undefined || value === "") return undefined;
+  const key = /^[0-9a-f]{64}$/i.test(value) ? Buffer.from(value, "hex") : /^[A-Za-z0-9+/_-]{43}=?$/.test(value) ? Buffer.from(value, "base64") : null;
+  if (!key || key.length !== 32) throw new Error("WEBHOOK_ENCRYPTION_KEY must be 32 bytes as 64 hex digits or base64 (openssl rand -base64 32)");
+  return key;
 }
 
 function positiveInt(value: string | undefined, fallback: number, name: string): number {

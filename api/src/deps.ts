@@ -14,7 +14,7 @@ export interface App {
   sql: Sql;
   pubsub: PubSub;
   clock: Clock;
-  config: Pick<Config, "publicUrl" | "emailFrom" | "resendApiKey" | "production" | "signup" | "operatorToken" | "scryptLogN" | "allowedOrigins" | "outboxLeaseMs">;
+  config: Pick<Config, "publicUrl" | "emailFrom" | "resendApiKey" | "production" | "signup" | "operatorToken" | "scryptLogN" | "allowedOrigins" | "outboxLeaseMs" | "dataDir" | "webhookEncryptionKey">;
   presence: WidgetPresence;
   log: Logger;
   limits: RateLimits;

@@ -2,7 +2,7 @@
  * Crash points for fault tests: with HYDRA_FAULT=<name>, the process kills itself (SIGKILL, no
  * cleanup) the first time it reaches that point. Unset in every real deployment.
  */
-export type FaultPoint = "dispatch:after-commit" | "outbox:after-claim" | "outbox:after-send" | "settings:mid-transaction";
+export type FaultPoint = "dispatch:after-commit" | "outbox:after-claim" | "outbox:after-send" | "settings:mid-transaction" | "webhooks:after-claim" | "webhooks:after-post";
 
 // Read here, not through readConfig: a crash point for the fault tests, not a setting of the
 // server (so no row in the README's table); config.test.ts allows this file's process.env reads.

@@ -22,8 +22,8 @@ export interface ServerProcess {
   stop(signal?: NodeJS.Signals): Promise<number | null>;
 }
 
-/** `npm start`'s entry point as its own process, with the environment given. */
-export async function startServerProcess(env: Record<string, string>): Promise<ServerProcess> {
+/** `npm start`'s entry point as its own process, with the environment given; it must answer /healthz within `startMs`. */
+export async function startServerProcess(env: Record<string, string>, startMs = 60_000): Promise<ServerProcess> {
   const port = await freePort();
   const child = spawn(process.execPath, ["--import", "tsx", "api/src/main.ts"], {
     // Tests send many requests from one address: the per-IP limits of public mutations are off unless a test sets them.
@@ -35,7 +35,11 @@ export async function startServerProcess(env: Record<string, string>): Promise<S
   child.stderr!.on("data", (b) => (output += b));
   const exited = new Promise<number | null>((resolve) => child.on("exit", (code) => resolve(code)));
   const url = `http://127.0.0.1:${port}`;
-  await until(async () => (await fetch(`${url}/healthz`).catch(() => null))?.status === 200, 60_000, `server on ${port}: ${output}`);
+  await until(async () => (await fetch(`${url}/healthz`).catch(() => null))?.status === 200, startMs, `server on ${port}`).catch((err: Error) => {
+    // Not left running behind a failed test.
+    child.kill("SIGKILL");
+    throw new Error(`${err.message}: ${output}`);
+  });
   return {
     url,
     wsUrl: `ws://127.0.0.1:${port}/graphql`,

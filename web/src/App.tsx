@@ -10,6 +10,7 @@ import { NotFoundPage } from "./pages/NotFoundPage";
 import { OutboxPage } from "./pages/OutboxPage";
 import { ReportsPage } from "./pages/ReportsPage";
 import { SignInPage } from "./pages/SignInPage";
+import { WebhooksPage } from "./pages/WebhooksPage";
 import { WidgetSettingsPage } from "./pages/WidgetSettingsPage";
 import { Redirect, usePathname } from "./router";
 import { endSession, setSessionToken, useSessionToken } from "./session";
@@ -57,6 +58,8 @@ function page(pathname: string) {
       return <WidgetSettingsPage />;
     case "/settings/api-keys":
       return <ApiKeysPage />;
+    case "/settings/webhooks":
+      return <WebhooksPage />;
     case "/team/audit-log":
       return <AuditLogPage />;
     case "/outbox":

@@ -6,6 +6,7 @@
 import type { ChannelKind, CsatAnswerVia, EmailState, ResolvedVia } from "../generated/prisma/enums.js";
 import type { CsatSurvey } from "../generated/prisma/client.js";
 import type { Queryable } from "./client.js";
+import { surveyEventsInsert } from "./webhooks.js";
 
 /**
  * Every column of csat_survey under its Prisma field name. The key list after it fails the
@@ -73,7 +74,7 @@ export async function insertDispatchedSurvey(
       INSERT INTO email_outbox (workspace_id, survey_id, "to", subject, html, text, state, created_at, next_attempt_at)
       SELECT workspace_id, id, $11, $12, $13, $14, $15::"EmailState", $6, $6
       FROM survey WHERE $10
-    )
+    ), webhooks AS (${surveyEventsInsert("survey", "csat.survey.dispatched", "$6")})
     SELECT ${SURVEY_COLUMNS} FROM survey`,
     [
       survey.workspaceId, survey.conversationId, survey.botId, survey.channelId, survey.resolvedVia,
@@ -154,7 +155,8 @@ export async function dispatchScheduledSurveys(
           delivered_to_widget = p.widget_open, emailed = p.emailed, on_hold = false
       FROM planned p
       WHERE s.id = p.id AND s.state = 'SCHEDULED'
-      RETURNING s.id, s.workspace_id
+      RETURNING s.*
+    ), webhooks AS (${surveyEventsInsert("dispatched", "csat.survey.dispatched", "$5")}
     ), outbox AS (
       INSERT INTO email_outbox (workspace_id, survey_id, "to", subject, html, text, state, created_at, next_attempt_at)
       SELECT d.workspace_id, d.id, e."to", e.subject, e.html, e.text, $7::"EmailState", $5, $5
@@ -212,7 +214,8 @@ export async function answerSurvey(
       UPDATE csat_survey
       SET state = 'SUBMITTED', score = $2, comment = $3, answered_at = $4, answered_via = $5::"CsatAnswerVia"
       WHERE token_hash = $1 AND state = 'DISPATCHED' AND answered_at IS NULL AND expires_at > $4
-      RETURNING id, workspace_id, conversation_id, bot_id, channel_id, score, comment, answered_at, answered_via, dispatched_at)
+      RETURNING *
+    ), webhooks AS (${surveyEventsInsert("answered", "csat.response.created", "$4")})
     SELECT a.id, a.workspace_id AS "workspaceId", a.conversation_id AS "conversationId", a.bot_id AS "botId", a.channel_id AS "channelId",
            a.score::int AS score, a.comment, a.answered_at AS "answeredAt", a.answered_via::text AS "answeredVia",
            a.dispatched_at AS "dispatchedAt", w.name AS "workspaceName", b.name AS "botName", b.created_at AS "botCreatedAt",

@@ -4,14 +4,15 @@ import type { ProviderPacer } from "./providerPacing.js";
 import { createDailySweep } from "./privacy.js";
 import { compactTallies } from "./reports/report.js";
 import { dispatchDueSurveys } from "./scheduler.js";
+import { deliverWebhooks } from "./webhookDeliveries.js";
 
 /** How often a process folds the report tallies' shards (see compactTallies). */
 const COMPACT_EVERY_MS = 5000;
 
 export interface Workers {
-  /** One pass of each loop: dispatch what is due, fold the tallies' shards and run the daily retention sweep, then send what the outbox holds. */
+  /** One pass of each loop: dispatch what is due, fold the tallies' shards and run the daily retention sweep, then send what the outbox holds, then POST the webhooks due. */
   runOnce(): Promise<void>;
-  /** Stops both loops: the scheduler after its pass in progress; an email being sent is abandoned and handed back. */
+  /** Stops the loops: the scheduler after its pass in progress; an email or webhook being sent is abandoned and handed back. */
   stop(): Promise<void>;
 }
 
@@ -108,6 +109,16 @@ export function startWorkers(
     }
   });
 
+  // Outgoing webhooks: a loop of their own, so a receiver that hangs holds up neither surveys nor emails.
+  const webhooks = serialLoop(async () => {
+    if (stopping.signal.aborted) return;
+    try {
+      await deliverWebhooks(app, { stop: stopping.signal });
+    } catch (err) {
+      app.log.error("[webhooks] pass failed; retrying next tick", err);
+    }
+  });
+
   // Instant hand-off: the outbox's NOTIFY (sent on commit by its insert trigger) wakes this sender;
   // the tick stays as the safety net.
   let unlisten: Promise<(() => Promise<void>) | null> = Promise.resolve(null);
@@ -120,10 +131,22 @@ export function startWorkers(
     });
   }
 
+  // The same for webhooks: each committed delivery's NOTIFY wakes the webhook loop.
+  let unlistenWebhooks: Promise<(() => Promise<void>) | null> = Promise.resolve(null);
+  if (options.listen) {
+    unlistenWebhooks = options.listen("hydra_webhooks", () => {
+      if (!stopped) webhooks.wake();
+    }).catch((err: Error) => {
+      app.log.warn(`[webhooks] no instant hand-off (LISTEN failed: ${err.message}); sending on the worker tick`);
+      return null;
+    });
+  }
+
   const timer = setInterval(() => {
     if (stopped) return;
     if (!scheduler.busy) void scheduler.run();
     if (!outbox.busy) void outbox.run();
+    if (!webhooks.busy) void webhooks.run();
   }, options.intervalMs);
   timer.unref();
 
@@ -132,13 +155,14 @@ export function startWorkers(
       compactedAt = 0;
       await scheduler.run();
       await outbox.run();
+      await webhooks.run();
     },
     async stop() {
       stopped = true;
       clearInterval(timer);
       stopping.abort();
-      await (await unlisten)?.();
-      await Promise.all([scheduler.settled(), outbox.settled()]);
+      await Promise.all([(await unlisten)?.(), (await unlistenWebhooks)?.()]);
+      await Promise.all([scheduler.settled(), outbox.settled(), webhooks.settled()]);
     },
   };
 }

@@ -4,6 +4,7 @@ const ITEMS = [
   { to: "/settings/csat", label: "CSAT survey" },
   { to: "/settings/widget", label: "Chat widget" },
   { to: "/settings/api-keys", label: "API keys" },
+  { to: "/settings/webhooks", label: "Webhooks" },
 ];
 
 export function SettingsNav() {
