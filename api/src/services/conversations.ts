@@ -161,7 +161,13 @@ export async function startWidgetConversation(app: App, input: z.input<typeof wi
  * to a resolved conversation reopens it (the same one, through `reopenIn`): its survey stays the
  * one survey, a dispatched card stays answerable and a pending one is held.
  */
-export async function sendMessage(app: App, actor: Actor | null, conversationId: string, body: string) {
+export async function sendMessage(
+  app: App,
+  actor: Actor | null,
+  conversationId: string,
+  body: string,
+  query: Pick<Prisma.MessageCreateArgs, "include" | "select"> = {},
+) {
   const text = parseInput(messageBodySchema, body);
   const conversation = await getConversation(app, actor, conversationId, { select: { id: true, workspaceId: true, status: true } });
   const fromCustomer = !isMember(actor);
@@ -170,6 +176,7 @@ export async function sendMessage(app: App, actor: Actor | null, conversationId:
   const now = app.clock.now();
   const [message] = await app.prisma.$transaction([
     app.prisma.message.create({
+      ...query,
       data: {
         workspaceId: conversation.workspaceId,
         conversationId: conversation.id,

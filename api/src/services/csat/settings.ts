@@ -1,7 +1,7 @@
 import type { z } from "zod";
 import { insertAuditEntry } from "../../db/audit.js";
 import { lockCsatSettings, updateCsatSettings as writeCsatSettings, type CsatSettingsRow } from "../../db/csatSettings.js";
-import { cancelScheduledSurveys } from "../../db/surveys.js";
+import { cancelScheduledSurveys, countScheduledSurveys } from "../../db/surveys.js";
 import type { App } from "../../deps.js";
 import { faultPoint } from "../../faults.js";
 import type { Actor } from "../actors.js";
@@ -21,6 +21,12 @@ export async function getCsatSettings(app: App, actor: Actor | null): Promise<Cs
     retentionDays: row?.retentionDays ?? 0,
     reminderAfterDays: row?.reminderAfterDays ?? 0,
   };
+}
+
+/** Surveys waiting for their dispatch in the actor's workspace: what switching CSAT off cancels. */
+export async function scheduledSurveyCount(app: App, actor: Actor | null): Promise<number> {
+  const member = requireMember(actor);
+  return countScheduledSurveys(app.sql, member.workspaceId);
 }
 
 /**
