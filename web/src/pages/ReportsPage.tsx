@@ -503,7 +503,7 @@ function BreakdownTable({ title, nameHeader, rows, hrefFor }: { title: string; n
       {rows.length === 0 ? (
         <p className="muted">No surveys in this period yet.</p>
       ) : (
-        <div className="table-wrap" role="region" aria-labelledby={id} tabIndex={0}>
+        <div className="table-wrap" role="region" aria-label={`${title}, table`} tabIndex={0}>
           <table className="table breakdown">
             <caption className="visually-hidden">{title}: select a column heading to sort by it; each name opens its answers.</caption>
             <thead>
