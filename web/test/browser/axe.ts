@@ -18,7 +18,8 @@ const results: AxeResult[] = [];
 /**
  * Scans what `page` shows now with axe-core (WCAG 2.0–2.2 A/AA and best practices) and records it
  * under `name` for `printAxeSummary`. `include` limits the scan to one part (a frame's selector
- * scans inside it). Returns the result, so a test can require no serious or critical violation:
+ * scans inside it); `exclude` leaves parts out — a sandboxed iframe without scripts (the outbox's
+ * email preview) must be, as axe cannot run inside it. Returns the result, so a test can require no serious or critical violation:
  *
  * ```ts
  * expect(seriousOrWorse(await scan(page, "team"))).toEqual([]);
@@ -28,7 +29,12 @@ export async function scan(page: Page, name: string, options: { include?: string
   let builder = new AxeBuilder({ page }).withTags(["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa", "best-practice"]);
   if (options.include) builder = builder.include(options.include);
   for (const selector of options.exclude ?? []) builder = builder.exclude(selector);
-  const { violations } = await builder.analyze();
+  // A frame axe cannot enter (a sandbox without scripts) would hang the run: exclude it, and fail loudly.
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`axe scan "${name}" took over 60 s (a sandboxed iframe? pass exclude)`)), 60_000);
+  });
+  const { violations } = await Promise.race([builder.analyze(), timeout]).finally(() => clearTimeout(timer));
   const counts: Record<Impact, number> = { minor: 0, moderate: 0, serious: 0, critical: 0 };
   const details: string[] = [];
   for (const v of violations) {
