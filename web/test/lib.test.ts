@@ -3,7 +3,7 @@ import { diffAudit } from "../src/lib/auditDiff.js";
 import { countAxis, linePath } from "../src/lib/chart.js";
 import { MAX_DELAY_MINUTES, describeDelay, isPreset, parseCustomDelay } from "../src/lib/delay.js";
 import { describeChange, formatPercent, formatRating } from "../src/lib/format.js";
-import { trendRequest, trendUnit } from "../src/lib/trend.js";
+import { trendPlan } from "../src/lib/trend.js";
 
 describe("the survey delay", () => {
   it("accepts whole minutes from 1 to 7 days and says why it refuses anything else", () => {
@@ -78,12 +78,12 @@ describe("charts", () => {
     expect(linePath([null, null])).toBe("");
   });
 
-  it("asks for the trend by UTC day, or by month (the last 12) for all time", () => {
-    expect(trendRequest("LAST_7_DAYS")).toEqual({ unit: "DAY", count: 7 });
-    expect(trendRequest("LAST_30_DAYS")).toEqual({ unit: "DAY", count: 30 });
-    expect(trendRequest("LAST_90_DAYS")).toEqual({ unit: "DAY", count: 90 });
-    expect(trendRequest("ALL_TIME")).toEqual({ unit: "MONTH", count: 12 });
-    expect(trendUnit("LAST_30_DAYS")).toBe("day");
-    expect(trendUnit("ALL_TIME")).toBe("month");
+  it("asks for the trend by UTC day (weeks for 90 days, see trend.test.ts), or by month for all time", () => {
+    expect(trendPlan("LAST_7_DAYS").request).toEqual({ unit: "DAY", count: 7 });
+    expect(trendPlan("LAST_30_DAYS").request).toEqual({ unit: "DAY", count: 30 });
+    expect(trendPlan("LAST_90_DAYS").request).toEqual({ unit: "DAY", count: 91 });
+    expect(trendPlan("ALL_TIME").request).toEqual({ unit: "MONTH", count: 120 });
+    expect(trendPlan("LAST_30_DAYS").unit).toBe("day");
+    expect(trendPlan("ALL_TIME").unit).toBe("month");
   });
 });

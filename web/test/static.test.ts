@@ -160,6 +160,26 @@ describe("createStaticHandler", () => {
     expect(post.headers.get("x-passthrough")).toBe("1");
   });
 
+  it("gives a browser's navigation to an unknown path the app (its not-found page), with status 404", async () => {
+    const html = { accept: "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8" };
+    for (const path of ["/nope", "/inboxes", "/api/nothing-here", "/settings-old/x"]) {
+      const res = await fetch(`${fixture.url}${path}`, { headers: html });
+      expect(res.status, path).toBe(404);
+      expect(res.headers.get("content-type"), path).toBe("text/html; charset=utf-8");
+      expect(res.headers.get("x-passthrough"), path).toBeNull();
+      expect(await res.text(), path).toBe(INDEX_HTML);
+    }
+    // Missing files stay plain 404s even for a browser, and programs asking for JSON get the caller's answer.
+    for (const path of ["/assets/missing.js", "/favicon.ico", "/robots2.txt"]) {
+      const res = await fetch(`${fixture.url}${path}`, { headers: html });
+      expect(res.headers.get("x-passthrough"), path).toBe("1");
+    }
+    const json = await fetch(`${fixture.url}/nope`, { headers: { accept: "application/json" } });
+    expect(json.headers.get("x-passthrough")).toBe("1");
+    // The app's own routes still answer 200.
+    expect((await fetch(`${fixture.url}/inbox/123`, { headers: html })).status).toBe(200);
+  });
+
   it("rejects paths with .. and never reads outside the folder", async () => {
     const attempts = [
       "/../secret.txt",

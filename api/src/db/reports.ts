@@ -55,6 +55,9 @@ export async function compactTallyShards(q: Queryable, batch: number): Promise<n
 }
 
 export interface CommentRow {
+  conversationId: string;
+  customerName: string;
+  customerEmail: string | null;
   score: number;
   comment: string;
   answeredAt: Date;
@@ -93,12 +96,15 @@ export function readComments(
     where.push(`AND s.answered_at < $${params.length - 1}::timestamptz AND s.dispatched_at < $${params.length}::timestamptz`);
   }
   return q.query<CommentRow>(
-    `SELECT s.score, s.comment, s.answered_at AS "answeredAt",
+    `SELECT s.conversation_id AS "conversationId", cu.name AS "customerName", cu.email AS "customerEmail",
+            s.score, s.comment, s.answered_at AS "answeredAt",
             b.id AS "botId", b.name AS "botName", b.created_at AS "botCreatedAt",
             c.id AS "channelId", c.name AS "channelName", c.kind::text AS "channelKind", c.created_at AS "channelCreatedAt"
      FROM csat_survey s
      LEFT JOIN bot b ON b.id = s.bot_id
      LEFT JOIN channel c ON c.id = s.channel_id
+     JOIN conversation cv ON cv.id = s.conversation_id
+     JOIN customer cu ON cu.id = cv.customer_id
      WHERE s.workspace_id = $1::uuid AND s.answered_at IS NOT NULL AND s.comment <> ''
        ${where.join(" ")}
      ORDER BY s.answered_at DESC, s.id DESC

@@ -174,6 +174,19 @@ export async function dispatchScheduledSurveys(
 }
 
 /** Cancels the workspace's surveys still waiting for their dispatch. */
+/**
+ * How many of the workspace's surveys wait for their dispatch (held ones too): what switching CSAT
+ * off would cancel. Only undispatched rows have no dispatched_at, so the (workspace, dispatched_at)
+ * index finds them without reading the workspace's answered history.
+ */
+export async function countScheduledSurveys(tx: Queryable, workspaceId: string): Promise<number> {
+  const [row] = await tx.query<{ count: number }>(
+    "SELECT count(*)::int AS count FROM csat_survey WHERE workspace_id = $1::uuid AND dispatched_at IS NULL AND state = 'SCHEDULED'",
+    [workspaceId],
+  );
+  return row?.count ?? 0;
+}
+
 export async function cancelScheduledSurveys(tx: Queryable, workspaceId: string, now: Date): Promise<void> {
   await tx.query("UPDATE csat_survey SET state = 'CANCELLED', cancelled_at = $2 WHERE workspace_id = $1::uuid AND state = 'SCHEDULED'", [
     workspaceId,

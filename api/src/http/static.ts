@@ -45,7 +45,9 @@ export type StaticHandler = (req: IncomingMessage, res: ServerResponse) => Promi
 /**
  * Serves the built web app from `distDir` (normally `web/dist`) for GET and HEAD: its files, and
  * `index.html` for the app's own routes ({@link APP_ROUTES}) so a reload or a shared link opens the
- * right page. Resolves `true` when it answered, `false` when the caller should (typically with 404).
+ * right page. Any other page a browser navigates to (`Accept: text/html`) gets `index.html` with
+ * status 404, so the app shows its own not-found page rather than raw JSON. Resolves `true` when it
+ * answered, `false` when the caller should (typically with 404 JSON, for programs and missing files).
  * A path with `..` is answered 400 and never leaves `distDir`.
  */
 export function createStaticHandler(distDir: string): StaticHandler {
@@ -84,15 +86,22 @@ export function createStaticHandler(distDir: string): StaticHandler {
       }
     }
 
-    if (isAppRoute(pathname)) {
+    const appRoute = isAppRoute(pathname);
+    if (appRoute || wantsPage(req, pathname)) {
       const stats = await fileStats(indexFile);
       if (stats) {
-        await sendFile(req, res, indexFile, stats, REVALIDATE);
+        await sendFile(req, res, indexFile, stats, REVALIDATE, appRoute ? 200 : 404);
         return true;
       }
     }
     return false;
   };
+}
+
+/** A browser navigating (it asks for HTML first), not a script fetching a missing file by its name. */
+function wantsPage(req: IncomingMessage, pathname: string): boolean {
+  const accept = req.headers.accept ?? "";
+  return accept.includes("text/html") && !pathname.startsWith("/assets/") && extname(pathname) === "";
 }
 
 function isAppRoute(pathname: string): boolean {
@@ -119,7 +128,7 @@ async function fileStats(file: string): Promise<Stats | undefined> {
   }
 }
 
-async function sendFile(req: IncomingMessage, res: ServerResponse, file: string, stats: Stats, cacheControl: string) {
+async function sendFile(req: IncomingMessage, res: ServerResponse, file: string, stats: Stats, cacheControl: string, status = 200) {
   const etag = `W/"${stats.size.toString(16)}-${Math.floor(stats.mtimeMs).toString(16)}"`;
   const headers = {
     "content-type": CONTENT_TYPES[extname(file).toLowerCase()] ?? "application/octet-stream",
@@ -128,12 +137,12 @@ async function sendFile(req: IncomingMessage, res: ServerResponse, file: string,
     etag,
     "x-content-type-options": "nosniff",
   };
-  if (req.headers["if-none-match"]?.split(",").some((tag) => tag.trim() === etag)) {
+  if (status === 200 && req.headers["if-none-match"]?.split(",").some((tag) => tag.trim() === etag)) {
     res.writeHead(304, headers);
     res.end();
     return;
   }
-  res.writeHead(200, { ...headers, "content-length": stats.size });
+  res.writeHead(status, { ...headers, "content-length": stats.size });
   if (req.method === "HEAD") {
     res.end();
     return;

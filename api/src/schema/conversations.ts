@@ -37,6 +37,12 @@ export const Message = builder.prismaObject("Message", {
     body: t.exposeString("body"),
     fromCustomer: t.exposeBoolean("fromCustomer"),
     createdAt: t.expose("createdAt", { type: "DateTime" }),
+    author: t.relation("author", {
+      nullable: true,
+      description: "The teammate who wrote it; null for the customer's messages, API keys' and erased teammates', and for visitors.",
+      authScopes: { member: true },
+      unauthorizedResolver: () => null,
+    }),
   }),
 });
 
@@ -185,12 +191,12 @@ builder.mutationFields((t) => ({
     type: Message,
     args: { conversationId: t.arg.id({ required: true }), body: t.arg.string({ required: true }) },
     authScopes: (_root, args) => ({ $any: { member: true, visitorOf: args.conversationId } }),
-    resolve: async (_query, _root, args, ctx) => {
+    resolve: async (query, _root, args, ctx) => {
       if (ctx.actor?.kind === "visitor") {
         await takeAllowance(ctx, "widget", ctx.ip ?? "unknown");
         await takeAllowance(ctx, "visitorMessages", ctx.actor.conversationId);
       }
-      return sendMessage(ctx.app, ctx.actor, args.conversationId, args.body);
+      return sendMessage(ctx.app, ctx.actor, args.conversationId, args.body, query);
     },
   }),
   resolveConversation: t.prismaField({

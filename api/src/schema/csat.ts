@@ -3,7 +3,7 @@ import { takeTokenAllowance } from "../http/graphqlGuards.js";
 import type { CsatPrompt as Prompt } from "../pubsub.js";
 import { publicSurveyByToken, submitCsatAnswer, type PublicCsatSurvey as PublicSurvey } from "../services/csat/answers.js";
 import { watchCsatRequests } from "../services/csat/prompts.js";
-import { getCsatSettings, updateCsatSettings, type CsatSettingsValues } from "../services/csat/settings.js";
+import { getCsatSettings, scheduledSurveyCount, updateCsatSettings, type CsatSettingsValues } from "../services/csat/settings.js";
 import type { CsatText as CsatTextValue } from "../db/csatSettings.js";
 import { SUPPORTED_LOCALES } from "../services/i18n/locales.js";
 import { CsatAnswerVia, CsatSurveyState, PublicSurveyState, ResolvedVia, SubmitOutcome } from "./scalars.js";
@@ -40,6 +40,10 @@ const CsatSettings = builder.objectRef<CsatSettingsValues>("CsatSettings").imple
     retentionDays: t.exposeInt("retentionDays"),
     reminderAfterDays: t.exposeInt("reminderAfterDays", {
       description: "0..29; 0 = off: one reminder email this many days after dispatch while the survey is unanswered.",
+    }),
+    scheduledCount: t.int({
+      description: "Surveys waiting for their dispatch (held ones too): how many switching CSAT off cancels.",
+      resolve: (_settings, _args, ctx) => scheduledSurveyCount(ctx.app, ctx.actor),
     }),
     defaultLocale: t.exposeString("defaultLocale"),
     texts: t.field({ type: [CsatText], resolve: (settings) => settings.texts }),

@@ -53,6 +53,9 @@ const CsatBreakdownRow = builder.objectRef<Row>("CsatBreakdownRow").implement({
 
 const CsatComment = builder.objectRef<Comment>("CsatComment").implement({
   fields: (t) => ({
+    conversationId: t.exposeID("conversationId", { description: "The conversation the answer is about." }),
+    customerName: t.exposeString("customerName", { description: "The customer who answered (as erasure left it)." }),
+    customerEmail: t.exposeString("customerEmail", { nullable: true }),
     score: t.exposeInt("score"),
     comment: t.exposeString("comment"),
     answeredAt: t.expose("answeredAt", { type: "DateTime" }),

@@ -5,7 +5,7 @@ import type { Conversation, CsatSurvey, Prisma } from "../generated/prisma/clien
 import { TokenPrefix, isId, newSecret, sha256 } from "../tokens.js";
 import { badInput, notFound } from "../errors.js";
 import { faultPoint } from "../faults.js";
-import type { Actor, Member } from "./actors.js";
+import type { Actor } from "./actors.js";
 import { isMember, requireConversationReader, requireMember, requireWatch } from "./actors.js";
 import type { App, Tx } from "../deps.js";
 import { createSurveyOnFirstResolve, holdSurvey, resumeSurvey, type SurveyEffect } from "./csat/dispatch.js";
@@ -156,14 +156,27 @@ export async function startWidgetConversation(app: App, input: z.input<typeof wi
   return { conversation, visitorToken };
 }
 
-/** A teammate (or API key) replies, or the conversation's own visitor writes. */
-export async function sendMessage(app: App, actor: Actor | null, conversationId: string, body: string) {
+/**
+ * A teammate (or API key) replies, or the conversation's own visitor writes. A customer writing
+ * to a resolved conversation reopens it (the same one, through `reopenIn`): its survey stays the
+ * one survey, a dispatched card stays answerable and a pending one is held.
+ */
+export async function sendMessage(
+  app: App,
+  actor: Actor | null,
+  conversationId: string,
+  body: string,
+  query: Pick<Prisma.MessageCreateArgs, "include" | "select"> = {},
+) {
   const text = parseInput(messageBodySchema, body);
-  const conversation = await getConversation(app, actor, conversationId, { select: { id: true, workspaceId: true } });
+  const conversation = await getConversation(app, actor, conversationId, { select: { id: true, workspaceId: true, status: true } });
   const fromCustomer = !isMember(actor);
+  // Reopened first: should the message then fail, the customer is only left with an open conversation.
+  if (fromCustomer && conversation.status === "RESOLVED") await reopenIn(app, conversation.workspaceId, conversation.id);
   const now = app.clock.now();
   const [message] = await app.prisma.$transaction([
     app.prisma.message.create({
+      ...query,
       data: {
         workspaceId: conversation.workspaceId,
         conversationId: conversation.id,
@@ -180,8 +193,8 @@ export async function sendMessage(app: App, actor: Actor | null, conversationId:
 }
 
 /** Locks the conversation row (only that row) and reads what a resolve needs, in one statement. */
-async function lockConversation(tx: Queryable, member: Member, id: string): Promise<LockedConversation> {
-  const row = isId(id) ? await lockConversationRow(tx, member.workspaceId, id) : undefined;
+async function lockConversation(tx: Queryable, workspaceId: string, id: string): Promise<LockedConversation> {
+  const row = isId(id) ? await lockConversationRow(tx, workspaceId, id) : undefined;
   if (!row) throw notFound("conversation");
   return row;
 }
@@ -212,7 +225,7 @@ export async function resolveConversation(
   const member = requireMember(actor);
   const now = app.clock.now();
   const { changed, effect, conversation } = await app.sql.transaction(async (tx) => {
-    const row = await lockConversation(tx, member, id);
+    const row = await lockConversation(tx, member.workspaceId, id);
     if (row.status === "RESOLVED") return { changed: false, effect: { surveyCreated: false, prompt: null } as SurveyEffect, conversation: null };
     const conversation = await markResolved(tx, row.id, now);
     const key = { id: row.id, workspaceId: row.workspaceId, botId: row.botId, channelId: row.channelId };
@@ -238,14 +251,22 @@ export async function resolveConversation(
 
 export async function reopenConversation(app: App, actor: Actor | null, id: string): Promise<{ conversationId: string; changed: boolean }> {
   const member = requireMember(actor);
+  return { conversationId: id, changed: await reopenIn(app, member.workspaceId, id) };
+}
+
+/**
+ * The one reopen path (a teammate's Reopen, a customer's new message): locks the row, and if it
+ * was resolved, opens it and holds a survey that was not dispatched yet. True when it changed.
+ */
+async function reopenIn(app: App, workspaceId: string, id: string): Promise<boolean> {
   const now = app.clock.now();
   const changed = await app.sql.transaction(async (tx) => {
-    const row = await lockConversation(tx, member, id);
+    const row = await lockConversation(tx, workspaceId, id);
     if (row.status === "OPEN") return false;
     await markReopened(tx, row.id, now);
     await holdSurvey(tx, row.id);
     return true;
   });
-  if (changed) publishChange(app, member.workspaceId, id, "REOPENED", now);
-  return { conversationId: id, changed };
+  if (changed) publishChange(app, workspaceId, id, "REOPENED", now);
+  return changed;
 }

@@ -10,7 +10,7 @@ export function ChannelAndBot({ channel, bot }: { channel?: { name: string } | n
       </div>
       <div>
         <dt>Bot</dt>
-        <dd>{bot?.name ?? "No bot"}</dd>
+        <dd>{bot?.name ?? UNATTRIBUTED}</dd>
       </div>
     </>
   );

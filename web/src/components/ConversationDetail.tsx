@@ -35,6 +35,10 @@ const ConversationDetailQuery = graphql(`
         body
         fromCustomer
         createdAt
+        author {
+          id
+          name
+        }
       }
       csatSurvey {
         ...SurveyStatus_CsatSurvey
@@ -80,6 +84,10 @@ const ReplyMutation = graphql(`
       body
       fromCustomer
       createdAt
+      author {
+        id
+        name
+      }
     }
   }
 `);
@@ -179,7 +187,7 @@ export function ConversationDetail({ id }: { id: string }) {
       <ol className="messages" aria-label="Messages">
         {conversation.messages.map((message) => (
           <li key={message.id} className={`message ${message.fromCustomer ? "message--customer" : "message--team"}`}>
-            <span className="message__author">{message.fromCustomer ? conversation.customer.name : "Team"}</span>
+            <span className="message__author">{message.fromCustomer ? conversation.customer.name : (message.author?.name ?? "Team")}</span>
             <p className="message__body">{message.body || <span className="muted">(erased)</span>}</p>
             <Time value={message.createdAt} />
           </li>

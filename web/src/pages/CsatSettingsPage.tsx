@@ -1,5 +1,6 @@
 import { useEffect, useId, useState, type FormEvent } from "react";
 import { useMutation, useQuery } from "urql";
+import { ConfirmCsatOff } from "../components/ConfirmCsatOff";
 import { SettingsNav } from "../components/SettingsNav";
 import { useCurrentTeammate } from "../currentTeammate";
 import { describeError } from "../errors";
@@ -12,6 +13,7 @@ const CsatSettingsQuery = graphql(`
     csatSettings {
       enabled
       delayMinutes
+      scheduledCount
     }
   }
 `);
@@ -21,6 +23,7 @@ const UpdateCsatSettingsMutation = graphql(`
     updateCsatSettings(input: $input) {
       enabled
       delayMinutes
+      scheduledCount
     }
   }
 `);
@@ -44,7 +47,8 @@ export function CsatSettingsPage() {
   useDocumentTitle("CSAT settings");
   const id = useId();
   const me = useCurrentTeammate();
-  const [{ data, error, fetching }] = useQuery({ query: CsatSettingsQuery });
+  const [{ data, error, fetching }, refetch] = useQuery({ query: CsatSettingsQuery });
+  const [confirmingOff, setConfirmingOff] = useState(false);
   const [{ fetching: saving }, update] = useMutation(UpdateCsatSettingsMutation);
   const [draft, setDraft] = useState<Draft | null>(null);
   const [customError, setCustomError] = useState<string | null>(null);
@@ -62,9 +66,15 @@ export function CsatSettingsPage() {
     if ("custom" in next || next.choice !== undefined) setCustomError(null);
   }
 
-  async function save(event: FormEvent<HTMLFormElement>) {
-    event.preventDefault();
+  async function save(event: FormEvent<HTMLFormElement> | null, confirmed = false) {
+    event?.preventDefault();
     if (!draft || saving || readOnly) return;
+    if (settings?.enabled && !draft.enabled && !confirmed) {
+      // Fresh count for the question: surveys are scheduled while the page is open.
+      refetch({ requestPolicy: "network-only" });
+      setConfirmingOff(true);
+      return;
+    }
     let delayMinutes = Number(draft.choice);
     if (draft.choice === "custom") {
       const parsed = parseCustomDelay(draft.custom);
@@ -136,10 +146,10 @@ export function CsatSettingsPage() {
               />
               <label htmlFor={`${id}-enabled`}>Send CSAT survey when a conversation resolves</label>
             </div>
-            <fieldset className="delay" aria-describedby={`${id}-delay-hint`}>
+            <fieldset className="delay" aria-describedby={`${id}-delay-hint`} disabled={!draft.enabled}>
               <legend>Send the survey</legend>
               <p className="hint" id={`${id}-delay-hint`}>
-                Counted from the moment the conversation is resolved.
+                {draft.enabled ? "Counted from the moment the conversation is resolved." : "Turn surveys on to choose when they are sent."}
               </p>
               {DELAY_PRESETS.map((preset) => (
                 <div className="radio-row" key={preset.minutes}>
@@ -207,6 +217,16 @@ export function CsatSettingsPage() {
             <p role="alert" className="alert">
               {result.text}
             </p>
+          ) : null}
+          {confirmingOff && settings ? (
+            <ConfirmCsatOff
+              scheduled={settings.scheduledCount}
+              onConfirm={() => {
+                setConfirmingOff(false);
+                void save(null, true);
+              }}
+              onCancel={() => setConfirmingOff(false)}
+            />
           ) : null}
         </form>
       ) : null}

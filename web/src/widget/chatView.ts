@@ -1,6 +1,7 @@
 import { createRatingCard, type CardState, type RatingCard } from "./card";
 import { h, hidden, timeOf } from "./dom";
 import type { WidgetConversationQuery } from "./gql/graphql";
+import { messages as text } from "./messages";
 
 export type Conversation = NonNullable<WidgetConversationQuery["conversation"]>;
 export type Message = Conversation["messages"][number];
@@ -21,7 +22,10 @@ export interface ChatView {
   /** Shows the rating card in `state` as the log's last item, or takes it away (null). */
   setCard(state: CardState | null): void;
   hasCard(): boolean;
-  /** Resolved: the composer gives way to "Start a new conversation", and a note ends the log. */
+  /**
+   * Resolved: a note ends the log (above the rating card when there is one) and "Start a new
+   * conversation" joins the composer, which stays, with what was typed: writing reopens the chat.
+   */
   setResolved(resolved: boolean): void;
   focusComposer(): void;
 }
@@ -30,20 +34,24 @@ function messageItem(message: Message): HTMLLIElement {
   return h(
     "li",
     { class: `msg ${message.fromCustomer ? "msg--me" : "msg--them"}`, "data-id": message.id },
-    hidden(message.fromCustomer ? "You: " : "Support: "),
+    hidden(message.fromCustomer ? text.you : text.support),
     h("p", null, message.body),
     timeOf(message.createdAt),
   );
 }
 
-/** The chat's DOM: the message log with the resolved note or rating card last, and the composer. */
+/**
+ * The chat's DOM: the message log (a list inside the live `log` region, so its items stay list
+ * items) ending with the resolved note and then the rating card, and the composer.
+ */
 export function createChatView(handlers: ChatViewHandlers): ChatView {
-  const log = h("ol", { class: "w-log", role: "log", "aria-label": "Messages" });
-  const input = h("textarea", { id: "w-reply", rows: 1, maxlength: 5000, placeholder: "Write a message…" });
+  const log = h("ol", { class: "w-log" });
+  const logRegion = h("div", { class: "w-logbox", role: "log", "aria-label": text.messagesLabel, tabindex: 0 }, log);
+  const input = h("textarea", { id: "w-reply", rows: 1, maxlength: 5000, placeholder: text.composerPlaceholder });
   const sendError = h("p", { class: "err", role: "alert" });
-  const send = h("button", { type: "submit", class: "btn" }, "Send");
+  const send = h("button", { type: "submit", class: "btn" }, text.send);
   const messages = new Map<string, HTMLLIElement>();
-  const resolvedNote = h("li", { class: "note" }, "This conversation was resolved.");
+  const resolvedNote = h("li", { class: "note", "data-testid": "resolved-note" }, h("strong", null, text.resolvedNote), " ", text.resolvedHint);
   const cardItem = h("li", { class: "card-item" });
   const card: RatingCard = createRatingCard({ onScore: handlers.onScore, onComment: handlers.onComment, onSubmit: handlers.onSubmitRating });
   cardItem.append(card.element);
@@ -66,7 +74,7 @@ export function createChatView(handlers: ChatViewHandlers): ChatView {
   const composer = h(
     "form",
     { class: "w-compose", onsubmit: sendMessage },
-    h("label", { for: "w-reply", class: "vh" }, "Message"),
+    h("label", { for: "w-reply", class: "vh" }, text.composerLabel),
     input,
     send,
     sendError,
@@ -80,23 +88,23 @@ export function createChatView(handlers: ChatViewHandlers): ChatView {
   const finished = h(
     "div",
     { class: "w-finished", hidden: true },
-    h("button", { type: "button", class: "btn btn--secondary", onclick: handlers.onStartOver }, "Start a new conversation"),
+    h("button", { type: "button", class: "btn btn--secondary", onclick: handlers.onStartOver }, text.startOver),
   );
 
   const scrollToEnd = () => {
-    log.scrollTop = log.scrollHeight;
+    logRegion.scrollTop = logRegion.scrollHeight;
   };
 
   return {
-    elements: [log, composer, finished],
+    elements: [logRegion, composer, finished],
     addMessages(list) {
       let added = false;
       for (const message of list) {
         if (messages.has(message.id)) continue;
         const item = messageItem(message);
         messages.set(message.id, item);
-        // New messages go above the resolved note or the rating card, which stay last.
-        const last = cardItem.isConnected ? cardItem : resolvedNote.isConnected ? resolvedNote : null;
+        // New messages go above the resolved note and the rating card, which stay last.
+        const last = resolvedNote.isConnected ? resolvedNote : cardItem.isConnected ? cardItem : null;
         log.insertBefore(item, last);
         added = true;
       }
@@ -109,20 +117,20 @@ export function createChatView(handlers: ChatViewHandlers): ChatView {
       }
       card.update(state);
       if (!cardItem.isConnected) {
-        resolvedNote.remove();
         log.append(cardItem);
         scrollToEnd();
+        // The card is what the customer is asked to do now: keyboard and screen-reader users land on it.
+        card.element.querySelector<HTMLElement>("h2")?.focus();
       }
     },
     hasCard: () => cardItem.isConnected,
     setResolved(resolved) {
-      // The rating card says it all; without one, a note marks the end of the conversation.
-      if (resolved && !cardItem.isConnected) {
-        if (!resolvedNote.isConnected) log.append(resolvedNote);
-      } else {
+      if (resolved && !resolvedNote.isConnected) {
+        log.insertBefore(resolvedNote, cardItem.isConnected ? cardItem : null);
+        scrollToEnd();
+      } else if (!resolved) {
         resolvedNote.remove();
       }
-      composer.hidden = resolved;
       finished.hidden = !resolved;
     },
     focusComposer: () => input.focus(),

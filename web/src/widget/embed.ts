@@ -22,7 +22,7 @@
   const style = document.createElement("style");
   style.textContent = `
 #hydra-chat-button{position:fixed;right:20px;bottom:20px;z-index:2147483000;display:flex;align-items:center;gap:8px;font:600 16px/1 system-ui,sans-serif;padding:14px 20px;border:0;border-radius:999px;color:#fff;background:#1d4ed8;box-shadow:0 4px 14px rgba(0,0,0,.25);cursor:pointer}
-#hydra-chat-button:hover{background:#1e3a8a}
+#hydra-chat-button:hover,#hydra-chat-button[data-open=true]{background:#1e3a8a}
 #hydra-chat-button:focus-visible{outline:3px solid #1e3a8a;outline-offset:3px}
 #hydra-chat-button[data-badge]::after{content:"";width:10px;height:10px;border-radius:50%;background:#f59e0b;box-shadow:0 0 0 2px #fff}
 #hydra-chat{position:fixed;right:20px;bottom:84px;z-index:2147483000;width:380px;height:min(600px,calc(100vh - 104px));border-radius:12px;overflow:hidden;box-shadow:0 8px 30px rgba(0,0,0,.3);background:#fff}
@@ -46,16 +46,20 @@
   frame.allow = "clipboard-write";
   panel.append(frame);
 
+  // While the panel is open the launcher is its close button (on a phone the widget's own × is).
   function setOpen(open: boolean) {
     panel.hidden = !open;
     button.setAttribute("aria-expanded", String(open));
+    button.textContent = open ? "× Close" : label;
+    button.dataset.open = String(open);
     // On a phone the panel covers the page, so the button steps aside while it is open.
     button.style.visibility = open && matchMedia("(max-width:480px)").matches ? "hidden" : "";
     if (open) {
       delete button.dataset.badge;
-      button.setAttribute("aria-label", label);
+      button.setAttribute("aria-label", "Close chat");
       frame.focus();
     } else {
+      button.setAttribute("aria-label", label);
       button.focus();
     }
   }

@@ -1,5 +1,6 @@
 import { openChat, type Chat } from "./chat";
 import { h } from "./dom";
+import { messages as text } from "./messages";
 import { createStartForm } from "./startForm";
 import { browserStorage, readSession, writeSession, type StoredSession } from "./store";
 import "./widget.css";
@@ -22,15 +23,34 @@ root.append(
     { class: "w-head" },
     h("div", null, h("h1", null, "Chat with us"), h("p", null, "We usually reply within a few minutes.")),
     embedded
-      ? h("button", { type: "button", class: "w-close", "aria-label": "Close chat", onclick: () => notifyHost("close") }, "×")
+      ? h("button", { type: "button", class: "w-close", "aria-label": text.closeChat, onclick: () => notifyHost("close") }, "×")
       : null,
   ),
-  status,
-  body,
+  h("main", { class: "w-main" }, status, body),
 );
+/** On a phone the embedded widget covers the page, so Tab cycles inside it rather than leaving for the page behind. */
+const fullScreen = embedded ? matchMedia("(max-width: 480px)") : null;
 document.addEventListener("keydown", (event) => {
   if (event.key === "Escape") notifyHost("close");
+  if (event.key === "Tab" && fullScreen?.matches) keepFocusInside(event);
 });
+
+function keepFocusInside(event: KeyboardEvent) {
+  const focusable = [...root.querySelectorAll<HTMLElement>("button, input, textarea, select, a[href], [tabindex='0']")].filter(
+    (el) => !el.closest("[hidden]") && !(el as HTMLButtonElement).disabled && el.getClientRects().length > 0,
+  );
+  const first = focusable[0];
+  const last = focusable[focusable.length - 1];
+  if (!first || !last) return;
+  const active = document.activeElement;
+  if (event.shiftKey && (active === first || !root.contains(active))) {
+    event.preventDefault();
+    last.focus();
+  } else if (!event.shiftKey && (active === last || !root.contains(active))) {
+    event.preventDefault();
+    first.focus();
+  }
+}
 
 let chat: Chat | null = null;
 

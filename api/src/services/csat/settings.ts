@@ -1,7 +1,7 @@
 import type { z } from "zod";
 import { insertAuditEntry } from "../../db/audit.js";
 import { findCsatSettings, lockCsatSettings, updateCsatSettings as writeCsatSettings, type CsatSettingsRow } from "../../db/csatSettings.js";
-import { cancelScheduledSurveys } from "../../db/surveys.js";
+import { cancelScheduledSurveys, countScheduledSurveys } from "../../db/surveys.js";
 import type { App } from "../../deps.js";
 import { faultPoint } from "../../faults.js";
 import type { Actor } from "../actors.js";
@@ -28,6 +28,12 @@ function applyChanges(before: CsatSettingsValues, changes: z.output<typeof csatS
 }
 
 const sameValues = (a: CsatSettingsValues, b: CsatSettingsValues) => JSON.stringify(a) === JSON.stringify(b);
+
+/** Surveys waiting for their dispatch in the actor's workspace: what switching CSAT off cancels. */
+export async function scheduledSurveyCount(app: App, actor: Actor | null): Promise<number> {
+  const member = requireMember(actor);
+  return countScheduledSurveys(app.sql, member.workspaceId);
+}
 
 /**
  * Changes the settings and writes one audit entry in the same transaction; identical values write

@@ -186,6 +186,9 @@ export async function csatTrend(app: App, actor: Actor | null, unit: CsatTrendUn
 
 /** A comment as the report lists it, with the survey's bot and channel (null once deleted). */
 export interface CsatComment {
+  conversationId: string;
+  customerName: string;
+  customerEmail: string | null;
   score: number;
   comment: string;
   answeredAt: Date;
@@ -210,6 +213,9 @@ export async function recentComments(app: App, report: CsatReport, first: number
 async function readComments(app: App, workspaceId: string, window: CsatWindow, limit: number): Promise<CsatComment[]> {
   const rows = await readCommentRows(app.sql, workspaceId, window, SURVEY_LIFETIME_MS, limit);
   return rows.map((r) => ({
+    conversationId: r.conversationId,
+    customerName: r.customerName,
+    customerEmail: r.customerEmail,
     score: r.score,
     comment: r.comment,
     answeredAt: r.answeredAt,

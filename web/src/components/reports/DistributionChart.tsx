@@ -1,4 +1,5 @@
 import { formatCount, formatPercent } from "../../lib/format";
+import { followLink as follow } from "./follow";
 
 export interface DistributionBucket {
   score: number;
@@ -10,8 +11,20 @@ const ROW = 30;
 const LABEL = 56;
 const VALUE = 92;
 
-/** Horizontal bars, 5 stars at the top; a table with the same numbers follows for screen readers. */
-export function DistributionChart({ buckets, titleId }: { buckets: readonly DistributionBucket[]; titleId: string }) {
+
+/**
+ * Horizontal bars, 5 stars at the top, each a link to its answers (`hrefFor`); a table with the
+ * same numbers follows for screen readers.
+ */
+export function DistributionChart({
+  buckets,
+  titleId,
+  hrefFor,
+}: {
+  buckets: readonly DistributionBucket[];
+  titleId: string;
+  hrefFor(score: number): string;
+}) {
   const byScore = [5, 4, 3, 2, 1].map((score) => ({ score, count: buckets.find((b) => b.score === score)?.count ?? 0 }));
   const total = byScore.reduce((sum, b) => sum + b.count, 0);
   const max = Math.max(1, ...byScore.map((b) => b.count));
@@ -19,12 +32,19 @@ export function DistributionChart({ buckets, titleId }: { buckets: readonly Dist
   if (total === 0) return <p className="muted">No answers in this period yet.</p>;
   return (
     <figure className="chart">
-      <svg viewBox={`0 0 ${WIDTH} ${ROW * 5}`} className="chart__svg" aria-hidden="true" focusable="false">
+      <svg viewBox={`0 0 ${WIDTH} ${ROW * 5}`} className="chart__svg" role="group" aria-labelledby={titleId}>
         {byScore.map((bucket, i) => {
           const y = i * ROW;
           const width = (bucket.count / max) * barSpace;
+          const href = hrefFor(bucket.score);
           return (
-            <g key={bucket.score}>
+            <a
+              key={bucket.score}
+              href={href}
+              className="chart__bucket"
+              aria-label={`${bucket.score === 1 ? "1 star" : `${bucket.score} stars`}: ${formatCount(bucket.count)} answers (${formatPercent(bucket.count / total)})`}
+              onClick={(event) => follow(event, href)}
+            >
               <text x={LABEL - 8} y={y + ROW / 2} className="chart__label" textAnchor="end" dominantBaseline="middle">
                 {bucket.score} ★
               </text>
@@ -35,7 +55,7 @@ export function DistributionChart({ buckets, titleId }: { buckets: readonly Dist
               <text x={WIDTH - VALUE + 8} y={y + ROW / 2} className="chart__value" dominantBaseline="middle">
                 {formatCount(bucket.count)} ({formatPercent(bucket.count / total)})
               </text>
-            </g>
+            </a>
           );
         })}
       </svg>
