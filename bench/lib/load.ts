@@ -30,7 +30,8 @@ export interface LoadResult {
   sample: string | null;
 }
 
-export const CONNECTIONS = 100;
+/** Keep-alive connections of a load run (BENCH_CONNECTIONS; 100 unless given). */
+export const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 100);
 
 /** A load run: `warmupSec` discarded, then `seconds` measured, 100 keep-alive connections. */
 export async function runLoad(

@@ -17,6 +17,8 @@ export interface MetricsOptions {
   intervalMs?: number;
   /** Where the lines go; stdout by default. */
   write?: (line: string) => void;
+  /** Called on SIGUSR2 after the GC, before the `gc` line; what it returns is appended to the line. */
+  onGc?: () => string;
 }
 
 const MB = 1024 * 1024;
@@ -69,7 +71,8 @@ export function startMetrics(options: MetricsOptions = {}): () => void {
       gc();
       gc();
     }
-    write(formatMetrics(gc ? "gc" : "nogc", sample()));
+    const extra = options.onGc?.() ?? "";
+    write(`${formatMetrics(gc ? "gc" : "nogc", sample())}${extra ? ` ${extra}` : ""}`);
   };
   process.on("SIGUSR2", onSignal);
 
