@@ -14,6 +14,8 @@ import type { Actor } from "../services/actors.js";
 export interface YogaServerContext {
   req?: IncomingMessage;
   actor?: Actor | null;
+  /** A WebSocket's caller address, found when it connected (its upgrade request is not kept). */
+  ip?: string;
 }
 
 export type Yoga = YogaServerInstance<YogaServerContext, Context>;
@@ -43,7 +45,7 @@ export function createYogaServer(app: App): Yoga {
       return origin && allowedOrigins.has(origin) ? { origin: [origin], credentials: true, maxAge: 600 } : false;
     },
     context: async (initial) => {
-      const ip = app.limits.clientIp(initial.req);
+      const ip = initial.ip ?? app.limits.clientIp(initial.req);
       // WebSocket operations arrive with the actor found when the socket connected.
       if (initial.actor !== undefined) return { app, actor: initial.actor, badCredentials: false, operator: false, ip };
       return { ...(await createContext(app, { authorization: initial.request.headers.get("authorization") })), ip };
