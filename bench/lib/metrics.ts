@@ -65,6 +65,10 @@ export function startMetrics(options: MetricsOptions = {}): () => void {
   timer.unref();
 
   const onSignal = () => {
+    // CPU time up to the signal, before the forced GC: a window measured between two signals
+    // (this reading at its end, `cpu_ms` at its start) does not count the bench's own full GCs.
+    const cpu = process.cpuUsage();
+    const cpuBeforeGc = `cpu_before_gc_ms=${((cpu.user + cpu.system) / 1000).toFixed(1)}`;
     const gc = (globalThis as { gc?: () => void }).gc;
     if (gc) {
       // Twice: the first pass can leave garbage that only finalizers released.
@@ -72,7 +76,7 @@ export function startMetrics(options: MetricsOptions = {}): () => void {
       gc();
     }
     const extra = options.onGc?.() ?? "";
-    write(`${formatMetrics(gc ? "gc" : "nogc", sample())}${extra ? ` ${extra}` : ""}`);
+    write(`${formatMetrics(gc ? "gc" : "nogc", sample())} ${cpuBeforeGc}${extra ? ` ${extra}` : ""}`);
   };
   process.on("SIGUSR2", onSignal);
 

@@ -24,8 +24,10 @@ export interface Metrics {
   eldMaxMs: number;
   rss: number;
   heap: number;
-  /** CPU time the server has used since it started. */
+  /** CPU time the server has used since it started (on a `gc` line: after the forced GC). */
   cpuMs: number;
+  /** On a `gc` line: the CPU time before the forced GC, to end a measured window with. */
+  cpuBeforeGcMs: number;
   /** With BENCH_CPU_PROFILE_DIR: the profile of the window this `gc` line ended. */
   profile?: string;
 }
@@ -60,6 +62,7 @@ function parseMetrics(line: string): Metrics | null {
     rss: Number(fields.rss),
     heap: Number(fields.heap),
     cpuMs: Number(fields.cpu_ms),
+    cpuBeforeGcMs: Number(fields.cpu_before_gc_ms ?? fields.cpu_ms),
     ...(fields.profile ? { profile: fields.profile } : {}),
   };
 }
