@@ -127,6 +127,15 @@ type Phase = ReturnType<typeof tally>;
  * idle window, the capacity run, the paced run at half of it, and the burst.
  */
 async function pushRun(label: string, fleet: WidgetFleet, servers: NodeServer[], ws: BenchWorkspace, ids: Seeded, widgets: number, first: number, capacityFrom: number) {
+  // The servers' CPU when idle with no widget (the bench's own instruments included), to subtract.
+  const idleShare = async () => {
+    const start = await Promise.all(servers.map((s) => s.cpu()));
+    const t0 = monotonicMs();
+    const watched = await during(servers, () => new Promise((r) => setTimeout(r, IDLE_SECONDS * 1000)));
+    const end = await Promise.all(servers.map((s) => s.cpu()));
+    return { share: end.reduce((a, m, i) => a + (m.cpuMs - start[i]!.cpuMs), 0) / (monotonicMs() - t0), ticks: watched.ticks };
+  };
+  const empty = await idleShare();
   const before = await Promise.all(servers.map((s) => s.gc()));
   const t = monotonicMs();
   const share = Math.ceil(widgets / servers.length);
@@ -138,17 +147,17 @@ async function pushRun(label: string, fleet: WidgetFleet, servers: NodeServer[],
   console.log(`[push] ${label}: ${opened} widgets subscribed in ${openSeconds.toFixed(1)} s`);
   await new Promise((r) => setTimeout(r, 2000));
 
-  // Idle: what keeping them costs (graphql-ws's keep-alive pings, timers) with nothing to push.
-  const idleStart = await Promise.all(servers.map((s) => s.gc()));
-  const idle = await during(servers, () => new Promise((r) => setTimeout(r, IDLE_SECONDS * 1000)));
-  const idleEnd = await Promise.all(servers.map((s) => s.gc()));
-  // From after the first forced GC to before the second: the bench's own GCs stay out.
-  const idleCpuShare = idleEnd.reduce((a, m, i) => a + (m.cpuBeforeGcMs - idleStart[i]!.cpuMs), 0) / (IDLE_SECONDS * 1000);
-  const rssPerWidget = idleEnd.reduce((a, m, i) => a + (m.rss - before[i]!.rss), 0) / opened;
-  const heapPerWidget = idleEnd.reduce((a, m, i) => a + (m.heap - before[i]!.heap), 0) / opened;
+  // Memory with the widgets open (after a full GC), then a pause for that GC's sweeping to end.
+  const withWidgets = await Promise.all(servers.map((s) => s.gc()));
+  const rssPerWidget = withWidgets.reduce((a, m, i) => a + (m.rss - before[i]!.rss), 0) / opened;
+  const heapPerWidget = withWidgets.reduce((a, m, i) => a + (m.heap - before[i]!.heap), 0) / opened;
+  await new Promise((r) => setTimeout(r, 3000));
+  // Idle: what keeping them costs (the keep-alive pings, timers) with nothing to push.
+  const idle = await idleShare();
+  const idleCpuShare = idle.share - empty.share;
   console.log(
     `[push] ${label}: idle ${IDLE_SECONDS} s: server CPU ${(idleCpuShare * 100).toFixed(1)}% of a core; ` +
-      `RSS +${(rssPerWidget / KiB).toFixed(1)} KiB per widget (heap +${(heapPerWidget / KiB).toFixed(1)})`,
+      `RSS +${(rssPerWidget / KiB).toFixed(1)} KiB per widget (heap +${(heapPerWidget / KiB).toFixed(1)}); ${(empty.share * 100).toFixed(1)}% with none`,
   );
 
   // Capacity, in this run: resolves flat out on conversations without widgets, on every process at once.
@@ -218,7 +227,7 @@ async function pushRun(label: string, fleet: WidgetFleet, servers: NodeServer[],
   return {
     widgets: opened,
     openSeconds,
-    idle: { cpuShare: idleCpuShare, rssPerWidget, heapPerWidget, eldP99MaxMs: Math.max(0, ...idle.ticks.map((m) => m.eldP99Ms)) },
+    idle: { cpuShare: idleCpuShare, emptyShare: empty.share, rssPerWidget, heapPerWidget, eldP99MaxMs: Math.max(0, ...idle.ticks.map((m) => m.eldP99Ms)) },
     capacity,
     rate,
     seconds,
@@ -247,8 +256,9 @@ function runRows(part: string, r: Run, asked: number, limitNote: string): Row[] 
   const bad = (s: Phase) => s.lost + s.duplicated + s.failed;
   return [
     row(part, "widgets subscribed", r.widgets, "", `${asked}`, r.widgets >= asked, `${(r.widgets / r.openSeconds).toFixed(0)} handshakes/s${limitNote}`),
-    row(part, `idle ${IDLE_SECONDS} s: server CPU (keep-alive pings)`, r.idle.cpuShare * 100, "% of a core", "", null,
-      `RSS +${(r.idle.rssPerWidget / KiB).toFixed(1)} KiB, heap +${(r.idle.heapPerWidget / KiB).toFixed(1)} KiB per widget; event-loop delay p99 ${r.idle.eldP99MaxMs.toFixed(1)} ms`),
+    row(part, `idle: server CPU the open widgets add (keep-alive pings)`, r.idle.cpuShare * 100, "% of a core", "", null,
+      `${((r.idle.cpuShare * 1e6) / r.widgets).toFixed(1)} µs/s per widget, over ${(r.idle.emptyShare * 100).toFixed(1)}% with none; ` +
+        `RSS +${(r.idle.rssPerWidget / KiB).toFixed(1)} KiB, heap +${(r.idle.heapPerWidget / KiB).toFixed(1)} KiB per widget; event-loop delay p99 ${r.idle.eldP99MaxMs.toFixed(1)} ms`),
     row(part, "capacity: GraphQL resolves flat out, widgets open", r.capacity, "resolves/s", "", null, "the paced load below is half of it"),
     row(part, `paced at 50% of capacity (${r.rate}/s × ${r.seconds} s): push p99`, r.paced.p99Ms, "ms", "≤ 10 ms", r.paced.p99Ms <= 10, pushNote(r.paced)),
     row(part, "paced: lost + duplicated", bad(r.paced), "", "0", bad(r.paced) === 0, lostNote(r.paced)),

@@ -138,10 +138,10 @@ export async function benchSubmit(): Promise<PartResult> {
     /** The load run, and the server's CPU time per right answer during it (robust to a busy machine). */
     const load = async (t: LoadTarget, server: NodeServer): Promise<Run> => {
       const before: { cpu: number } = { cpu: 0 };
-      const r = await runLoad(t, { warmupSec: WARMUP, seconds: SECONDS, beforeMeasure: async () => void (before.cpu = (await server.gc()).cpuMs) });
-      const after = await server.gc();
-      // From after the first forced GC to before the second: the bench's own GCs stay out.
-      return { ...r, serverCpuMsPerOp: (after.cpuBeforeGcMs - before.cpu) / Math.max(1, r.ok), ...(after.profile ? { profile: after.profile } : {}) };
+      // No forced GC around the window: its sweeping would land in the window, costlier the bigger the heap.
+      const r = await runLoad(t, { warmupSec: WARMUP, seconds: SECONDS, beforeMeasure: async () => void (before.cpu = (await server.cpu()).cpuMs) });
+      const after = await server.cpu();
+      return { ...r, serverCpuMsPerOp: (after.cpuMs - before.cpu) / Math.max(1, r.ok), ...(after.profile ? { profile: after.profile } : {}) };
     };
 
     // All three servers run at once (idle ones cost nothing) and take turns, round after round, so a
@@ -156,7 +156,7 @@ export async function benchSubmit(): Promise<PartResult> {
     ]);
     const servers = [f0, b2, hydra, base].filter((x): x is NodeServer => x !== null);
     // A first gc line starts the profilers; what ran before (start-up, seeding) stays out.
-    if (profileDir) await Promise.all(servers.map((s) => s.gc()));
+    if (profileDir) await Promise.all(servers.map((s) => s.cpu()));
     const runs: Record<string, Run[]> = {};
     const halfLoad: Record<string, { rate: number; latencyP50Ms: number; latencyP99Ms: number; okPerSec: number }> = {};
     try {
@@ -206,7 +206,7 @@ export async function benchSubmit(): Promise<PartResult> {
           if (name.startsWith("Base ")) continue;
           const rate = Math.max(10, Math.floor(median(runs[name]!).okPerSec / 2));
           const r = await runPaced(target, { warmupSec: 1, seconds: SECONDS, rate });
-          if (profileDir) await server.gc(); // the paced window's profile is not a flat-out one
+          if (profileDir) await server.cpu(); // the paced window's profile is not a flat-out one
           halfLoad[name] = { rate, latencyP50Ms: r.latencyP50Ms, latencyP99Ms: r.latencyP99Ms, okPerSec: r.okPerSec };
           console.log(`[submit] ${name} at ${rate}/s: p50 ${r.latencyP50Ms} ms, p99 ${r.latencyP99Ms} ms`);
         }

@@ -45,6 +45,8 @@ export interface NodeServer {
   errors(): string[];
   /** A full GC in the server (it runs with --expose-gc), then its memory. */
   gc(): Promise<Metrics>;
+  /** The server's CPU time now, with no GC (and, with BENCH_CPU_PROFILE_DIR, the profile since the last reading). */
+  cpu(): Promise<Metrics>;
   stop(): Promise<void>;
 }
 
@@ -129,6 +131,15 @@ export async function startNodeServer(name: string, entry: string, env: Record<s
     child.kill("SIGKILL");
     throw new Error(`${name} did not start:\n${output}`);
   }
+  const ask = (signal: NodeJS.Signals) =>
+    new Promise<Metrics>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`${name}: no metrics line after ${signal}`)), 30_000);
+      waiters.push((m) => {
+        clearTimeout(timer);
+        resolve(m);
+      });
+      child.kill(signal);
+    });
   return {
     name,
     url,
@@ -138,16 +149,8 @@ export async function startNodeServer(name: string, entry: string, env: Record<s
     ticks,
     output: () => output,
     errors: () => output.split("\n").filter((l) => l.includes(" ERROR ")).map((l) => l.slice(0, 400)),
-    gc() {
-      return new Promise<Metrics>((resolve, reject) => {
-        const timer = setTimeout(() => reject(new Error(`${name}: no gc metrics line`)), 30_000);
-        waiters.push((m) => {
-          clearTimeout(timer);
-          resolve(m);
-        });
-        child.kill("SIGUSR2");
-      });
-    },
+    gc: () => ask("SIGUSR2"),
+    cpu: () => ask("SIGWINCH"),
     async stop() {
       if (child.exitCode === null && child.signalCode === null) child.kill("SIGTERM");
       const killer = setTimeout(() => child.kill("SIGKILL"), 15_000);
