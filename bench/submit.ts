@@ -15,7 +15,7 @@
 import { createBenchDatabase, POOL_SIZE, seedConversations, seededIds, seedWorkspace, type Seeded } from "./lib/db.js";
 import { runLoad, runPaced, CONNECTIONS, type LoadResult, type LoadTarget } from "./lib/load.js";
 import { baseTree, ROOT, serverCpus, startHydra, startNodeServer, type NodeServer } from "./lib/process.js";
-import { percentile, ratioRow, row, runAsScript, spread, type PartResult, type Row } from "./lib/report.js";
+import { median as medianOf, ratioRow, row, runAsScript, spread, type PartResult, type Row } from "./lib/report.js";
 import { randomBytes } from "node:crypto";
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join, relative } from "node:path";
@@ -88,7 +88,7 @@ type Run = LoadResult & { serverCpuMsPerOp: number; profile?: string };
 
 /** Each figure's median over the rounds (wrong answers and errors summed). */
 function median(rs: Run[]): Run {
-  const mid = (f: (r: Run) => number) => percentile(rs.map(f), 50);
+  const mid = (f: (r: Run) => number) => medianOf(rs.map(f));
   const sum = (f: (r: Run) => number) => rs.reduce((a, r) => a + f(r), 0);
   return {
     ...rs[0]!,

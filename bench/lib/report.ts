@@ -101,6 +101,14 @@ export async function runAsScript(name: string, fn: () => Promise<PartResult>): 
   }
 }
 
+/** The middle value (the mean of the two middle ones for an even count). */
+export function median(values: number[]): number {
+  if (values.length === 0) return NaN;
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = sorted.length >> 1;
+  return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
+}
+
 /** `min–max` of a figure over the rounds. */
 export function spread(values: number[], digits = 2): string {
   if (!values.length) return "—";
@@ -113,7 +121,7 @@ export function spread(values: number[], digits = 2): string {
  */
 export function ratioRow(part: string, what: string, ratios: number[], direction: ">=" | "<=", goal: number, note?: string): Row {
   if (!ratios.length) return row(part, what, NaN, "×", `${direction === ">=" ? "≥" : "≤"} ${goal}`, null, "not measured");
-  const value = percentile(ratios, 50);
+  const value = median(ratios);
   const met = direction === ">=" ? value >= goal : value <= goal;
   const rounds = `median of ${ratios.length} rounds, spread ${spread(ratios)}`;
   return row(part, what, value, "×", `${direction === ">=" ? "≥" : "≤"} ${goal}`, met, note ? `${rounds}; ${note}` : rounds);
