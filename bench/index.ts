@@ -1,12 +1,13 @@
 // npm run bench: every part on this machine against PostgreSQL, one table, raw numbers in
 // bench-results/. Parts run one after another, each with its own database and server processes:
 //   queries   SQL statements per hot operation (in-process server, pg's Client.query counted)
-//   submit    answers/s and resolves/s over HTTP keep-alive beside the F0 and B2 baselines
-//   push      resolve → widget push latency with 5,000 widgets, one process and two via Redis
-//   memory    RSS per idle widget; heap after 10 connect/subscribe/close cycles
+//   submit    throughput and server CPU per op over HTTP keep-alive, as ratios to the F0 and B2 baselines
+//   push      resolve → widget push latency at 50% of measured capacity: 20,000 widgets on one process,
+//             40,000 on four via Redis; the idle widgets' CPU
+//   memory    RSS per idle widget (20,000); heap after 10 connect/subscribe/close cycles
 //   dispatch  10,000 surveys due at once
 //   email     10,000 survey emails due at once at 2 requests/s; resolve → accepted p99, 1 and 2 processes
-//   reports   `npm run bench:reports` (report query p95 at 1,000,000 surveys), as a child process
+//   reports   `npm run bench:reports` (report p95 at 1,000,000 surveys ÷ `{ me { id } }`'s), as a child process
 // `npm run bench -- push memory` runs only the parts named. `npm run bench -- --slow` (or
 // BENCH_TASKSET=0) pins every server under test to one core with taskset, to show that the goals,
 // ratios taken in the same run, hold on a slowed box. The bench always exits 0: it reports, and a

@@ -18,7 +18,7 @@ const settle = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 export async function benchMemory(): Promise<PartResult> {
   const limit = Number(spawnSync("sh", ["-c", "ulimit -n"], { encoding: "utf8" }).stdout.trim()) || Infinity;
-  const widgets = Math.min(WIDGETS, limit - 200);
+  const widgets = Math.min(WIDGETS, limit - 300);
   const limitNote = widgets < WIDGETS ? `; ${widgets} of ${WIDGETS}: the open-files limit here is ${limit}` : "";
   const db = await createBenchDatabase("memory");
   const fleet = createWidgetFleet();

@@ -276,7 +276,7 @@ export async function benchPush(): Promise<PartResult> {
     const ids = seededIds(randomBytes(8).toString("hex"));
     // A server holds one descriptor per widget: on one process, as many as the limit leaves room for.
     const limit = openFilesLimit();
-    const one = Math.min(ONE_PROCESS, limit - 200);
+    const one = Math.min(ONE_PROCESS, limit - 300);
     const limitNote = one < ONE_PROCESS ? `; ${one} of ${ONE_PROCESS}: the open-files limit here is ${limit} (ulimit -n; raising it needs root)` : "";
     const ws = await seedWorkspace(db.pool, "Bench Push");
     // Widget conversations, then capacity conversations, for each setting.
