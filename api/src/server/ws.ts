@@ -11,6 +11,7 @@ import {
   type SelectionSetNode,
 } from "graphql";
 import type { YogaServerInstance } from "graphql-yoga";
+import { RequestCache } from "@pothos/plugin-scope-auth";
 import { CloseCode } from "graphql-ws";
 import { useServer } from "graphql-ws/use/ws";
 import { WebSocketServer } from "ws";
@@ -107,6 +108,12 @@ export function serveGraphqlWs(app: App, yoga: Yoga, server: Server, options: { 
           contextValue: await contextFactory(),
           rootValue: { execute, subscribe },
         };
+      },
+      // scope-auth's per-operation cache (its scopes and five Maps) has done its work once a
+      // subscription is authorized and listening; an idle widget need not keep it for hours. An
+      // event that resolves fields later builds it afresh.
+      onOperation: (_ctx, _id, _payload, args) => {
+        RequestCache.clearForContext(args.contextValue as object);
       },
     },
     wss,
