@@ -9,7 +9,7 @@ const SQL_NOT_YET_MOVED = [
 ];
 
 export default tseslint.config(
-  { ignores: ["node_modules/", "api/src/generated/", "web/dist/", "web/src/gql/", "web/src/widget/gql/", "tools/prisma-diff/node_modules/", ".data/"] },
+  { ignores: ["node_modules/", "api/src/generated/", "web/dist/", "web/src/gql/", "web/src/widget/gql/", "tools/prisma-diff/node_modules/", ".data/", "bench-results/"] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

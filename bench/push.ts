@@ -1,49 +1,53 @@
-// Resolve → widget push latency with thousands of subscribed widgets (graphql-ws, one topic per
-// conversation). t0: the resolve mutation's HTTP response has arrived at the bench; t1: the widget's
-// socket received the prompt. Both are performance.now() in this process, the same clock. A prompt
-// that arrives before the response (the server publishes at commit, then answers) counts as 0 ms;
-// "request sent → receipt" is shown beside it for the whole path.
-//   paced: 200 resolves/s for 30 s (GraphQL resolveConversation, as the inbox sends it).
-//   burst: 1,000 resolves sent at once (over 100 keep-alive connections, like the throughput bench).
-// A survey is dispatched once per conversation, so each resolve needs a widget of its own: 7,100
-// widgets (at least 5,000) are subscribed before the first resolve and stay open throughout.
-// Then the same across two server processes through Redis: widgets on one, resolves on the other.
-// Event-loop delay is read from the servers' [metrics] lines (bench/lib/metrics.ts), worst second.
+// Resolve → widget push latency with tens of thousands of subscribed widgets (graphql-ws, one topic
+// per conversation). t0: the resolve mutation's HTTP response has arrived at the bench; t1: the
+// widget's socket received the prompt, on the monotonic clock every process shares (the widgets live
+// in holder processes, bench/lib/widgetFleet.ts). A prompt that arrives before the response (the
+// server publishes at commit, then answers) counts as 0 ms; "request sent → receipt" is shown beside
+// it for the whole path.
+// Two settings: 20,000 widgets on one process (BENCH_WIDGETS), and 40,000 on four processes sharing
+// Redis (BENCH_FLEET_WIDGETS, BENCH_FLEET_PROCESSES), resolves sent to the processes in turn, so
+// most pushes cross Redis. In each:
+//   idle:     the widgets open and quiet for 10 s: the server's CPU (keep-alive pings) and memory;
+//   capacity: GraphQL resolveConversation flat out (conversations without widgets), in this run;
+//   paced:    resolves at 50% of that capacity for up to 20 s (never a fixed rate), each to a
+//             conversation whose widget is open: push p99 and event-loop delay p99;
+//   burst:    1,000 resolves sent at once (100 keep-alive connections).
+// Event-loop delay is read from the servers' [metrics] lines (bench/lib/metrics.ts), per second.
 import { randomBytes } from "node:crypto";
-import { performance } from "node:perf_hooks";
+import { spawnSync } from "node:child_process";
 import type { Agent } from "node:http";
 import { startRedis } from "../api/testkit/processes.js";
+import { monotonicMs } from "./lib/clock.js";
 import { createBenchDatabase, seedConversations, seededIds, seedWorkspace, type BenchWorkspace, type Seeded } from "./lib/db.js";
 import { graphql, keepAliveAgent } from "./lib/http.js";
+import { runLoad, type LoadTarget } from "./lib/load.js";
 import { during, startHydra, type Metrics, type NodeServer } from "./lib/process.js";
 import { percentile, row, runAsScript, type PartResult, type Row } from "./lib/report.js";
-import { closeWidgets, openWidget, openWidgets, type Widget } from "./lib/widget.js";
+import { createWidgetFleet, type WidgetFleet } from "./lib/widgetFleet.js";
 
-const WIDGETS = Number(process.env.BENCH_WIDGETS ?? 5000);
-const RATE = Number(process.env.BENCH_PUSH_RATE ?? 200);
-const PACED_SECONDS = Number(process.env.BENCH_PUSH_SECONDS ?? 30);
+const ONE_PROCESS = Number(process.env.BENCH_WIDGETS ?? 20_000);
+const FLEET = Number(process.env.BENCH_FLEET_WIDGETS ?? 40_000);
+const FLEET_PROCESSES = Number(process.env.BENCH_FLEET_PROCESSES ?? 4);
+/** The paced load, as a share of the capacity measured in the same run. */
+const LOAD_SHARE = 0.5;
+const PACED_SECONDS = Number(process.env.BENCH_PUSH_SECONDS ?? 20);
+const IDLE_SECONDS = Number(process.env.BENCH_IDLE_SECONDS ?? 10);
+const CAPACITY_SECONDS = Number(process.env.BENCH_CAPACITY_SECONDS ?? 4);
 const BURST = Number(process.env.BENCH_PUSH_BURST ?? 1000);
 const GRACE_MS = 3000;
 /** Resolves before the measurement, to warm connections and code paths. */
 const WARM = 100;
+/** Conversations without widgets, for the capacity runs of each setting. */
+const CAPACITY_ROWS = Number(process.env.BENCH_CAPACITY_ROWS ?? 30_000);
+const KiB = 1024;
 
 const RESOLVE =
   "mutation ResolveConversation($id: ID!) { resolveConversation(id: $id) { id status csatSurvey { id state deliveredToWidget } } }";
 
-interface Phase {
-  latencies: number[];
-  /** From sending the resolve to the widget's receipt: the whole path, for context. */
-  fromSend: number[];
-  /** Resolved with the widget open, but no prompt arrived. */
-  lost: number;
-  duplicated: number;
-  /** The server saw no open widget at dispatch (the bench's subscription was not live yet). */
-  notDelivered: number;
-  failed: number;
-  /** Prompts that arrived before the mutation's response (latency counted as 0). */
-  early: number;
-  wallMs: number;
-  eld: Metrics[];
+/** The open-files limit the servers inherit: one socket per widget, and a few more. */
+function openFilesLimit(): number {
+  const out = spawnSync("sh", ["-c", "ulimit -n"], { encoding: "utf8" }).stdout.trim();
+  return out === "unlimited" ? Infinity : Number(out) || 1024;
 }
 
 interface Round {
@@ -54,10 +58,12 @@ interface Round {
   notDelivered: number;
 }
 
+const newRound = (): Round => ({ resolved: new Map(), sent: new Map(), failures: 0, notDelivered: 0 });
+
 /** Sends the resolve of `conversationId` and records when its response arrived. */
 async function resolve(agent: Agent, server: NodeServer, ws: BenchWorkspace, conversationId: string, round: Round) {
   try {
-    const sentAt = performance.now();
+    const sentAt = monotonicMs();
     // A keep-alive connection the server closed as idle just as it was reused: send again (resolving is idempotent).
     const res = await graphql(agent, server.url, RESOLVE, { id: conversationId }, ws.sessionToken).catch((err: NodeJS.ErrnoException) => {
       if (err.code !== "ECONNRESET" && err.message !== "socket hang up") throw err;
@@ -77,156 +83,235 @@ async function resolve(agent: Agent, server: NodeServer, ws: BenchWorkspace, con
   }
 }
 
-function tally(round: Round, widgets: Map<string, Widget>, wallMs: number, eld: Metrics[]): Phase {
+function tally(round: Round, prompts: Map<string, number[]>, wallMs: number, eld: Metrics[]) {
   const latencies: number[] = [];
   const fromSend: number[] = [];
   let lost = 0;
   let duplicated = 0;
   let early = 0;
   for (const [conversationId, t0] of round.resolved) {
-    const w = widgets.get(conversationId);
-    const t1 = w?.received[0];
+    const received = prompts.get(conversationId);
+    const t1 = received?.[0];
     if (t1 === undefined) {
       lost++;
       continue;
     }
-    if (w!.received.length > 1) duplicated++;
+    if (received!.length > 1) duplicated++;
     if (t1 < t0) early++;
     latencies.push(Math.max(0, t1 - t0));
     fromSend.push(t1 - round.sent.get(conversationId)!);
   }
-  return { latencies, fromSend, lost, duplicated, notDelivered: round.notDelivered, failed: round.failures, early, wallMs, eld };
+  return {
+    count: latencies.length,
+    p50Ms: percentile(latencies, 50),
+    p99Ms: percentile(latencies, 99),
+    maxMs: percentile(latencies, 100),
+    fromSendP50Ms: percentile(fromSend, 50),
+    fromSendP99Ms: percentile(fromSend, 99),
+    lost,
+    duplicated,
+    notDelivered: round.notDelivered,
+    failed: round.failures,
+    early,
+    wallMs,
+    eldP99MaxMs: Math.max(0, ...eld.map((m) => m.eldP99Ms)),
+    eldP99MedianMs: percentile(eld.map((m) => m.eldP99Ms), 50),
+    eldMaxMs: Math.max(0, ...eld.map((m) => m.eldMaxMs)),
+    eld,
+  };
 }
+type Phase = ReturnType<typeof tally>;
 
-/** One setting (one process, or two through Redis): 5,000 widgets, the paced run, then the burst. */
-async function pushRun(label: string, widgetServer: NodeServer, resolveServer: NodeServer, ws: BenchWorkspace, ids: Seeded, first: number) {
-  const widgets = new Map<string, Widget>();
-  const servers = widgetServer === resolveServer ? [widgetServer] : [widgetServer, resolveServer];
-  // Each conversation's survey is dispatched once, so every resolve needs a widget of its own:
-  // all are open before the first resolve and stay open (visitors stay on the page).
-  const count = Math.max(WIDGETS, WARM + RATE * PACED_SECONDS + BURST);
-  const t = performance.now();
-  const opened = await openWidgets(count, (k) => {
-    const w = openWidget(widgetServer.wsUrl, ids.conversationId(first + k), ids.visitorToken(first + k));
-    widgets.set(w.conversationId, w);
-    return w;
-  });
-  console.log(`[push] ${label}: ${opened.length} widgets subscribed in ${((performance.now() - t) / 1000).toFixed(1)} s`);
+/**
+ * One setting: `widgets` spread evenly over `servers` (widget conversations `first`…), then the
+ * idle window, the capacity run, the paced run at half of it, and the burst.
+ */
+async function pushRun(label: string, fleet: WidgetFleet, servers: NodeServer[], ws: BenchWorkspace, ids: Seeded, widgets: number, first: number, capacityFrom: number) {
+  // The servers' CPU when idle with no widget (the bench's own instruments included), to subtract.
+  const idleShare = async () => {
+    const start = await Promise.all(servers.map((s) => s.cpu()));
+    const t0 = monotonicMs();
+    const watched = await during(servers, () => new Promise((r) => setTimeout(r, IDLE_SECONDS * 1000)));
+    const end = await Promise.all(servers.map((s) => s.cpu()));
+    return { share: end.reduce((a, m, i) => a + (m.cpuMs - start[i]!.cpuMs), 0) / (monotonicMs() - t0), ticks: watched.ticks };
+  };
+  const empty = await idleShare();
+  const before = await Promise.all(servers.map((s) => s.gc()));
+  const t = monotonicMs();
+  const share = Math.ceil(widgets / servers.length);
+  let opened = 0;
+  for (let i = 0; i < servers.length; i++) {
+    opened += await fleet.open(ids.seed, servers[i]!.wsUrl, first + i * share, Math.min(share, widgets - i * share));
+  }
+  const openSeconds = (monotonicMs() - t) / 1000;
+  console.log(`[push] ${label}: ${opened} widgets subscribed in ${openSeconds.toFixed(1)} s`);
   await new Promise((r) => setTimeout(r, 2000));
-  const baseline = await widgetServer.gc();
+
+  // Memory with the widgets open (after a full GC), then a pause for that GC's sweeping to end.
+  const withWidgets = await Promise.all(servers.map((s) => s.gc()));
+  const rssPerWidget = withWidgets.reduce((a, m, i) => a + (m.rss - before[i]!.rss), 0) / opened;
+  const heapPerWidget = withWidgets.reduce((a, m, i) => a + (m.heap - before[i]!.heap), 0) / opened;
+  await new Promise((r) => setTimeout(r, 3000));
+  // Idle: what keeping them costs (the keep-alive pings, timers) with nothing to push.
+  const idle = await idleShare();
+  const idleCpuShare = idle.share - empty.share;
+  console.log(
+    `[push] ${label}: idle ${IDLE_SECONDS} s: server CPU ${(idleCpuShare * 100).toFixed(1)}% of a core; ` +
+      `RSS +${(rssPerWidget / KiB).toFixed(1)} KiB per widget (heap +${(heapPerWidget / KiB).toFixed(1)}); ${(empty.share * 100).toFixed(1)}% with none`,
+  );
+
+  // Capacity, in this run: resolves flat out on conversations without widgets, on every process at once.
+  let nextCapacity = capacityFrom;
+  const capacityTarget = (server: NodeServer): LoadTarget => ({
+    url: server.url,
+    method: "POST",
+    path: "/graphql",
+    headers: { authorization: `Bearer ${ws.sessionToken}`, "x-hydra-csrf": "1" },
+    request: () => ({ body: JSON.stringify({ query: RESOLVE, variables: { id: ids.conversationId(nextCapacity++) } }) }),
+    ok: (status, body) => status === 200 && body.includes('"DISPATCHED"'),
+  });
+  const capacityRuns = await Promise.all(servers.map((s) => runLoad(capacityTarget(s), { warmupSec: 1, seconds: CAPACITY_SECONDS })));
+  const capacity = capacityRuns.reduce((a, r) => a + r.okPerSec, 0);
+  const rate = Math.max(5, Math.floor(capacity * LOAD_SHARE));
+  const seconds = Math.max(1, Math.min(PACED_SECONDS, Math.floor((opened - WARM - BURST) / rate)));
+  const wrong = capacityRuns.find((r) => r.sample)?.sample;
+  console.log(
+    `[push] ${label}: capacity ${capacity.toFixed(0)} resolves/s flat out; paced at ${rate}/s for ${seconds} s` +
+      `${wrong ? ` (${capacityRuns.reduce((a, r) => a + r.wrong + r.errors, 0)} wrong or failed, e.g. ${wrong.slice(0, 160)})` : ""}`,
+  );
+  await new Promise((r) => setTimeout(r, 1000));
 
   const agent = keepAliveAgent(100);
+  const serverFor = (k: number) => servers[k % servers.length]!;
   // Warm the connections and the resolve path on a few conversations outside the measurement.
-  const warm: Round = { resolved: new Map(), sent: new Map(), failures: 0, notDelivered: 0 };
-  const warmIds = Array.from({ length: WARM }, (_, k) => ids.conversationId(first + k));
-  await Promise.all(warmIds.map((id) => resolve(agent, resolveServer, ws, id, warm)));
+  const warm = newRound();
+  const widgetConversation = (k: number) => ids.conversationId(first + widgetIndex(k, share, servers.length));
+  await Promise.all(Array.from({ length: WARM }, (_, k) => resolve(agent, serverFor(k), ws, widgetConversation(k), warm)));
   await new Promise((r) => setTimeout(r, 1500));
 
-  // Paced: resolves go to the conversations in the order their widgets opened.
-  let nextResolve = first + WARM;
-  const paced: Round = { resolved: new Map(), sent: new Map(), failures: 0, notDelivered: 0 };
-  const total = RATE * PACED_SECONDS;
+  // Paced: resolves go to the widgets' conversations in order, to the processes in turn.
+  let next = WARM;
+  const paced = newRound();
+  const total = rate * seconds;
   const pacedRun = await during(servers, async () => {
-    const start = performance.now();
+    const start = monotonicMs();
     const inflight: Promise<void>[] = [];
     for (let k = 0; k < total; ) {
-      const due = Math.min(total, Math.floor(((performance.now() - start) * RATE) / 1000) + 1);
-      for (; k < due; k++) inflight.push(resolve(agent, resolveServer, ws, ids.conversationId(nextResolve++), paced));
+      const due = Math.min(total, Math.floor(((monotonicMs() - start) * rate) / 1000) + 1);
+      for (; k < due; k++, next++) inflight.push(resolve(agent, serverFor(next), ws, widgetConversation(next), paced));
       await new Promise((r) => setTimeout(r, 1));
     }
     await Promise.all(inflight);
-    const wall = performance.now() - start;
+    const wall = monotonicMs() - start;
     await new Promise((r) => setTimeout(r, GRACE_MS));
     return wall;
   });
-  const pacedPhase = tally(paced, widgets, pacedRun.result, pacedRun.ticks);
 
   // Burst: 1,000 at once to conversations whose widgets are open.
   await new Promise((r) => setTimeout(r, 1500));
-  const burst: Round = { resolved: new Map(), sent: new Map(), failures: 0, notDelivered: 0 };
+  const burst = newRound();
   const burstRun = await during(servers, async () => {
-    const start = performance.now();
-    await Promise.all(Array.from({ length: BURST }, () => resolve(agent, resolveServer, ws, ids.conversationId(nextResolve++), burst)));
-    const wall = performance.now() - start;
+    const start = monotonicMs();
+    const jobs: Promise<void>[] = [];
+    for (let k = 0; k < BURST; k++, next++) jobs.push(resolve(agent, serverFor(next), ws, widgetConversation(next), burst));
+    await Promise.all(jobs);
+    const wall = monotonicMs() - start;
     await new Promise((r) => setTimeout(r, GRACE_MS));
     return wall;
   });
-  const burstPhase = tally(burst, widgets, burstRun.result, burstRun.ticks);
   agent.destroy();
-  await closeWidgets([...widgets.values()]);
+  const prompts = await fleet.prompts();
+  await fleet.closeAll();
   const serverErrors = servers.flatMap((s) => s.errors().map((e) => `${s.name}: ${e}`));
   if (serverErrors.length) console.error(`[push] ${label}: ${serverErrors.length} server errors, first: ${serverErrors[0]}`);
-  return { widgets: count, rssWithWidgets: baseline.rss, paced: pacedPhase, burst: burstPhase, serverErrors: serverErrors.slice(0, 5) };
-}
-
-function summarize(phase: Phase) {
   return {
-    count: phase.latencies.length,
-    p50Ms: percentile(phase.latencies, 50),
-    p99Ms: percentile(phase.latencies, 99),
-    maxMs: percentile(phase.latencies, 100),
-    fromSendP50Ms: percentile(phase.fromSend, 50),
-    fromSendP99Ms: percentile(phase.fromSend, 99),
-    lost: phase.lost,
-    duplicated: phase.duplicated,
-    notDelivered: phase.notDelivered,
-    failed: phase.failed,
-    early: phase.early,
-    wallMs: phase.wallMs,
-    eldP99MaxMs: Math.max(0, ...phase.eld.map((m) => m.eldP99Ms)),
-    eldP99MedianMs: percentile(phase.eld.map((m) => m.eldP99Ms), 50),
-    eldMaxMs: Math.max(0, ...phase.eld.map((m) => m.eldMaxMs)),
-    eld: phase.eld,
+    widgets: opened,
+    openSeconds,
+    idle: { cpuShare: idleCpuShare, emptyShare: empty.share, rssPerWidget, heapPerWidget, eldP99MaxMs: Math.max(0, ...idle.ticks.map((m) => m.eldP99Ms)) },
+    capacity,
+    rate,
+    seconds,
+    paced: tally(paced, prompts, pacedRun.result, pacedRun.ticks),
+    burst: tally(burst, prompts, burstRun.result, burstRun.ticks),
+    serverErrors: serverErrors.slice(0, 5),
   };
 }
 
-const pushNote = (s: ReturnType<typeof summarize>) =>
-  `p50 ${s.p50Ms.toFixed(1)} ms; ${s.early} of ${s.count} arrived before the response; request sent → receipt p50 ${s.fromSendP50Ms.toFixed(1)} / p99 ${s.fromSendP99Ms.toFixed(1)} ms`;
+/**
+ * The k-th widget to resolve, taking the processes in turn: widget k of process k mod n, so with
+ * resolves also sent in turn, a push crosses Redis unless both land on the same process.
+ */
+function widgetIndex(k: number, share: number, processes: number): number {
+  const server = (k + 1) % processes; // the next process over from the one the resolve goes to
+  return server * share + Math.floor(k / processes);
+}
 
-function phaseRows(part: string, paced: ReturnType<typeof summarize>, burst: ReturnType<typeof summarize>, widgets: number): Row[] {
-  const lostNote = (s: ReturnType<typeof summarize>) =>
+type Run = Awaited<ReturnType<typeof pushRun>>;
+
+function runRows(part: string, r: Run, asked: number, limitNote: string): Row[] {
+  const pushNote = (s: Phase) =>
+    `p50 ${s.p50Ms.toFixed(1)} ms; ${s.early} of ${s.count} arrived before the response; request sent → receipt p50 ${s.fromSendP50Ms.toFixed(1)} / p99 ${s.fromSendP99Ms.toFixed(1)} ms`;
+  const lostNote = (s: Phase) =>
     `${s.count} pushes; ${s.lost} lost, ${s.duplicated} dup${s.notDelivered ? `, ${s.notDelivered} not live at dispatch` : ""}${s.failed ? `, ${s.failed} resolves failed` : ""}`;
+  const bad = (s: Phase) => s.lost + s.duplicated + s.failed;
   return [
-    row(part, `paced ${RATE}/s × ${PACED_SECONDS} s, ${widgets} widgets: push p99`, paced.p99Ms, "ms", "≤ 10 ms", paced.p99Ms <= 10, pushNote(paced)),
-    row(part, "paced: lost + duplicated", paced.lost + paced.duplicated + paced.failed, "", "0", paced.lost + paced.duplicated + paced.failed === 0, lostNote(paced)),
-    row(part, "paced: event-loop delay p99", paced.eldP99MaxMs, "ms", "≤ 20 ms", paced.eldP99MaxMs <= 20, `worst 1-s window; median ${paced.eldP99MedianMs.toFixed(1)} ms`),
-    row(part, `burst of ${BURST}: push p99`, burst.p99Ms, "ms", "≤ 150 ms", burst.p99Ms <= 150, `${pushNote(burst)}; all answered in ${(burst.wallMs / 1000).toFixed(2)} s`),
-    row(part, "burst: lost + duplicated", burst.lost + burst.duplicated + burst.failed, "", "0", burst.lost + burst.duplicated + burst.failed === 0, lostNote(burst)),
-    row(part, "burst: event-loop delay p99", burst.eldP99MaxMs, "ms", "≤ 20 ms", burst.eldP99MaxMs <= 20, "worst 1-s window"),
+    row(part, "widgets subscribed", r.widgets, "", `${asked}`, r.widgets >= asked, `${(r.widgets / r.openSeconds).toFixed(0)} handshakes/s${limitNote}`),
+    row(part, `idle: server CPU the open widgets add (keep-alive pings)`, r.idle.cpuShare * 100, "% of a core", "", null,
+      `${((r.idle.cpuShare * 1e6) / r.widgets).toFixed(1)} µs/s per widget, over ${(r.idle.emptyShare * 100).toFixed(1)}% with none; ` +
+        `RSS +${(r.idle.rssPerWidget / KiB).toFixed(1)} KiB, heap +${(r.idle.heapPerWidget / KiB).toFixed(1)} KiB per widget; event-loop delay p99 ${r.idle.eldP99MaxMs.toFixed(1)} ms`),
+    row(part, "capacity: GraphQL resolves flat out, widgets open", r.capacity, "resolves/s", "", null, "the paced load below is half of it"),
+    row(part, `paced at 50% of capacity (${r.rate}/s × ${r.seconds} s): push p99`, r.paced.p99Ms, "ms", "≤ 10 ms", r.paced.p99Ms <= 10, pushNote(r.paced)),
+    row(part, "paced: lost + duplicated", bad(r.paced), "", "0", bad(r.paced) === 0, lostNote(r.paced)),
+    row(part, "paced: event-loop delay p99", r.paced.eldP99MaxMs, "ms", "≤ 20 ms", r.paced.eldP99MaxMs <= 20, `worst 1-s window of any process; median ${r.paced.eldP99MedianMs.toFixed(1)} ms`),
+    row(part, `burst of ${BURST}: push p99`, r.burst.p99Ms, "ms", "≤ 150 ms", r.burst.p99Ms <= 150, `${pushNote(r.burst)}; all answered in ${(r.burst.wallMs / 1000).toFixed(2)} s`),
+    row(part, "burst: lost + duplicated", bad(r.burst), "", "0", bad(r.burst) === 0, lostNote(r.burst)),
   ];
 }
 
 export async function benchPush(): Promise<PartResult> {
   const db = await createBenchDatabase("push");
+  const fleet = createWidgetFleet();
   const stops: (() => Promise<void>)[] = [];
   try {
     const ids = seededIds(randomBytes(8).toString("hex"));
-    const perRun = Math.max(WIDGETS, WARM + RATE * PACED_SECONDS + BURST);
+    // A server holds one descriptor per widget: on one process, as many as the limit leaves room for.
+    const limit = openFilesLimit();
+    const one = Math.min(ONE_PROCESS, limit - 300);
+    const limitNote = one < ONE_PROCESS ? `; ${one} of ${ONE_PROCESS}: the open-files limit here is ${limit} (ulimit -n; raising it needs root)` : "";
     const ws = await seedWorkspace(db.pool, "Bench Push");
-    await seedConversations(db.pool, ws, ids, 1, 2 * perRun, "open");
+    // Widget conversations, then capacity conversations, for each setting.
+    const oneFrom = 1;
+    const oneCapacity = oneFrom + one;
+    const fleetFrom = oneCapacity + CAPACITY_ROWS;
+    const fleetCapacity = fleetFrom + FLEET;
+    const t0 = monotonicMs();
+    await seedConversations(db.pool, ws, ids, 1, fleetCapacity + CAPACITY_ROWS - 1, "open");
+    console.log(`[push] seeded ${(fleetCapacity + CAPACITY_ROWS - 1).toLocaleString("en")} open conversations in ${((monotonicMs() - t0) / 1000).toFixed(0)} s`);
     const rows: Row[] = [];
-    const raw: Record<string, unknown> = { widgets: WIDGETS, rate: RATE, seconds: PACED_SECONDS, burst: BURST };
+    const raw: Record<string, unknown> = { oneProcess: one, fleet: FLEET, fleetProcesses: FLEET_PROCESSES, openFilesLimit: limit };
+    const strip = (r: Run) => ({ ...r, paced: { ...r.paced, eld: undefined }, burst: { ...r.burst, eld: undefined }, eld: { paced: r.paced.eld, burst: r.burst.eld } });
 
-    const one = await startHydra("Hydra", db.url);
-    stops.push(() => one.stop());
-    const single = await pushRun("one process", one, one, ws, ids, 1);
-    await one.stop();
-    const s1 = { widgets: single.widgets, paced: summarize(single.paced), burst: summarize(single.burst), serverErrors: single.serverErrors };
-    raw.oneProcess = s1;
-    rows.push(...phaseRows("push, 1 process", s1.paced, s1.burst, s1.widgets));
+    const single = await startHydra("Hydra", db.url);
+    stops.push(() => single.stop());
+    const s1 = await pushRun("one process", fleet, [single], ws, ids, one, oneFrom, oneCapacity);
+    await single.stop();
+    raw.single = strip(s1);
+    rows.push(...runRows("push, 1 process", s1, ONE_PROCESS, limitNote));
 
     const redis = await startRedis();
     stops.push(() => redis.kill());
-    const a = await startHydra("Hydra A", db.url, { REDIS_URL: redis.url });
-    stops.push(() => a.stop());
-    const b = await startHydra("Hydra B", db.url, { REDIS_URL: redis.url });
-    stops.push(() => b.stop());
-    const two = await pushRun("two processes via Redis", a, b, ws, ids, perRun + 1);
-    const s2 = { widgets: two.widgets, paced: summarize(two.paced), burst: summarize(two.burst), serverErrors: two.serverErrors };
-    raw.twoProcesses = s2;
-    rows.push(...phaseRows("push, 2 processes + Redis", s2.paced, s2.burst, s2.widgets));
+    const servers: NodeServer[] = [];
+    for (let i = 0; i < FLEET_PROCESSES; i++) {
+      const s = await startHydra(`Hydra ${String.fromCharCode(65 + i)}`, db.url, { REDIS_URL: redis.url });
+      stops.push(() => s.stop());
+      servers.push(s);
+    }
+    const sN = await pushRun(`${FLEET_PROCESSES} processes via Redis`, fleet, servers, ws, ids, FLEET, fleetFrom, fleetCapacity);
+    raw.fleetRun = strip(sN);
+    rows.push(...runRows(`push, ${FLEET_PROCESSES} processes + Redis`, sN, FLEET, ""));
     return { rows, raw };
   } finally {
+    await fleet.stop().catch(() => {});
     for (const stop of stops.reverse()) await stop().catch(() => {});
     await db.drop();
   }

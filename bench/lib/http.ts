@@ -1,10 +1,10 @@
 import { Agent, request } from "node:http";
-import { performance } from "node:perf_hooks";
+import { monotonicMs } from "./clock.js";
 
 export interface Response {
   status: number;
   body: string;
-  /** performance.now() when the whole response had arrived. */
+  /** monotonicMs() when the whole response had arrived. */
   at: number;
 }
 
@@ -21,7 +21,7 @@ export function send(agent: Agent, url: string, method: string, body: string, he
       (res) => {
         const chunks: Buffer[] = [];
         res.on("data", (c: Buffer) => chunks.push(c));
-        res.on("end", () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString(), at: performance.now() }));
+        res.on("end", () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString(), at: monotonicMs() }));
         res.on("error", reject);
       },
     );

@@ -1,5 +1,5 @@
 import autocannon from "autocannon";
-import { performance } from "node:perf_hooks";
+import { monotonicMs } from "./clock.js";
 import { keepAliveAgent, send } from "./http.js";
 import { percentile } from "./report.js";
 
@@ -30,7 +30,8 @@ export interface LoadResult {
   sample: string | null;
 }
 
-export const CONNECTIONS = 100;
+/** Keep-alive connections of a load run (BENCH_CONNECTIONS; 100 unless given). */
+export const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 100);
 
 /** A load run: `warmupSec` discarded, then `seconds` measured, 100 keep-alive connections. */
 export async function runLoad(
@@ -102,9 +103,9 @@ export async function runPaced(target: LoadTarget, opts: { rate: number; seconds
     let errors = 0;
     let sample: string | null = null;
     const inflight: Promise<void>[] = [];
-    const start = performance.now();
+    const start = monotonicMs();
     for (let k = 0; k < total; ) {
-      const now = performance.now();
+      const now = monotonicMs();
       for (; k < total && start + (k * 1000) / opts.rate <= now; k++) {
         const due = start + (k * 1000) / opts.rate;
         const { body, path } = target.request(n++);
@@ -125,7 +126,7 @@ export async function runPaced(target: LoadTarget, opts: { rate: number; seconds
       await new Promise((r) => setTimeout(r, 1));
     }
     await Promise.all(inflight);
-    const durationSec = (performance.now() - start) / 1000;
+    const durationSec = (monotonicMs() - start) / 1000;
     return { latencies, ok, wrong, errors, sample, durationSec };
   };
   if (opts.warmupSec) await once(opts.warmupSec);

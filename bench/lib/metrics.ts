@@ -17,6 +17,8 @@ export interface MetricsOptions {
   intervalMs?: number;
   /** Where the lines go; stdout by default. */
   write?: (line: string) => void;
+  /** Called on SIGUSR2 after the GC (and on SIGWINCH), before the line; what it returns is appended to it. */
+  onGc?: () => string;
 }
 
 const MB = 1024 * 1024;
@@ -63,20 +65,33 @@ export function startMetrics(options: MetricsOptions = {}): () => void {
   timer.unref();
 
   const onSignal = () => {
+    // CPU time up to the signal, before the forced GC: a window measured between two signals
+    // (this reading at its end, `cpu_ms` at its start) does not count the bench's own full GCs.
+    const cpu = process.cpuUsage();
+    const cpuBeforeGc = `cpu_before_gc_ms=${((cpu.user + cpu.system) / 1000).toFixed(1)}`;
     const gc = (globalThis as { gc?: () => void }).gc;
     if (gc) {
       // Twice: the first pass can leave garbage that only finalizers released.
       gc();
       gc();
     }
-    write(formatMetrics(gc ? "gc" : "nogc", sample()));
+    const extra = options.onGc?.() ?? "";
+    write(`${formatMetrics(gc ? "gc" : "nogc", sample())} ${cpuBeforeGc}${extra ? ` ${extra}` : ""}`);
   };
   process.on("SIGUSR2", onSignal);
+  // SIGWINCH: a `cpu` line at once, with no GC, to bound a measured window: a forced full GC would
+  // leave its sweeping to the window after it, charged to the server in proportion to its heap.
+  const onCpu = () => {
+    const extra = options.onGc?.() ?? "";
+    write(`${formatMetrics("cpu", sample())}${extra ? ` ${extra}` : ""}`);
+  };
+  process.on("SIGWINCH", onCpu);
 
   return () => {
     started = false;
     clearInterval(timer);
     histogram.disable();
     process.off("SIGUSR2", onSignal);
+    process.off("SIGWINCH", onCpu);
   };
 }

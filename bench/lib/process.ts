@@ -1,9 +1,18 @@
-import { spawn, type ChildProcess } from "node:child_process";
+import { execFileSync, execSync, spawn, type ChildProcess } from "node:child_process";
+import { cpSync, existsSync, mkdirSync, symlinkSync } from "node:fs";
+import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { until } from "../../api/testkit/client.js";
 import { freePort } from "../../api/testkit/processes.js";
 
 export const ROOT = fileURLToPath(new URL("../../", import.meta.url));
+
+/**
+ * The CPUs the servers under test are pinned to (`taskset -c`), or null: BENCH_TASKSET=0 (or
+ * `npm run bench -- --slow`, which sets it) runs every server on one core, to show that the goals,
+ * being ratios measured in the same run, hold on a slower box.
+ */
+export const serverCpus = (): string | null => process.env.BENCH_TASKSET || null;
 const METRICS_PRELOAD = fileURLToPath(new URL("./metrics-preload.ts", import.meta.url));
 
 /** One `[metrics]` line of a server (see bench/lib/metrics.ts). */
@@ -15,8 +24,12 @@ export interface Metrics {
   eldMaxMs: number;
   rss: number;
   heap: number;
-  /** CPU time the server has used since it started. */
+  /** CPU time the server has used since it started (on a `gc` line: after the forced GC). */
   cpuMs: number;
+  /** On a `gc` line: the CPU time before the forced GC, to end a measured window with. */
+  cpuBeforeGcMs: number;
+  /** With BENCH_CPU_PROFILE_DIR: the profile of the window this `gc` line ended. */
+  profile?: string;
 }
 
 export interface NodeServer {
@@ -32,6 +45,8 @@ export interface NodeServer {
   errors(): string[];
   /** A full GC in the server (it runs with --expose-gc), then its memory. */
   gc(): Promise<Metrics>;
+  /** The server's CPU time now, with no GC (and, with BENCH_CPU_PROFILE_DIR, the profile since the last reading). */
+  cpu(): Promise<Metrics>;
   stop(): Promise<void>;
 }
 
@@ -49,6 +64,8 @@ function parseMetrics(line: string): Metrics | null {
     rss: Number(fields.rss),
     heap: Number(fields.heap),
     cpuMs: Number(fields.cpu_ms),
+    cpuBeforeGcMs: Number(fields.cpu_before_gc_ms ?? fields.cpu_ms),
+    ...(fields.profile ? { profile: fields.profile } : {}),
   };
 }
 
@@ -56,14 +73,19 @@ function parseMetrics(line: string): Metrics | null {
  * Starts `entry` (a .ts file run with tsx) as its own process on a free port, with the metrics
  * preload and --expose-gc, and waits for GET /healthz to answer 200.
  */
-export async function startNodeServer(name: string, entry: string, env: Record<string, string>): Promise<NodeServer> {
+export async function startNodeServer(name: string, entry: string, env: Record<string, string>, root = ROOT): Promise<NodeServer> {
   const port = await freePort();
   // BENCH_NODE_ARGS adds flags for profiling, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof".
   const extra = (process.env.BENCH_NODE_ARGS ?? "").split(" ").filter(Boolean);
-  const child = spawn(process.execPath, [...extra, "--expose-gc", "--import", "tsx", "--import", METRICS_PRELOAD, entry], {
-    cwd: ROOT,
+  const node = [process.execPath, ...extra, "--expose-gc", "--import", "tsx", "--import", METRICS_PRELOAD, entry];
+  // BENCH_TASKSET (or --slow): every server under test pinned to those CPUs, a deliberately slowed box.
+  const cpus = serverCpus();
+  const pinned = cpus ? ["taskset", "-c", cpus, ...node] : node;
+  const child = spawn(pinned[0]!, pinned.slice(1), {
+    cwd: root,
     env: {
       ...process.env,
+      BENCH_SERVER_NAME: name.replace(/[^\w-]+/g, "_"),
       NODE_ENV: "production",
       SEED_DEMO: "0",
       HYDRA_METRICS: "1",
@@ -109,6 +131,15 @@ export async function startNodeServer(name: string, entry: string, env: Record<s
     child.kill("SIGKILL");
     throw new Error(`${name} did not start:\n${output}`);
   }
+  const ask = (signal: NodeJS.Signals) =>
+    new Promise<Metrics>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`${name}: no metrics line after ${signal}`)), 30_000);
+      waiters.push((m) => {
+        clearTimeout(timer);
+        resolve(m);
+      });
+      child.kill(signal);
+    });
   return {
     name,
     url,
@@ -118,16 +149,8 @@ export async function startNodeServer(name: string, entry: string, env: Record<s
     ticks,
     output: () => output,
     errors: () => output.split("\n").filter((l) => l.includes(" ERROR ")).map((l) => l.slice(0, 400)),
-    gc() {
-      return new Promise<Metrics>((resolve, reject) => {
-        const timer = setTimeout(() => reject(new Error(`${name}: no gc metrics line`)), 30_000);
-        waiters.push((m) => {
-          clearTimeout(timer);
-          resolve(m);
-        });
-        child.kill("SIGUSR2");
-      });
-    },
+    gc: () => ask("SIGUSR2"),
+    cpu: () => ask("SIGWINCH"),
     async stop() {
       if (child.exitCode === null && child.signalCode === null) child.kill("SIGTERM");
       const killer = setTimeout(() => child.kill("SIGKILL"), 15_000);
@@ -137,9 +160,31 @@ export async function startNodeServer(name: string, entry: string, env: Record<s
   };
 }
 
-/** The server under test: `npm start`'s entry point, production mode, against `databaseUrl`. */
-export function startHydra(name: string, databaseUrl: string, env: Record<string, string> = {}): Promise<NodeServer> {
-  return startNodeServer(name, "api/src/main.ts", { DATABASE_URL: databaseUrl, ...env });
+/**
+ * The server under test: `npm start`'s entry point, production mode, against `databaseUrl`; from
+ * `root` when given (another checkout, see baseTree()).
+ */
+export function startHydra(name: string, databaseUrl: string, env: Record<string, string> = {}, root = ROOT): Promise<NodeServer> {
+  return startNodeServer(name, "api/src/main.ts", { DATABASE_URL: databaseUrl, ...env }, root);
+}
+
+/**
+ * The tree of another commit (BENCH_BASE=<rev>), to run as a fifth target beside this one in the
+ * same rounds: what a change bought, as a ratio that a busy machine does not blur. It is
+ * `git archive` of that commit under bench-results/, with this tree's node_modules and generated
+ * clients (the schema must not have changed in between). Its migrations are not applied: both
+ * servers share this tree's database.
+ */
+export function baseTree(rev: string): string {
+  const sha = execFileSync("git", ["rev-parse", "--short", rev], { cwd: ROOT, encoding: "utf8" }).trim();
+  const dir = join(ROOT, "bench-results", `base-${sha}`);
+  if (!existsSync(join(dir, "api/src/main.ts"))) {
+    mkdirSync(dir, { recursive: true });
+    execSync(`git archive ${sha} | tar -x -C ${JSON.stringify(dir)}`, { cwd: ROOT });
+    symlinkSync(join(ROOT, "node_modules"), join(dir, "node_modules"));
+    cpSync(join(ROOT, "api/src/generated"), join(dir, "api/src/generated"), { recursive: true });
+  }
+  return dir;
 }
 
 /** The event-loop delay readings taken while `fn` ran (whole seconds inside it). */

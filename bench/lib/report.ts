@@ -55,9 +55,9 @@ export function renderTable(rows: Row[]): string {
 }
 
 /** Prints the table and writes bench-results/<timestamp>-<name>.json. */
-export function saveResults(name: string, parts: Record<string, PartResult>): string {
+export function saveResults(name: string, parts: Record<string, PartResult>, title?: string): string {
   const rows = Object.values(parts).flatMap((p) => p.rows);
-  const table = renderTable(rows);
+  const table = `${title ? `${title}\n\n` : ""}${renderTable(rows)}`;
   console.log(`\n${table}\n`);
   const dir = join(ROOT, "bench-results");
   mkdirSync(dir, { recursive: true });
@@ -99,4 +99,30 @@ export async function runAsScript(name: string, fn: () => Promise<PartResult>): 
     console.error(err);
     process.exit(1);
   }
+}
+
+/** The middle value (the mean of the two middle ones for an even count). */
+export function median(values: number[]): number {
+  if (values.length === 0) return NaN;
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = sorted.length >> 1;
+  return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
+}
+
+/** `min–max` of a figure over the rounds. */
+export function spread(values: number[], digits = 2): string {
+  if (!values.length) return "—";
+  return `${Math.min(...values).toFixed(digits)}–${Math.max(...values).toFixed(digits)}`;
+}
+
+/**
+ * A goal that is a ratio measured in the same run: the median of the rounds' ratios beside the
+ * goal, the rounds' spread (min–max) in the note.
+ */
+export function ratioRow(part: string, what: string, ratios: number[], direction: ">=" | "<=", goal: number, note?: string): Row {
+  if (!ratios.length) return row(part, what, NaN, "×", `${direction === ">=" ? "≥" : "≤"} ${goal}`, null, "not measured");
+  const value = median(ratios);
+  const met = direction === ">=" ? value >= goal : value <= goal;
+  const rounds = `median of ${ratios.length} rounds, spread ${spread(ratios)}`;
+  return row(part, what, value, "×", `${direction === ">=" ? "≥" : "≤"} ${goal}`, met, note ? `${rounds}; ${note}` : rounds);
 }

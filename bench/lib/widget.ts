@@ -1,5 +1,5 @@
-import { performance } from "node:perf_hooks";
 import WebSocket from "ws";
+import { monotonicMs } from "./clock.js";
 
 /** What the chat widget subscribes to (web/src/widget/api.ts): its conversation's changes, its survey's prompt among them. */
 const SUBSCRIPTION =
@@ -7,7 +7,7 @@ const SUBSCRIPTION =
 
 export interface Widget {
   conversationId: string;
-  /** performance.now() of each prompt received. */
+  /** monotonicMs() of each prompt received. */
   received: number[];
   /** How many conversation changes arrived (a resolve sends one beside its prompt). */
   updates: number;
@@ -22,8 +22,15 @@ export interface Widget {
  * the bench process: connection_init with the visitor token, the widget's one subscription, and a
  * timestamp for every prompt (the other changes are only counted).
  */
-export function openWidget(wsUrl: string, conversationId: string, visitorToken: string, onPrompt?: (w: Widget, at: number) => void): Widget {
-  const socket = new WebSocket(wsUrl, "graphql-transport-ws", { perMessageDeflate: false });
+export function openWidget(
+  wsUrl: string,
+  conversationId: string,
+  visitorToken: string,
+  onPrompt?: (w: Widget, at: number) => void,
+  /** The source address (any in 127.0.0.0/8), so many thousands do not run out of ephemeral ports. */
+  localAddress?: string,
+): Widget {
+  const socket = new WebSocket(wsUrl, "graphql-transport-ws", { perMessageDeflate: false, ...(localAddress ? { localAddress } : {}) });
   let resolveReady!: () => void;
   let rejectReady!: (err: Error) => void;
   const ready = new Promise<void>((res, rej) => {
@@ -35,7 +42,7 @@ export function openWidget(wsUrl: string, conversationId: string, visitorToken: 
   const widget: Widget = { conversationId, received: [], updates: 0, ready, closed, close: () => socket.close(1000) };
   socket.once("open", () => socket.send(JSON.stringify({ type: "connection_init", payload: { visitorToken } })));
   socket.on("message", (data) => {
-    const at = performance.now();
+    const at = monotonicMs();
     const message = JSON.parse(data.toString()) as { type: string; id?: string; payload?: unknown };
     if (message.type === "next") {
       const payload = message.payload as { data?: { conversationUpdated?: { csatPrompt?: unknown } } };

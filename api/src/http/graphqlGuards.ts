@@ -38,11 +38,13 @@ export function takeTokenAllowance(ctx: Context): Promise<void> {
  */
 function useRateLimits(limits: RateLimits): Plugin<Context> {
   return {
-    async onExecute({ args, setResultAndStopExecution }) {
+    // Not async: an operation without an API key (most of them) stays on Yoga's synchronous path.
+    onExecute({ args, setResultAndStopExecution }) {
       const ctx = args.contextValue as Context;
       if (ctx.actor?.kind !== "apiKey") return;
-      const decision = await limits.apiKey.take(ctx.actor.apiKeyId);
-      if (!decision.ok) setResultAndStopExecution({ errors: [rateLimited(decision.retryAfterSeconds)] });
+      return limits.apiKey.take(ctx.actor.apiKeyId).then((decision) => {
+        if (!decision.ok) setResultAndStopExecution({ errors: [rateLimited(decision.retryAfterSeconds)] });
+      });
     },
   };
 }

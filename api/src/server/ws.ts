@@ -11,6 +11,7 @@ import {
   type SelectionSetNode,
 } from "graphql";
 import type { YogaServerInstance } from "graphql-yoga";
+import { RequestCache } from "@pothos/plugin-scope-auth";
 import { CloseCode } from "graphql-ws";
 import { useServer } from "graphql-ws/use/ws";
 import { WebSocketServer } from "ws";
@@ -19,12 +20,16 @@ import type { CredentialRevoked } from "../pubsub.js";
 import { promptWatchRefusal, watchRefusal, type Actor } from "../services/actors.js";
 import type { App } from "../deps.js";
 import { MAX_GRAPHQL_BODY_BYTES } from "../http/json.js";
+import { createWsKeepAlive } from "../http/wsKeepAlive.js";
 import { createWsLimits, logSocketErrors } from "../http/wsLimits.js";
+
+/** How often each socket is pinged; one that has not answered the previous ping is cut (graphql-ws's default). */
+const KEEP_ALIVE_MS = 12_000;
 
 /** How long a revocation is remembered for sockets still connecting (authenticated just before it). */
 const RECENT_REVOCATION_MS = 60_000;
 
-type Yoga = YogaServerInstance<{ actor?: Actor | null }, Context>;
+type Yoga = YogaServerInstance<{ actor?: Actor | null; ip?: string }, Context>;
 
 /**
  * graphql-ws on `server`'s `/graphql`, running operations through Yoga's own pipeline. Each socket
@@ -34,7 +39,13 @@ type Yoga = YogaServerInstance<{ actor?: Actor | null }, Context>;
  */
 export function serveGraphqlWs(app: App, yoga: Yoga, server: Server, options: { maxOperations: number }): WebSocketServer {
   // A message may be as large as a GraphQL POST body; a larger one closes the socket (1009).
-  const wss = new WebSocketServer({ server, path: "/graphql", maxPayload: MAX_GRAPHQL_BODY_BYTES });
+  // Compression stays off (ws's default for a server): a deflate context per socket costs far more
+  // memory than the widget's few small messages would save.
+  const wss = new WebSocketServer({ server, path: "/graphql", maxPayload: MAX_GRAPHQL_BODY_BYTES, perMessageDeflate: false });
+  // graphql-ws's keep-alive (a ping every 12 s, cut without a pong) from one timer for all sockets.
+  const keepAlive = createWsKeepAlive(KEEP_ALIVE_MS);
+  wss.on("connection", (socket) => keepAlive.add(socket));
+  wss.once("close", () => keepAlive.stop());
   const limits = createWsLimits({ maxOperations: options.maxOperations });
   const sockets = createSocketIndex();
   const revocations = app.pubsub.subscribe("credentials:revoked")[Symbol.asyncIterator]();
@@ -43,7 +54,7 @@ export function serveGraphqlWs(app: App, yoga: Yoga, server: Server, options: { 
   })().catch((err: unknown) => app.log.error("[ws] revocation listener stopped", err));
   wss.once("close", () => void revocations.return?.());
 
-  useServer<Record<string, unknown>, { credentials?: Credentials }>(
+  useServer<Record<string, unknown>, { credentials?: Credentials; ip?: string }>(
     {
       execute: (args) => (args.rootValue as { execute: typeof import("graphql").execute }).execute(args),
       subscribe: (args) => (args.rootValue as { subscribe: typeof import("graphql").subscribe }).subscribe(args),
@@ -58,6 +69,10 @@ export function serveGraphqlWs(app: App, yoga: Yoga, server: Server, options: { 
         if (context.badCredentials) return false;
         if (!limits.admitSocket(ctx.extra.socket, context.actor)) return false;
         ctx.extra.credentials = credentials;
+        // The upgrade request is needed only for the caller's address: an open socket keeps that,
+        // not the request with all its headers (a few KiB per idle widget).
+        ctx.extra.ip = app.limits.clientIp(ctx.extra.request);
+        (ctx.extra as { request?: unknown }).request = undefined;
         sockets.add(ctx.extra.socket, context.actor);
         return true;
       },
@@ -73,7 +88,7 @@ export function serveGraphqlWs(app: App, yoga: Yoga, server: Server, options: { 
         const actor = context.actor;
         const { schema, execute, subscribe, contextFactory, parse, validate } = yoga.getEnveloped({
           ...ctx,
-          req: ctx.extra.request,
+          ip: ctx.extra.ip,
           socket: ctx.extra.socket,
           params: payload,
           actor,
@@ -94,8 +109,15 @@ export function serveGraphqlWs(app: App, yoga: Yoga, server: Server, options: { 
           rootValue: { execute, subscribe },
         };
       },
+      // scope-auth's per-operation cache (its scopes and five Maps) has done its work once a
+      // subscription is authorized and listening; an idle widget need not keep it for hours. An
+      // event that resolves fields later builds it afresh.
+      onOperation: (_ctx, _id, _payload, args) => {
+        RequestCache.clearForContext(args.contextValue as object);
+      },
     },
     wss,
+    0,
   );
   logSocketErrors(wss, app.log);
   return wss;

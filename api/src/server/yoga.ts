@@ -14,6 +14,8 @@ import type { Actor } from "../services/actors.js";
 export interface YogaServerContext {
   req?: IncomingMessage;
   actor?: Actor | null;
+  /** A WebSocket's caller address, found when it connected (its upgrade request is not kept). */
+  ip?: string;
 }
 
 export type Yoga = YogaServerInstance<YogaServerContext, Context>;
@@ -32,6 +34,10 @@ export function createYogaServer(app: App): Yoga {
     graphiql: app.config.production ? false : { subscriptionsProtocol: "WS" },
     maskedErrors: { maskError: maskError(app.log) },
     logging: false,
+    // http.ts answers 411/413 before Yoga runs (a POST needs a Content-Length within
+    // MAX_GRAPHQL_BODY_BYTES, and node reads no more than it declares); Yoga's own limit would pipe
+    // every body through a counting TransformStream, ~6% of a mutation's server CPU (docs/benchmarks.md).
+    maxRequestBodySize: false,
     plugins: graphqlGuards({ production: app.config.production, limits: app.limits }),
     // Browsers may call with credentials from our own origin and ALLOWED_ORIGINS only.
     cors: (request) => {
@@ -39,7 +45,7 @@ export function createYogaServer(app: App): Yoga {
       return origin && allowedOrigins.has(origin) ? { origin: [origin], credentials: true, maxAge: 600 } : false;
     },
     context: async (initial) => {
-      const ip = app.limits.clientIp(initial.req);
+      const ip = initial.ip ?? app.limits.clientIp(initial.req);
       // WebSocket operations arrive with the actor found when the socket connected.
       if (initial.actor !== undefined) return { app, actor: initial.actor, badCredentials: false, operator: false, ip };
       return { ...(await createContext(app, { authorization: initial.request.headers.get("authorization") })), ip };
