@@ -11,6 +11,8 @@ import "./csat.js";
 import "./reports.js";
 import "./audit.js";
 import "./outbox.js";
+import "./responses.js";
+import "./followUps.js";
 
 builder.queryType({});
 builder.mutationType({});
