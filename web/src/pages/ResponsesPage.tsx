@@ -171,7 +171,7 @@ function Filters({ filter, onChange }: { filter: ResponsesFilterState; onChange:
             id={`${id}-q`}
             type="search"
             value={words}
-            placeholder="Words in the comment, or the customer's name or email"
+            placeholder="Comment, name or email"
             onChange={(e) => setWords(e.target.value)}
           />
           <button type="submit" className="button">
