@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { codes, gql, gqlOk } from "../testkit/client.js";
 import { createWorkspaceFixture, enableCsat, tokenFromEmail, type WorkspaceFixture } from "../testkit/fixtures.js";
 import { DB_KINDS, startTestServer, type DbKind, type TestServer } from "../testkit/server.js";
+import { statementsOf } from "../testkit/statements.js";
 
 const DAY = 86_400_000;
 
@@ -208,6 +209,18 @@ describe.each(DB_KINDS)("the answers explorer on %s", (db: DbKind) => {
     expect(new Set(walked).size).toBe(walked.length);
     expect(walked.filter((id) => before.includes(id) || inserted.includes(id)).sort()).toEqual([...before, ...inserted].sort());
   }, 120_000);
+
+  it.runIf(db === "postgres")("a page is three statements (authenticate aside) however long it is: the page, its surveys with what they show, the count", async () => {
+    const FULL = `query($first: Int) { csatResponses(first: $first) { totalCount edges { node { id score
+      conversation { id customer { name email } bot { name } channel { name } } followUp { id status owner { name } } } } } }`;
+    const counts: number[] = [];
+    for (const first of [2, 20]) {
+      const sql = await statementsOf(() => gqlOk(server.url, FULL, { first }, ws.token));
+      counts.push(sql.filter((s) => !/FROM "?session"?|api_key/i.test(s)).length);
+    }
+    expect(counts[0]).toBe(counts[1]);
+    expect(counts[0]).toBeLessThanOrEqual(3);
+  });
 
   it("MCP list_csat_responses takes the same filters", async () => {
     const key = (await gqlOk(server.url, `mutation { createApiKey(name: "agent") { key } }`, {}, ws.token)).createApiKey.key as string;
