@@ -2,6 +2,7 @@ import { Client as McpClient } from "@modelcontextprotocol/sdk/client/index.js";
 import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { collect, codes, gql, gqlOk, until, wsClient } from "../testkit/client.js";
+import { createAnsweredSurvey } from "../testkit/answers.js";
 import { createWorkspaceFixture, enableCsat, tokenFromEmail, type WorkspaceFixture } from "../testkit/fixtures.js";
 import { DB_KINDS, startTestServer, type DbKind, type TestServer } from "../testkit/server.js";
 
@@ -15,30 +16,8 @@ describe.each(DB_KINDS)("follow-ups on %s", (db: DbKind) => {
   let agentId: string;
 
   /** Dispatches a survey credited to `teammateId` and answers it with `score`; returns the survey's id. */
-  async function answer(fixture: WorkspaceFixture, score: number, teammateId: string | null = fixture.adminId): Promise<string> {
-    const created = await gqlOk(
-      server.url,
-      `mutation($input: CreateConversationInput!) { createConversation(input: $input) { id } }`,
-      { input: { channelId: fixture.channelId, botId: fixture.botId, customer: { name: "Casey", email: "casey@example.com" } } },
-      fixture.token,
-    );
-    const resolved = await gqlOk(
-      server.url,
-      `mutation($id: ID!) { resolveConversation(id: $id) { csatSurvey { id } } }`,
-      { id: created.createConversation.id },
-      fixture.token,
-    );
-    const surveyId = resolved.resolveConversation.csatSurvey.id as string;
-    // The credit is set at dispatch by the teammates part; here directly.
-    await server.running.app.prisma.csatSurvey.update({ where: { id: surveyId }, data: { teammateId } });
-    const email = await server.running.app.prisma.emailOutbox.findFirstOrThrow({ where: { surveyId } });
-    const submitted = await gqlOk(server.url, `mutation($t: String!, $s: Int!) { submitCsat(token: $t, score: $s) { outcome } }`, {
-      t: tokenFromEmail(email.html),
-      s: score,
-    });
-    expect(submitted.submitCsat.outcome).toBe("ACCEPTED");
-    return surveyId;
-  }
+  const answer = async (fixture: WorkspaceFixture, score: number, teammateId: string | null = fixture.adminId): Promise<string> =>
+    (await createAnsweredSurvey(server, fixture, { customer: { name: "Casey", email: "casey@example.com" }, score, ...(teammateId ? { teammateId } : {}) })).surveyId;
 
   const followUpOf = async (surveyId: string) => {
     const row = await server.running.app.prisma.csatFollowUp.findUnique({ where: { surveyId } });

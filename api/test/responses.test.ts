@@ -2,7 +2,8 @@ import { Client as McpClient } from "@modelcontextprotocol/sdk/client/index.js";
 import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { codes, gql, gqlOk } from "../testkit/client.js";
-import { createWorkspaceFixture, enableCsat, tokenFromEmail, type WorkspaceFixture } from "../testkit/fixtures.js";
+import { createAnsweredSurvey } from "../testkit/answers.js";
+import { createWorkspaceFixture, enableCsat, type WorkspaceFixture } from "../testkit/fixtures.js";
 import { DB_KINDS, startTestServer, type DbKind, type TestServer } from "../testkit/server.js";
 import { statementsOf } from "../testkit/statements.js";
 
@@ -30,37 +31,13 @@ describe.each(DB_KINDS)("the answers explorer on %s", (db: DbKind) => {
   const all: Answer[] = [];
   const named: Record<string, Answer> = {};
 
-  /** A conversation resolved (survey dispatched at once) and answered through the public API. */
-  async function answer(
+  const answer = (
     fixture: WorkspaceFixture,
     customer: { name: string; email: string },
     score: number,
     comment: string | null,
     where: { botId?: string | null; channelId?: string } = {},
-  ): Promise<Answer> {
-    const input = {
-      channelId: where.channelId ?? fixture.channelId,
-      ...(where.botId === null ? {} : { botId: where.botId ?? fixture.botId }),
-      customer,
-      firstMessage: "Hello",
-    };
-    const created = await gqlOk(server.url, `mutation($input: CreateConversationInput!) { createConversation(input: $input) { id } }`, { input }, fixture.token);
-    const conversationId = created.createConversation.id as string;
-    const resolved = await gqlOk(
-      server.url,
-      `mutation($id: ID!) { resolveConversation(id: $id) { csatSurvey { id } } }`,
-      { id: conversationId },
-      fixture.token,
-    );
-    const surveyId = resolved.resolveConversation.csatSurvey.id as string;
-    const email = await server.running.app.prisma.emailOutbox.findFirstOrThrow({ where: { surveyId } });
-    await gqlOk(server.url, `mutation($t: String!, $s: Int!, $c: String) { submitCsat(token: $t, score: $s, comment: $c) { outcome } }`, {
-      t: tokenFromEmail(email.html),
-      s: score,
-      c: comment,
-    });
-    return { surveyId, conversationId };
-  }
+  ): Promise<Answer> => createAnsweredSurvey(server, where.channelId ? { ...fixture, channelId: where.channelId } : fixture, { customer, score, comment, ...(where.botId !== undefined ? { botId: where.botId } : {}) });
 
   async function ids(filter: Record<string, unknown>, token = ws.token): Promise<string[]> {
     const data = await gqlOk(server.url, RESPONSES, { filter, first: 100 }, token);

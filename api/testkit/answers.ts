@@ -25,10 +25,11 @@ export async function createAnsweredSurvey(
   const prisma = server.running.app.prisma;
   if (answer.teammateId) await prisma.csatSurvey.update({ where: { id: surveyId }, data: { teammateId: answer.teammateId } });
   const email = await prisma.emailOutbox.findFirstOrThrow({ where: { surveyId } });
-  await gqlOk(server.url, `mutation($t: String!, $s: Int!, $c: String) { submitCsat(token: $t, score: $s, comment: $c) { outcome } }`, {
+  const submitted = await gqlOk(server.url, `mutation($t: String!, $s: Int!, $c: String) { submitCsat(token: $t, score: $s, comment: $c) { outcome } }`, {
     t: tokenFromEmail(email.html),
     s: answer.score,
     c: answer.comment ?? null,
   });
+  if (submitted.submitCsat.outcome !== "ACCEPTED") throw new Error(`the answer was not accepted: ${submitted.submitCsat.outcome}`);
   return { surveyId, conversationId };
 }
