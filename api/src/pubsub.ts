@@ -25,6 +25,13 @@ export interface CsatAnswered {
   channel: Channel | null;
 }
 
+/** A follow-up of a workspace was opened (by a low answer) or changed (by a teammate or API key). */
+export interface CsatFollowUpChanged {
+  followUpId: string;
+  /** Set when an answer just opened it. */
+  surveyId?: string;
+}
+
 export type ConversationChangeKind = "CREATED" | "MESSAGE" | "RESOLVED" | "REOPENED" | "ANSWERED";
 
 /** A committed change to one conversation. */
@@ -71,6 +78,8 @@ export type Topics = {
    */
   visitor: [conversationId: string, event: VisitorEvent];
   "csat:answered": [workspaceId: string, payload: CsatAnswered];
+  /** A workspace's follow-ups, opened or changed: its Follow-ups pages and open-count badges (`csatFollowUpChanged`). */
+  "csat:followups": [workspaceId: string, payload: CsatFollowUpChanged];
   /** Heard by every process (through Redis when several run). */
   "credentials:revoked": [payload: CredentialRevoked];
 };

@@ -66,7 +66,7 @@ describe.each(DB_KINDS)("survey lifecycle on %s", (db: DbKind) => {
     expect(rest.body).toMatchObject({ id: viaApi, status: "resolved", csatSurvey: { state: "DISPATCHED", resolvedVia: "API" } });
     const mcp = await mcpClient(server.url, apiKey);
     const tools = await mcp.listTools();
-    expect(tools.tools.map((t) => t.name).sort()).toEqual(["close_conversation", "csat_report", "reopen_conversation"]);
+    expect(tools.tools.map((t) => t.name).sort()).toEqual(["close_conversation", "csat_report", "list_csat_responses", "reopen_conversation", "update_csat_follow_up"]);
     const closed = await mcp.callTool({ name: "close_conversation", arguments: { conversation_id: viaMcp } });
     expect((closed.content as { text: string }[])[0]!.text).toBe(`Conversation ${viaMcp} resolved; a CSAT survey was created.`);
 

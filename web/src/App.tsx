@@ -5,10 +5,12 @@ import { AppShell } from "./components/AppShell";
 import { ApiKeysPage } from "./pages/ApiKeysPage";
 import { AuditLogPage } from "./pages/AuditLogPage";
 import { CsatSettingsPage } from "./pages/CsatSettingsPage";
+import { FollowUpsPage } from "./pages/FollowUpsPage";
 import { InboxPage } from "./pages/InboxPage";
 import { NotFoundPage } from "./pages/NotFoundPage";
 import { OutboxPage } from "./pages/OutboxPage";
 import { ReportsPage } from "./pages/ReportsPage";
+import { ResponsesPage } from "./pages/ResponsesPage";
 import { SignInPage } from "./pages/SignInPage";
 import { WebhooksPage } from "./pages/WebhooksPage";
 import { WidgetSettingsPage } from "./pages/WidgetSettingsPage";
@@ -52,6 +54,10 @@ function page(pathname: string) {
   switch (pathname) {
     case "/reports":
       return <ReportsPage />;
+    case "/responses":
+      return <ResponsesPage />;
+    case "/follow-ups":
+      return <FollowUpsPage />;
     case "/settings/csat":
       return <CsatSettingsPage />;
     case "/settings/widget":

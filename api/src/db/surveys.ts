@@ -6,7 +6,7 @@
 import type { ChannelKind, CsatAnswerVia, EmailState, ResolvedVia } from "../generated/prisma/enums.js";
 import type { CsatSurvey } from "../generated/prisma/client.js";
 import type { Queryable } from "./client.js";
-import { surveyEventsInsert } from "./webhooks.js";
+import { followUpEventsInsert, surveyEventsInsert } from "./webhooks.js";
 
 /**
  * Every column of csat_survey under its Prisma field name. The key list after it fails the
@@ -212,11 +212,16 @@ export interface AnsweredSurvey {
   channelName: string | null;
   channelKind: ChannelKind | null;
   channelCreatedAt: Date | null;
+  /** The follow-up the answer opened (a score at or below the workspace's followUpAtOrBelow), or null. */
+  followUpId: string | null;
+  followUpOwnerId: string | null;
 }
 
 /**
  * The answer's compare-and-set: stores it only on a DISPATCHED, unanswered, unexpired survey, and
  * returns what the answer's readers need in the same statement; undefined when it did not store.
+ * A score at or below the workspace's `followUpAtOrBelow` (0 = off) opens the survey's follow-up,
+ * owned by its credited teammate, in the same statement.
  */
 export async function answerSurvey(
   db: Queryable,
@@ -228,13 +233,23 @@ export async function answerSurvey(
       SET state = 'SUBMITTED', score = $2, comment = $3, answered_at = $4, answered_via = $5::"CsatAnswerVia"
       WHERE token_hash = $1 AND state = 'DISPATCHED' AND answered_at IS NULL AND expires_at > $4
       RETURNING *
-    ), webhooks AS (${surveyEventsInsert("answered", "csat.response.created", "$4")})
+    ), webhooks AS (${surveyEventsInsert("answered", "csat.response.created", "$4")}
+    ), follow_up AS (
+      INSERT INTO csat_follow_up (workspace_id, survey_id, status, owner_id, created_at, updated_at)
+      SELECT a.workspace_id, a.id, 'OPEN', a.teammate_id, a.answered_at, a.answered_at
+      FROM answered a LEFT JOIN csat_settings st ON st.workspace_id = a.workspace_id
+      WHERE a.score <= coalesce(st.follow_up_at_or_below, 2)
+      ON CONFLICT (survey_id) DO NOTHING
+      RETURNING id, survey_id, owner_id
+    ), follow_up_webhooks AS (${followUpEventsInsert("follow_up", "answered", "$4")})
     SELECT a.id, a.workspace_id AS "workspaceId", a.conversation_id AS "conversationId", a.bot_id AS "botId", a.channel_id AS "channelId",
            a.score::int AS score, a.comment, a.answered_at AS "answeredAt", a.answered_via::text AS "answeredVia",
            a.dispatched_at AS "dispatchedAt", w.name AS "workspaceName", b.name AS "botName", b.created_at AS "botCreatedAt",
-           c.name AS "channelName", c.kind::text AS "channelKind", c.created_at AS "channelCreatedAt"
+           c.name AS "channelName", c.kind::text AS "channelKind", c.created_at AS "channelCreatedAt",
+           f.id AS "followUpId", f.owner_id AS "followUpOwnerId"
     FROM answered a
     JOIN workspace w ON w.id = a.workspace_id
+    LEFT JOIN follow_up f ON f.survey_id = a.id
     LEFT JOIN bot b ON b.id = a.bot_id
     LEFT JOIN channel c ON c.id = a.channel_id`,
     [answer.tokenHash, answer.score, answer.comment, answer.answeredAt, answer.via],

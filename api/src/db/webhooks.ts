@@ -40,6 +40,22 @@ export function surveyEventsInsert(source: string, event: WebhookEvent, at: stri
 }
 
 /**
+ * An INSERT (to sit in a WITH of the caller's statement) writing `csat.followup.opened` for each
+ * follow-up row of `followUps` (a CTE with id, survey_id, owner_id) whose survey is in `surveys` (a
+ * CTE with csat_survey's columns), keyed by the follow-up; its data is the survey's plus the
+ * follow-up's id and owner. No endpoint, no row.
+ */
+export function followUpEventsInsert(followUps: string, surveys: string, at: string): string {
+  const event: WebhookEvent = "csat.followup.opened";
+  const data = `${SURVEY_EVENT_DATA} || jsonb_build_object('followUpId', f.id, 'ownerId', f.owner_id)`;
+  return `INSERT INTO webhook_delivery (endpoint_id, workspace_id, event, subject_id, payload, created_at, next_attempt_at)
+      SELECT e.id, e.workspace_id, '${event}', f.id, ${body(`'${event}'`, at, data)}, ${at}, ${at}
+      FROM ${followUps} f JOIN ${surveys} s ON s.id = f.survey_id
+      JOIN webhook_endpoint e ON e.workspace_id = s.workspace_id AND e.enabled AND '${event}' = ANY(e.events)
+      ON CONFLICT (endpoint_id, event, subject_id) DO NOTHING`;
+}
+
+/**
  * Writes `event` about `subjectId` with `data` to every enabled endpoint of the workspace that asked
  * for it, in the caller's transaction (one statement; no endpoint, no row). Returns how many.
  */

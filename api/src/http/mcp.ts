@@ -9,6 +9,9 @@ import type { App } from "../deps.js";
 import { authenticate, bearerSecret } from "../services/auth.js";
 import { reopenConversation, resolveConversation } from "../services/conversations.js";
 import { csatReport, recentComments } from "../services/reports/report.js";
+import { getCsatFollowUp, updateCsatFollowUp } from "../services/csat/followUps.js";
+import { countCsatResponses, inOrder, listCsatResponses, loadCsatSurveys } from "../services/csat/responses.js";
+import { CsatFollowUpStatus } from "../generated/prisma/enums.js";
 import { CSAT_RANGES, parseCsatWindow } from "../services/reports/windows.js";
 import { normalizeId } from "../tokens.js";
 import { browserOrigins } from "./headers.js";
@@ -93,6 +96,91 @@ function createMcpServer(app: App, actor: Member): McpServer {
           null,
           2,
         );
+      }),
+  );
+  server.registerTool(
+    "list_csat_responses",
+    {
+      description:
+        "Answered CSAT surveys, newest answer first, exactly as the Responses page lists them: score 1–5, comment, reason, bot, channel, credited teammate, customer, follow-up status and the conversation's id. Filters by dispatch time (range, or CUSTOM from/to), bot, channel, teammate (an id, or \"none\" for unattributed), scores, has_comment, reason and search (words in the comment or the customer's name or email). Pass the returned end_cursor as after for the next page.",
+      inputSchema: {
+        range: z.enum(CSAT_RANGES).optional().describe("Default ALL_TIME"),
+        from: z.string().optional().describe("With range CUSTOM: the first instant, ISO 8601 (inclusive)"),
+        to: z.string().optional().describe("With range CUSTOM: the end, ISO 8601 (exclusive)"),
+        bot_id: z.string().optional().describe('A bot\'s id, or "none"'),
+        channel_id: z.string().optional().describe('A channel\'s id, or "none"'),
+        teammate_id: z.string().optional().describe('A teammate\'s id, or "none"'),
+        scores: z.array(z.number().int()).optional().describe("Only these scores (1–5)"),
+        has_comment: z.boolean().optional(),
+        reason: z.string().optional(),
+        search: z.string().optional(),
+        first: z.number().int().optional().describe("How many (default 20, at most 100)"),
+        after: z.string().optional().describe("The end_cursor of the page before"),
+      },
+    },
+    (input) =>
+      tool(async () => {
+        const window = parseCsatWindow({ from: input.from, to: input.to });
+        const filter = {
+          range: input.range, from: window.from, to: window.to, botId: input.bot_id, channelId: input.channel_id,
+          teammateId: input.teammate_id, scores: input.scores, hasComment: input.has_comment, reason: input.reason, search: input.search,
+        };
+        const page = await listCsatResponses(app, actor, { filter, first: input.first ?? 20, after: input.after });
+        const surveys = await loadCsatSurveys(app, page, {
+          include: {
+            bot: { select: { name: true } },
+            channel: { select: { name: true } },
+            teammate: { select: { name: true } },
+            conversation: { select: { customer: { select: { name: true, email: true } } } },
+            followUp: { select: { id: true, status: true } },
+          },
+        });
+        return JSON.stringify(
+          {
+            total_count: await countCsatResponses(app, page),
+            end_cursor: page.endCursor,
+            has_next_page: page.hasNextPage,
+            answers: inOrder(page.edges.map((e) => e.id), surveys).map((s) => ({
+              survey_id: s.id,
+              conversation_id: s.conversationId,
+              score: s.score,
+              comment: s.comment,
+              reason: s.reason,
+              answered_at: s.answeredAt,
+              dispatched_at: s.dispatchedAt,
+              bot: s.bot?.name ?? null,
+              channel: s.channel?.name ?? null,
+              teammate: s.teammate?.name ?? null,
+              customer: s.conversation.customer,
+              follow_up: s.followUp,
+            })),
+          },
+          null,
+          2,
+        );
+      }),
+  );
+  server.registerTool(
+    "update_csat_follow_up",
+    {
+      description:
+        "Change a follow-up of a low CSAT answer, as the Follow-ups page does: its status (OPEN, CONTACTED, DONE), its owner (an active teammate's id) or its note (up to 2,000 characters). The change is recorded with who made it and when.",
+      inputSchema: {
+        follow_up_id: z.string().describe("The follow-up's id"),
+        status: z.enum(CsatFollowUpStatus).optional(),
+        owner_id: z.string().nullable().optional().describe("An active teammate's id; null for no owner"),
+        note: z.string().nullable().optional(),
+      },
+    },
+    ({ follow_up_id, status, owner_id, note }) =>
+      tool(async () => {
+        const id = await updateCsatFollowUp(app, actor, normalizeId(follow_up_id), {
+          status,
+          ...(owner_id !== undefined ? { ownerId: owner_id } : {}),
+          ...(note !== undefined ? { note } : {}),
+        });
+        const f = await getCsatFollowUp(app, actor, id, { include: { owner: { select: { id: true, name: true } } } });
+        return JSON.stringify({ id: f.id, survey_id: f.surveyId, status: f.status, owner: f.owner, note: f.note, updated_at: f.updatedAt }, null, 2);
       }),
   );
   return server;

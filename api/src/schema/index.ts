@@ -12,6 +12,8 @@ import "./reports.js";
 import "./audit.js";
 import "./outbox.js";
 import "./webhooks.js";
+import "./responses.js";
+import "./followUps.js";
 
 builder.queryType({});
 builder.mutationType({});

@@ -125,6 +125,21 @@ export function requirePromptWatch(actor: Actor | null, conversationId: string):
 }
 
 /**
+ * Why `actor` may not follow its workspace's follow-ups (`csatFollowUpChanged`), or null: any
+ * teammate or API key of the workspace may (the topic is the member's own workspace's); a visitor
+ * or no credential is refused.
+ */
+export function followUpWatchRefusal(actor: Actor | null): DomainError | null {
+  return isMember(actor) ? null : refusal(actor, "Only teammates and API keys may follow the follow-ups");
+}
+
+export function requireFollowUpWatch(actor: Actor | null): Member {
+  const refused = followUpWatchRefusal(actor);
+  if (refused) throw refused;
+  return actor as Member;
+}
+
+/**
  * scope-auth's coarse gates, from the predicates above (builder.ts uses this as its `authScopes`):
  * `member`, `teammate` (signed in), `admin`, `visitorOf` (a conversation's own widget) and
  * `public` (anyone).

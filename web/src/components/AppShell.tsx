@@ -2,6 +2,7 @@ import type { ReactNode } from "react";
 import { useMutation, useQuery } from "urql";
 import { CurrentTeammateContext } from "../currentTeammate";
 import { graphql } from "../gql";
+import { FollowUpsBadge } from "./followups/FollowUpsBadge";
 import { Link, usePathname } from "../router";
 
 const AppHeaderQuery = graphql(`
@@ -27,6 +28,8 @@ const SignOutMutation = graphql(`
 const NAV = [
   { to: "/inbox", label: "Inbox", adminOnly: false },
   { to: "/reports", label: "Reports", adminOnly: false },
+  { to: "/responses", label: "Responses", adminOnly: false },
+  { to: "/follow-ups", label: "Follow-ups", adminOnly: false },
   { to: "/settings/csat", section: "/settings", label: "Settings", adminOnly: false },
   { to: "/team/audit-log", section: "/team", label: "Audit log", adminOnly: true },
   { to: "/outbox", label: "Outbox", adminOnly: true },
@@ -66,6 +69,7 @@ export function AppShell({ children, onSignedOut }: { children: ReactNode; onSig
                 <li key={item.to}>
                   <Link to={item.to} aria-current={inSection(pathname, section) ? "page" : undefined}>
                     {item.label}
+                    {item.to === "/follow-ups" ? <FollowUpsBadge /> : null}
                   </Link>
                 </li>
               );

@@ -7,6 +7,7 @@ import { requireMember } from "../actors.js";
 import type { App } from "../../deps.js";
 import { answerSurvey, type AnsweredSurvey } from "../../db/surveys.js";
 import { commentSchema, parseInput, scoreSchema } from "../validation.js";
+import { onFollowUpOpened } from "./followUps.js";
 import { CSAT_QUESTION } from "./prompts.js";
 
 export type SubmitOutcome = "ACCEPTED" | "ALREADY_SUBMITTED" | "EXPIRED" | "NOT_FOUND";
@@ -43,6 +44,14 @@ export async function submitCsatAnswer(
   const answered = await answerSurvey(app.sql, { tokenHash, score, comment: comment || null, answeredAt: now, via: input.via });
   if (answered) {
     publishAnswer(app, answered);
+    if (answered.followUpId) {
+      onFollowUpOpened(app, app.sql, {
+        id: answered.followUpId,
+        workspaceId: answered.workspaceId,
+        surveyId: answered.id,
+        ownerId: answered.followUpOwnerId,
+      });
+    }
     const survey: PublicCsatSurvey = {
       question: CSAT_QUESTION,
       state: "ALREADY_SUBMITTED",
