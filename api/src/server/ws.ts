@@ -20,6 +20,7 @@ import { promptWatchRefusal, watchRefusal, type Actor } from "../services/actors
 import type { App } from "../deps.js";
 import { MAX_GRAPHQL_BODY_BYTES } from "../http/json.js";
 import { createWsLimits, logSocketErrors } from "../http/wsLimits.js";
+import { newRequestId, withRequestId } from "../requestId.js";
 
 /** How long a revocation is remembered for sockets still connecting (authenticated just before it). */
 const RECENT_REVOCATION_MS = 60_000;
@@ -42,12 +43,27 @@ export function serveGraphqlWs(app: App, yoga: Yoga, server: Server, options: { 
     for (let next = await revocations.next(); !next.done; next = await revocations.next()) sockets.revoke(next.value);
   })().catch((err: unknown) => app.log.error("[ws] revocation listener stopped", err));
   wss.once("close", () => void revocations.return?.());
+  // For /metrics: the sockets graphql-ws accepted, and the operations running on each.
+  const accepted = new Set<{ subscriptions: Record<string, unknown> }>();
+  app.metrics.watchWebSockets(() => {
+    let operations = 0;
+    for (const ctx of accepted) for (const _ in ctx.subscriptions) operations++;
+    return { sockets: wss.clients.size, operations };
+  });
 
-  useServer<Record<string, unknown>, { credentials?: Credentials }>(
+  // Each connection gets a request id (`ws-…`), and each operation `<connection's>/<operation id>`:
+  // the log lines its authentication, execution and subscription cause carry it.
+  useServer<Record<string, unknown>, { credentials?: Credentials; requestId?: string }>(
     {
-      execute: (args) => (args.rootValue as { execute: typeof import("graphql").execute }).execute(args),
-      subscribe: (args) => (args.rootValue as { subscribe: typeof import("graphql").subscribe }).subscribe(args),
-      onConnect: async (ctx) => {
+      execute: (args) => {
+        const root = args.rootValue as { execute: typeof import("graphql").execute; requestId: string };
+        return withRequestId(root.requestId, root.execute, args);
+      },
+      subscribe: (args) => {
+        const root = args.rootValue as { subscribe: typeof import("graphql").subscribe; requestId: string };
+        return withRequestId(root.requestId, root.subscribe, args);
+      },
+      onConnect: (ctx) => withRequestId((ctx.extra.requestId = newRequestId("ws")), async () => {
         const params = ctx.connectionParams ?? {};
         const credentials = {
           authorization: typeof params.authorization === "string" ? params.authorization : undefined,
@@ -59,9 +75,11 @@ export function serveGraphqlWs(app: App, yoga: Yoga, server: Server, options: { 
         if (!limits.admitSocket(ctx.extra.socket, context.actor)) return false;
         ctx.extra.credentials = credentials;
         sockets.add(ctx.extra.socket, context.actor);
+        accepted.add(ctx);
+        ctx.extra.socket.once("close", () => accepted.delete(ctx));
         return true;
-      },
-      onSubscribe: async (ctx, _id, payload) => {
+      }),
+      onSubscribe: (ctx, id, payload) => withRequestId(`${ctx.extra.requestId ?? "ws"}/${id}`, async () => {
         const tooMany = limits.admitOperation(ctx.subscriptions);
         if (tooMany) return tooMany;
         // Checked again for every operation, as well as closed on revocation.
@@ -91,9 +109,9 @@ export function serveGraphqlWs(app: App, yoga: Yoga, server: Server, options: { 
           document,
           variableValues: payload.variables,
           contextValue: await contextFactory(),
-          rootValue: { execute, subscribe },
+          rootValue: { execute, subscribe, requestId: `${ctx.extra.requestId ?? "ws"}/${id}` },
         };
-      },
+      }),
     },
     wss,
   );

@@ -1,4 +1,5 @@
 import type { App } from "../deps.js";
+import { newRequestId, withRequestId } from "../requestId.js";
 import { deliverOutbox, type EmailSender } from "./outbox.js";
 import type { ProviderPacer } from "./providerPacing.js";
 import { createDailySweep } from "./privacy.js";
@@ -15,8 +16,8 @@ export interface Workers {
   stop(): Promise<void>;
 }
 
-/** Runs `pass` on demand and on a timer, one at a time. */
-function serialLoop(pass: () => Promise<void>) {
+/** Runs `pass` on demand and on a timer, one at a time; each pass's log lines carry an id `<name>-…` of its own. */
+function serialLoop(name: string, pass: () => Promise<void>) {
   let running: Promise<void> | null = null;
   let again = false;
   return {
@@ -36,7 +37,7 @@ function serialLoop(pass: () => Promise<void>) {
     },
     run(): Promise<void> {
       // Passes never overlap within a loop; a caller during a pass waits for it and runs another.
-      const next = (running ?? Promise.resolve()).then(pass);
+      const next = (running ?? Promise.resolve()).then(() => withRequestId(newRequestId(name), pass));
       const tracked: Promise<void> = next.finally(() => {
         if (running === tracked) running = null;
       });
@@ -69,7 +70,7 @@ export function startWorkers(
   const sweepDaily = createDailySweep(app);
   const stopping = new AbortController();
 
-  const scheduler = serialLoop(async () => {
+  const scheduler = serialLoop("scheduler", async () => {
     try {
       await dispatchDueSurveys(app);
     } catch (err) {
@@ -95,7 +96,7 @@ export function startWorkers(
     }
   });
   const sender = options.sender;
-  const outbox = serialLoop(async () => {
+  const outbox = serialLoop("outbox", async () => {
     if (!sender || stopping.signal.aborted) return;
     try {
       await deliverOutbox(app, sender, {

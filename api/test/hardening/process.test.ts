@@ -28,7 +28,7 @@ const ENTRY = ["--import", "tsx", "api/src/main.ts"];
 /** Starts the server entry and waits until it serves or exits, whichever comes first. */
 async function startOrExit(env: Record<string, string>) {
   const port = await freePort();
-  const child = spawn(process.execPath, ENTRY, { env: { ...process.env, SEED_DEMO: "0", ...env, PORT: String(port) }, stdio: ["ignore", "pipe", "pipe"] });
+  const child = spawn(process.execPath, ENTRY, { env: { ...process.env, LOG_FORMAT: "pretty", SEED_DEMO: "0", ...env, PORT: String(port) }, stdio: ["ignore", "pipe", "pipe"] });
   let output = "";
   child.stdout.on("data", (b) => (output += b));
   child.stderr.on("data", (b) => (output += b));
@@ -164,7 +164,7 @@ describe("11.1 one server per DATA_DIR", () => {
     const own = mkdtempSync(join(tmpdir(), "hydra-early-"));
     try {
       const child = spawn(process.execPath, ENTRY, {
-        env: { ...process.env, SEED_DEMO: "0", DATABASE_URL: "", DATA_DIR: own, PORT: String(await freePort()) },
+        env: { ...process.env, LOG_FORMAT: "pretty", SEED_DEMO: "0", DATABASE_URL: "", DATA_DIR: own, PORT: String(await freePort()) },
         stdio: ["ignore", "pipe", "pipe"],
       });
       let output = "";
