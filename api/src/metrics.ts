@@ -63,6 +63,7 @@ export function createMetrics(): Metrics {
   const answered = new Counter({ name: "hydra_surveys_answered_total", help: "Survey answers stored, by how they came", labelNames: ["via"], registers: [registry] });
   // Every way in shows from the start (at 0), so a rate over it is defined before the first answer.
   const answeredVia = new Map<string, { inc(): void }>(ANSWER_WAYS.map((via) => [via, answered.labels(via)]));
+  for (const via of ANSWER_WAYS) answered.labels(via).inc(0);
   const sent = new Counter({ name: "hydra_emails_sent_total", help: "Survey and reminder emails the provider accepted", registers: [registry] });
   const rateLimited = new Counter({ name: "hydra_provider_rate_limited_total", help: "Calls the email provider answered with 429 (too many requests)", registers: [registry] });
   const http = new Histogram({
@@ -76,32 +77,48 @@ export function createMetrics(): Metrics {
   const httpChildren: ({ observe(v: number): void } | undefined)[] = [];
 
   const queues = new Map<string, () => QueueReading | Promise<QueueReading>>();
-  const queueDepth = new Gauge({ name: "hydra_queue_depth", help: "Items waiting in a queue (email_outbox: unsent emails; survey_schedule: surveys due, not yet dispatched); counted up to 10000", labelNames: ["queue"], registers: [registry] });
-  const queueAge = new Gauge({ name: "hydra_queue_oldest_due_age_seconds", help: "How long the oldest due but unsent item of a queue has waited (0: none due)", labelNames: ["queue"], registers: [registry] });
-  const readFailures = new Counter({ name: "hydra_metrics_read_failures_total", help: "Scrape-time readings that failed or timed out (their series were left out)", labelNames: ["reading"], registers: [registry] });
-  new Gauge({
-    name: "hydra_queue_read_seconds",
-    help: "How long the last scrape took to read every queue",
-    registers: [registry],
-    async collect() {
+  // prom-client collects every metric of a scrape at once: the queue gauges share one reading.
+  let reading: Promise<void> | null = null;
+  const readQueues = (): Promise<void> =>
+    (reading ??= (async () => {
       const started = performance.now();
       queueDepth.reset();
       queueAge.reset();
       await Promise.all(
         [...queues].map(async ([queue, read]) => {
           try {
-            const reading = await withTimeout(Promise.resolve(read()), READ_TIMEOUT_MS);
-            const depth = typeof reading === "number" ? reading : reading.depth;
-            queueDepth.labels(queue).set(depth);
-            if (typeof reading !== "number") queueAge.labels(queue).set(Math.max(0, reading.oldestDueAgeSeconds ?? 0));
+            const value = await withTimeout(Promise.resolve(read()), READ_TIMEOUT_MS);
+            queueDepth.labels(queue).set(typeof value === "number" ? value : value.depth);
+            if (typeof value !== "number") queueAge.labels(queue).set(Math.max(0, value.oldestDueAgeSeconds ?? 0));
           } catch {
             readFailures.labels(`queue:${queue}`).inc();
           }
         }),
       );
-      this.set((performance.now() - started) / 1000);
-    },
+      readSeconds.set((performance.now() - started) / 1000);
+    })().finally(() => (reading = null)));
+  const queueDepth = new Gauge({
+    name: "hydra_queue_depth",
+    help: "Items waiting in a queue (email_outbox: unsent emails; survey_schedule: surveys due, not yet dispatched); counted up to 10000",
+    labelNames: ["queue"],
+    registers: [registry],
+    collect: readQueues,
   });
+  const queueAge = new Gauge({
+    name: "hydra_queue_oldest_due_age_seconds",
+    help: "How long the oldest due but unsent item of a queue has waited (0: none due)",
+    labelNames: ["queue"],
+    registers: [registry],
+    collect: readQueues,
+  });
+  const readFailures = new Counter({
+    name: "hydra_metrics_read_failures_total",
+    help: "Scrape-time readings that failed or timed out (their series were left out)",
+    labelNames: ["reading"],
+    registers: [registry],
+    collect: readQueues,
+  });
+  const readSeconds = new Gauge({ name: "hydra_queue_read_seconds", help: "How long this scrape took to read every queue", registers: [registry], collect: readQueues });
 
   let webSockets: () => { sockets: number; operations: number } = () => ({ sockets: 0, operations: 0 });
   new Gauge({ name: "hydra_websocket_connections", help: "Open graphql-ws connections", registers: [registry], collect() { this.set(webSockets().sockets); } });
