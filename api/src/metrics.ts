@@ -133,17 +133,25 @@ export function createMetrics(): Metrics {
     },
   });
   let pool: (() => { total: number; idle: number; waiting: number; waits: number }) | null = null;
-  const poolConnections = new Gauge({ name: "hydra_db_pool_connections", help: "PostgreSQL pool connections by state (busy, idle)", labelNames: ["state"], registers: [registry] });
+  new Gauge({
+    name: "hydra_db_pool_connections",
+    help: "PostgreSQL pool connections by state (busy, idle)",
+    labelNames: ["state"],
+    registers: [registry],
+    collect() {
+      const stats = pool?.();
+      if (!stats) return;
+      this.labels("busy").set(stats.total - stats.idle);
+      this.labels("idle").set(stats.idle);
+    },
+  });
   new Gauge({
     name: "hydra_db_pool_waiting",
     help: "Requests waiting for a PostgreSQL pool connection now",
     registers: [registry],
     collect() {
       const stats = pool?.();
-      if (!stats) return;
-      this.set(stats.waiting);
-      poolConnections.labels("busy").set(stats.total - stats.idle);
-      poolConnections.labels("idle").set(stats.idle);
+      if (stats) this.set(stats.waiting);
     },
   });
   let waitsSeen = 0;

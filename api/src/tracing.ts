@@ -45,7 +45,7 @@ export async function createTracing(options: { endpoint?: string | undefined; ex
     contextReady = true;
   }
   const tracer = provider.getTracer("hydra-csat");
-  const plugin = useOpenTelemetry({ resolvers: false, variables: false, result: false, document: false }, provider) as Plugin;
+  const plugin = useOpenTelemetry({ resolvers: false, variables: false, result: false, document: false }, provider, SpanKind.INTERNAL) as Plugin;
   return {
     plugin,
     http(req, res, handle) {

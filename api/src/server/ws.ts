@@ -1,6 +1,7 @@
 import type { Server } from "node:http";
 import {
   getArgumentValues,
+  getOperationAST,
   getVariableValues,
   GraphQLError,
   Kind,
@@ -51,6 +52,7 @@ export function serveGraphqlWs(app: App, yoga: Yoga, server: Server, options: { 
     return { sockets: wss.clients.size, operations };
   });
 
+  const logOperations = app.config.logLevel === "debug";
   // Each connection gets a request id (`ws-…`), and each operation `<connection's>/<operation id>`:
   // the log lines its authentication, execution and subscription cause carry it.
   useServer<Record<string, unknown>, { credentials?: Credentials; requestId?: string }>(
@@ -77,6 +79,7 @@ export function serveGraphqlWs(app: App, yoga: Yoga, server: Server, options: { 
         sockets.add(ctx.extra.socket, context.actor);
         accepted.add(ctx);
         ctx.extra.socket.once("close", () => accepted.delete(ctx));
+        app.log.debug?.(`[ws] connected (${context.actor?.kind ?? "no credential"})`);
         return true;
       }),
       onSubscribe: (ctx, id, payload) => withRequestId(`${ctx.extra.requestId ?? "ws"}/${id}`, async () => {
@@ -97,6 +100,7 @@ export function serveGraphqlWs(app: App, yoga: Yoga, server: Server, options: { 
           actor,
         });
         const document = parse(payload.query);
+        if (logOperations) app.log.debug?.(`[ws] operation ${getOperationAST(document, payload.operationName)?.name?.value ?? "(anonymous)"} started`);
         const errors = validate(schema, document);
         if (errors.length > 0) return errors;
         if (!(await widgetMayRun(app, schema, actor, document, payload.operationName, payload.variables))) {
