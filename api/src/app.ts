@@ -11,6 +11,7 @@ import type { SpanExporter } from "@opentelemetry/sdk-trace-base";
 import { outboxQueue, surveyScheduleQueue } from "./db/queues.js";
 import { createLogger, type Logger } from "./log.js";
 import { createMetrics } from "./metrics.js";
+import { setRequestIdReach } from "./requestId.js";
 import type { Tracing } from "./tracing.js";
 import { createHttpServer } from "./server/http.js";
 import { serveGraphqlWs } from "./server/ws.js";
@@ -50,6 +51,7 @@ export interface RunningApp {
 export async function buildApp(options: AppOptions): Promise<RunningApp> {
   const { config } = options;
   const log = options.log ?? createLogger();
+  setRequestIdReach(config.logRequestIds);
   const db = await openDatabase({ url: config.databaseUrl, dataDir: config.dataDir, poolSize: config.databasePoolSize });
   const fanout = createFanout(config.redisUrl, log);
   const app: App = {

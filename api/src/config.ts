@@ -1,6 +1,7 @@
 import { isIP } from "node:net";
 import { resolve } from "node:path";
 import { LOG_FORMATS, LOG_LEVELS, type LogFormat, type LogLevel } from "./log.js";
+import { REQUEST_ID_REACHES, type RequestIdReach } from "./requestId.js";
 
 /** Everything the server reads from its environment, read once at start. */
 export interface Config {
@@ -58,6 +59,8 @@ export interface Config {
   logLevel: LogLevel;
   /** `json` lines, `pretty` human lines, or `auto` (pretty on a terminal, else JSON). */
   logFormat: LogFormat;
+  /** Request ids on every line a request causes (`all`), on the transports' and workers' lines only (`edge`), or `auto`. */
+  logRequestIds: RequestIdReach;
   /** Bearer token GET /metrics asks for; unset, /metrics is open (keep it off the public network). */
   metricsToken: string | undefined;
   /** OTLP/HTTP collector base URL; set, traces of HTTP requests and GraphQL operations are sent there. */
@@ -97,6 +100,7 @@ export const CONFIG_VARIABLES = [
   "RESEND_WEBHOOK_SECRET",
   "LOG_LEVEL",
   "LOG_FORMAT",
+  "LOG_REQUEST_IDS",
   "METRICS_TOKEN",
   "OTEL_EXPORTER_OTLP_ENDPOINT",
 ] as const;
@@ -141,6 +145,8 @@ export function readConfig(source: NodeJS.ProcessEnv = process.env): Config {
   if (!LOG_LEVELS.includes(logLevel)) throw new Error(`LOG_LEVEL must be one of ${LOG_LEVELS.join(", ")}, not ${JSON.stringify(env.LOG_LEVEL)}`);
   const logFormat = (env.LOG_FORMAT || "auto") as LogFormat;
   if (!LOG_FORMATS.includes(logFormat)) throw new Error(`LOG_FORMAT must be json, pretty or auto, not ${JSON.stringify(env.LOG_FORMAT)}`);
+  const logRequestIds = (env.LOG_REQUEST_IDS || "auto") as RequestIdReach;
+  if (!REQUEST_ID_REACHES.includes(logRequestIds)) throw new Error(`LOG_REQUEST_IDS must be all, edge or auto, not ${JSON.stringify(env.LOG_REQUEST_IDS)}`);
   const metricsToken = env.METRICS_TOKEN || undefined;
   if (metricsToken !== undefined && metricsToken.length < 16) throw new Error("METRICS_TOKEN must be at least 16 characters");
   const otlpEndpoint = env.OTEL_EXPORTER_OTLP_ENDPOINT || undefined;
@@ -179,6 +185,7 @@ export function readConfig(source: NodeJS.ProcessEnv = process.env): Config {
     scryptLogN: 17,
     logLevel,
     logFormat,
+    logRequestIds,
     metricsToken,
     otlpEndpoint,
   };

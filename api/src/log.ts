@@ -18,7 +18,7 @@ export interface Logger {
   debug?(line: string, fields?: LogFields): void;
   info(line: string, fields?: LogFields): void;
   warn(line: string, fields?: LogFields): void;
-  error(line: string, err?: unknown): void;
+  error(line: string, err?: unknown, fields?: LogFields): void;
   /**
    * A line for the person who started the demo (its sign-in addresses, its API key shown once):
    * written unmasked. Never for anything a customer or a request brings.
@@ -94,11 +94,27 @@ export function createLogger(setup: LogSetup = {}): Logger {
     debug: (line, fields) => emit("debug", line, fields),
     info: (line, fields) => emit("info", line, fields),
     warn: (line, fields) => emit("warn", line, fields),
-    error: (line, err) => {
-      if (err === undefined) out.error(maskSecrets(line));
-      else out.error({ error: errorFields(err) }, maskSecrets(line));
+    error: (line, err, fields) => {
+      const masked = fields ? maskFields(fields) : undefined;
+      if (err === undefined) out.error(masked ?? {}, maskSecrets(line));
+      else out.error({ ...masked, error: errorFields(err) }, maskSecrets(line));
     },
     notice: (line) => out.info(line),
+  };
+}
+
+/**
+ * `log` with `requestId` on each of its lines: for the work of one request, socket or worker pass
+ * where AsyncLocalStorage does not carry the id (LOG_REQUEST_IDS=edge).
+ */
+export function requestLog(log: Logger, requestId: string): Logger {
+  const id = { requestId };
+  return {
+    ...(log.debug ? { debug: (line: string, fields?: LogFields) => log.debug!(line, { ...fields, ...id }) } : {}),
+    info: (line, fields) => log.info(line, { ...fields, ...id }),
+    warn: (line, fields) => log.warn(line, { ...fields, ...id }),
+    error: (line, err, fields) => log.error(line, err, { ...fields, ...id }),
+    ...(log.notice ? { notice: log.notice } : {}),
   };
 }
 

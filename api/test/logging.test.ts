@@ -2,8 +2,8 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createLogger, maskSecrets } from "../src/log.js";
-import { withRequestId } from "../src/requestId.js";
+import { createLogger, maskSecrets, requestLog } from "../src/log.js";
+import { setRequestIdReach, withRequestId } from "../src/requestId.js";
 import { gqlOk, until, wsClient } from "../testkit/client.js";
 import { createConversation, createWorkspaceFixture, enableCsat, tokenFromEmail, type WorkspaceFixture } from "../testkit/fixtures.js";
 import { startServerProcess, type ServerProcess } from "../testkit/processes.js";
@@ -23,6 +23,7 @@ const ADDRESS = /[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}
 
 describe("the logger", () => {
   it("writes JSON lines with the current request id, masks tokens and addresses in the text and censors named fields", () => {
+    setRequestIdReach("all");
     const lines: string[] = [];
     const log = createLogger({ format: "json", level: "debug", write: (line) => void lines.push(line) });
     withRequestId("req-42", () => {
@@ -42,6 +43,17 @@ describe("the logger", () => {
     const log = createLogger({ format: "pretty", write: (line) => void lines.push(line) });
     withRequestId("req-7", () => log.warn("[outbox] slow"));
     expect(lines).toEqual([expect.stringMatching(/^\d{4}-\d\d-\d\dT[\d:.]+Z WARN \[outbox\] slow \[req-7\]\n$/)]);
+  });
+
+  it("with LOG_REQUEST_IDS=edge, AsyncLocalStorage carries nothing and a pass's own logger names its id", () => {
+    setRequestIdReach("edge");
+    const lines: string[] = [];
+    const log = createLogger({ format: "json", write: (line) => void lines.push(line) });
+    withRequestId("req-1", () => log.info("inside"));
+    requestLog(log, "outbox-1").warn("from the pass");
+    requestLog(log, "req-2").error("failed", new Error("x"));
+    expect(lines.map((l) => (JSON.parse(l) as LogLine).requestId)).toEqual([undefined, "outbox-1", "req-2"]);
+    setRequestIdReach("all");
   });
 
   it("leaves debug lines out at info", () => {
@@ -72,6 +84,7 @@ describe.each(DB_KINDS)("a server process's log on %s", (db: DbKind) => {
     server = await startServerProcess({
       LOG_FORMAT: "json",
       LOG_LEVEL: "debug",
+      LOG_REQUEST_IDS: "all",
       RESEND_API_KEY: resendKey,
       RESEND_BASE_URL: resend.url,
       ...(database ? { DATABASE_URL: database.url } : { DATABASE_URL: "", DATA_DIR: dataDir! }),

@@ -13,7 +13,7 @@ import { handleRatingPage, sendErrorPage } from "../http/ratingPage.js";
 import { handleRest } from "../http/rest.js";
 import { createStaticHandler } from "../http/static.js";
 import { handleMetrics, METRICS_PATH } from "../http/metrics.js";
-import { pathForLog, withoutSecret } from "../log.js";
+import { pathForLog, requestLog, withoutSecret } from "../log.js";
 import { httpRouteOf } from "../metrics.js";
 import { requestIdFrom, withRequestId } from "../requestId.js";
 import type { Tracing } from "../tracing.js";
@@ -98,7 +98,9 @@ export function createHttpServer(app: App, yoga: Yoga, options: HttpServerOption
   function responded(this: TimedResponse) {
     const seconds = (performance.now() - this[STARTED]) / 1000;
     app.metrics.httpResponse(httpRouteOf(this.req.url), this.statusCode, seconds);
-    if (logRequests) log.debug?.(`[http] ${this.req.method} ${pathForLog(this.req.url)} ${this.statusCode} ${(seconds * 1000).toFixed(1)} ms`);
+    if (logRequests) {
+      log.debug?.(`[http] ${this.req.method} ${pathForLog(this.req.url)} ${this.statusCode} ${(seconds * 1000).toFixed(1)} ms`, { requestId: String(this.getHeader("x-request-id")) });
+    }
   }
   const { tracing } = options;
 
@@ -115,7 +117,9 @@ export function createHttpServer(app: App, yoga: Yoga, options: HttpServerOption
 
   function serve(req: IncomingMessage, res: ServerResponse): void {
     (tracing ? tracing.http(req, res, () => handle(req, res)) : handle(req, res)).catch((err) => {
-      // Logged without the token a rating link carries; answered as a page where a page was asked for.
+      // Logged without the token a rating link carries, under the request's id; answered as a page
+      // where a page was asked for.
+      const log = requestLog(app.log, String(res.getHeader("x-request-id")));
       const path = pathForLog(req.url);
       const html = servesHtml(path);
       if (isClientAbort(req, err)) {

@@ -79,7 +79,7 @@ export function serveGraphqlWs(app: App, yoga: Yoga, server: Server, options: { 
         sockets.add(ctx.extra.socket, context.actor);
         accepted.add(ctx);
         ctx.extra.socket.once("close", () => accepted.delete(ctx));
-        app.log.debug?.(`[ws] connected (${context.actor?.kind ?? "no credential"})`);
+        app.log.debug?.(`[ws] connected (${context.actor?.kind ?? "no credential"})`, { requestId: ctx.extra.requestId });
         return true;
       }),
       onSubscribe: (ctx, id, payload) => withRequestId(`${ctx.extra.requestId ?? "ws"}/${id}`, async () => {
@@ -100,7 +100,9 @@ export function serveGraphqlWs(app: App, yoga: Yoga, server: Server, options: { 
           actor,
         });
         const document = parse(payload.query);
-        if (logOperations) app.log.debug?.(`[ws] operation ${getOperationAST(document, payload.operationName)?.name?.value ?? "(anonymous)"} started`);
+        if (logOperations) {
+          app.log.debug?.(`[ws] operation ${getOperationAST(document, payload.operationName)?.name?.value ?? "(anonymous)"} started`, { requestId: `${ctx.extra.requestId}/${id}` });
+        }
         const errors = validate(schema, document);
         if (errors.length > 0) return errors;
         if (!(await widgetMayRun(app, schema, actor, document, payload.operationName, payload.variables))) {
