@@ -11,8 +11,8 @@ const current = new AsyncLocalStorage<string>();
  * How far request ids reach: `all` carries them through AsyncLocalStorage into every line the
  * work writes; `edge` puts them on the lines the transports write (request lines, their errors,
  * socket lines) and each worker pass's lines, and leaves AsyncLocalStorage off. On Node 20 and 22
- * an AsyncLocalStorage in use hooks every promise the process makes (measured: a third more CPU
- * per GraphQL request); from Node 24 on (AsyncContextFrame) it costs next to nothing.
+ * an AsyncLocalStorage in use hooks every promise the process makes (figures in
+ * docs/operations.md); from Node 24 on (AsyncContextFrame) it costs next to nothing.
  * `auto`: `all` where it is cheap, else `edge`.
  */
 export type RequestIdReach = "all" | "edge" | "auto";
