@@ -117,7 +117,8 @@ export async function startNodeServer(name: string, entry: string, env: Record<s
     child,
     ticks,
     output: () => output,
-    errors: () => output.split("\n").filter((l) => l.includes(" ERROR ")).map((l) => l.slice(0, 400)),
+    // The human line (" ERROR ") or the JSON line servers write when their output is a pipe.
+    errors: () => output.split("\n").filter((l) => l.includes(" ERROR ") || l.startsWith('{"level":"error"')).map((l) => l.slice(0, 400)),
     gc() {
       return new Promise<Metrics>((resolve, reject) => {
         const timer = setTimeout(() => reject(new Error(`${name}: no gc metrics line`)), 30_000);
