@@ -7,7 +7,12 @@ import { applyMigrations, withMigrationLock } from "./db/migrate.js";
 import type { App } from "./deps.js";
 import { createFanout } from "./fanout.js";
 import { createRateLimits } from "./http/rateLimit.js";
+import type { SpanExporter } from "@opentelemetry/sdk-trace-base";
+import { outboxQueue, surveyScheduleQueue } from "./db/queues.js";
 import { createLogger, type Logger } from "./log.js";
+import { createMetrics } from "./metrics.js";
+import { setRequestIdReach } from "./requestId.js";
+import type { Tracing } from "./tracing.js";
 import { createHttpServer } from "./server/http.js";
 import { serveGraphqlWs } from "./server/ws.js";
 import { createYogaServer } from "./server/yoga.js";
@@ -24,6 +29,8 @@ export interface AppOptions {
   config: Config;
   clock?: Clock;
   log?: Logger;
+  /** Receives the trace spans in-process (tests); else they go to OTEL_EXPORTER_OTLP_ENDPOINT when set. */
+  spanExporter?: SpanExporter;
 }
 
 export interface RunningApp {
@@ -44,6 +51,7 @@ export interface RunningApp {
 export async function buildApp(options: AppOptions): Promise<RunningApp> {
   const { config } = options;
   const log = options.log ?? createLogger();
+  setRequestIdReach(config.logRequestIds);
   const db = await openDatabase({ url: config.databaseUrl, dataDir: config.dataDir, poolSize: config.databasePoolSize });
   const fanout = createFanout(config.redisUrl, log);
   const app: App = {
@@ -55,7 +63,9 @@ export async function buildApp(options: AppOptions): Promise<RunningApp> {
     presence: fanout.presence,
     log,
     limits: createRateLimits(config, fanout.redis, log),
+    metrics: createMetrics(),
   };
+  watchQueues(app, db);
 
   try {
     await migrateAndSeed(db, app, config);
@@ -65,13 +75,25 @@ export async function buildApp(options: AppOptions): Promise<RunningApp> {
     throw err;
   }
 
-  const yoga = createYogaServer(app);
+  // Tracing costs nothing unless asked for: its modules load only then.
+  const tracing: Tracing | null =
+    config.otlpEndpoint || options.spanExporter
+      ? await (await import("./tracing.js")).createTracing({ endpoint: config.otlpEndpoint, ...(options.spanExporter ? { exporter: options.spanExporter } : {}) })
+      : null;
+  const yoga = createYogaServer(app, tracing ? [tracing.plugin] : []);
   const databaseReachable = () =>
     Promise.race([
       databaseAnswers(db.sql),
       new Promise<boolean>((resolve) => setTimeout(() => resolve(false), 2000).unref()),
     ]);
-  const http = createHttpServer(app, yoga, { webDist: WEB_DIST_DIR, databaseReachable, resendWebhookSecret: config.resendWebhookSecret });
+  const http = createHttpServer(app, yoga, {
+    webDist: WEB_DIST_DIR,
+    databaseReachable,
+    resendWebhookSecret: config.resendWebhookSecret,
+    metricsToken: config.metricsToken,
+    tracing,
+  });
+  app.metrics.watchHttpConnections(() => new Promise((resolve) => http.server.getConnections((err, count) => resolve(err ? 0 : count))));
   const wss = serveGraphqlWs(app, yoga, http.server, { maxOperations: config.wsMaxSubscriptions });
 
   let workers: Workers | null = null;
@@ -108,6 +130,7 @@ export async function buildApp(options: AppOptions): Promise<RunningApp> {
       await workersStopped;
       await fanout.close();
       await db.close();
+      await tracing?.shutdown().catch((err: unknown) => log.warn(`[otel] last spans not sent: ${(err as Error).message}`));
       log.info("[http] stopped");
     },
   };
@@ -128,14 +151,26 @@ async function migrateAndSeed(db: Database, app: App, config: Config): Promise<v
         const demo = await seedDemo(app);
         if (demo.created) {
           log.info(`[demo] seeded the "${demo.workspaceName}" workspace`);
-          log.info(`[demo] sign in as ${DEMO_ADMIN_EMAIL} (ADMIN) or ${DEMO_AGENT_EMAIL} (AGENT), password: ${DEMO_PASSWORD}`);
-          log.info(`[demo] demo API key, shown only now: ${demo.apiKey}`);
+          // The demo's own addresses and key are for the person who started it: written unmasked.
+          const notice = log.notice ?? log.info;
+          notice(`[demo] sign in as ${DEMO_ADMIN_EMAIL} (ADMIN) or ${DEMO_AGENT_EMAIL} (AGENT), password: ${DEMO_PASSWORD}`);
+          notice(`[demo] demo API key, shown only now: ${demo.apiKey}`);
         } else {
-          log.info(`[demo] sign in as ${DEMO_ADMIN_EMAIL} or ${DEMO_AGENT_EMAIL}, password: ${DEMO_PASSWORD}`);
+          (log.notice ?? log.info)(`[demo] sign in as ${DEMO_ADMIN_EMAIL} or ${DEMO_AGENT_EMAIL}, password: ${DEMO_PASSWORD}`);
         }
       }
     });
   } finally {
     await session.release();
   }
+}
+
+/** Queue depths past this are shown as this: a scrape never counts a whole backlog. */
+const QUEUE_COUNT_CAP = 10_000;
+
+/** The gauges /metrics reads at each scrape: queues (one bounded query each) and the pool. */
+function watchQueues(app: App, db: Database): void {
+  app.metrics.registerQueueDepth("email_outbox", () => outboxQueue(app.sql, app.clock.now(), QUEUE_COUNT_CAP));
+  app.metrics.registerQueueDepth("survey_schedule", () => surveyScheduleQueue(app.sql, app.clock.now(), QUEUE_COUNT_CAP));
+  if (db.poolStats) app.metrics.watchPool(db.poolStats);
 }

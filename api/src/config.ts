@@ -1,5 +1,7 @@
 import { isIP } from "node:net";
 import { resolve } from "node:path";
+import { LOG_FORMATS, LOG_LEVELS, type LogFormat, type LogLevel } from "./log.js";
+import { REQUEST_ID_REACHES, type RequestIdReach } from "./requestId.js";
 
 /** Everything the server reads from its environment, read once at start. */
 export interface Config {
@@ -58,6 +60,16 @@ export interface Config {
   webhookEncryptionKey: Buffer | undefined;
   /** scrypt's cost as log2(N) for new password hashes: 17 (N=2^17). Tests may lower it. */
   scryptLogN: number;
+  /** The least level written: debug adds a line per request. */
+  logLevel: LogLevel;
+  /** `json` lines, `pretty` human lines, or `auto` (pretty on a terminal, else JSON). */
+  logFormat: LogFormat;
+  /** Request ids on every line a request causes (`all`), on the transports' and workers' lines only (`edge`), or `auto`. */
+  logRequestIds: RequestIdReach;
+  /** Bearer token GET /metrics asks for; unset, /metrics is open (keep it off the public network). */
+  metricsToken: string | undefined;
+  /** OTLP/HTTP collector base URL; set, traces of HTTP requests and GraphQL operations are sent there. */
+  otlpEndpoint: string | undefined;
 }
 
 /**
@@ -92,6 +104,11 @@ export const CONFIG_VARIABLES = [
   "RESEND_REQUESTS_PER_SECOND",
   "RESEND_WEBHOOK_SECRET",
   "WEBHOOK_ENCRYPTION_KEY",
+  "LOG_LEVEL",
+  "LOG_FORMAT",
+  "LOG_REQUEST_IDS",
+  "METRICS_TOKEN",
+  "OTEL_EXPORTER_OTLP_ENDPOINT",
 ] as const;
 export type ConfigVariable = (typeof CONFIG_VARIABLES)[number];
 
@@ -130,6 +147,16 @@ export function readConfig(source: NodeJS.ProcessEnv = process.env): Config {
   const wantsDemo = env.SEED_DEMO !== "0";
   const redisUrl = env.REDIS_URL || undefined;
   if (redisUrl && !/^rediss?:\/\//.test(redisUrl)) throw new Error("REDIS_URL must start with redis:// or rediss://");
+  const logLevel = (env.LOG_LEVEL || "info") as LogLevel;
+  if (!LOG_LEVELS.includes(logLevel)) throw new Error(`LOG_LEVEL must be one of ${LOG_LEVELS.join(", ")}, not ${JSON.stringify(env.LOG_LEVEL)}`);
+  const logFormat = (env.LOG_FORMAT || "auto") as LogFormat;
+  if (!LOG_FORMATS.includes(logFormat)) throw new Error(`LOG_FORMAT must be json, pretty or auto, not ${JSON.stringify(env.LOG_FORMAT)}`);
+  const logRequestIds = (env.LOG_REQUEST_IDS || "auto") as RequestIdReach;
+  if (!REQUEST_ID_REACHES.includes(logRequestIds)) throw new Error(`LOG_REQUEST_IDS must be all, edge or auto, not ${JSON.stringify(env.LOG_REQUEST_IDS)}`);
+  const metricsToken = env.METRICS_TOKEN || undefined;
+  if (metricsToken !== undefined && metricsToken.length < 16) throw new Error("METRICS_TOKEN must be at least 16 characters");
+  const otlpEndpoint = env.OTEL_EXPORTER_OTLP_ENDPOINT || undefined;
+  if (otlpEndpoint && !/^https?:\/\/./.test(otlpEndpoint)) throw new Error(`OTEL_EXPORTER_OTLP_ENDPOINT must be an http(s) URL, not ${JSON.stringify(otlpEndpoint)}`);
   const resendBaseUrl = env.RESEND_BASE_URL || undefined;
   if (resendBaseUrl && !/^https?:\/\//.test(resendBaseUrl)) throw new Error(`RESEND_BASE_URL must be an http(s) URL, not ${JSON.stringify(resendBaseUrl)}`);
   return {
@@ -163,6 +190,11 @@ export function readConfig(source: NodeJS.ProcessEnv = process.env): Config {
     rateLimitWidgetPerMinute: wholeNumber(env.RATE_LIMIT_WIDGET_PER_MIN, 30, "RATE_LIMIT_WIDGET_PER_MIN"),
     webhookEncryptionKey: encryptionKey(env.WEBHOOK_ENCRYPTION_KEY),
     scryptLogN: 17,
+    logLevel,
+    logFormat,
+    logRequestIds,
+    metricsToken,
+    otlpEndpoint,
   };
 }
 

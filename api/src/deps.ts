@@ -6,6 +6,7 @@ import type { RateLimits } from "./http/rateLimit.js";
 import type { PubSub } from "./pubsub.js";
 import type { WidgetPresence } from "./fanout.js";
 import type { Logger } from "./log.js";
+import type { Metrics } from "./metrics.js";
 
 /** What every domain service works with: one per server, shared by all requests. */
 export interface App {
@@ -14,10 +15,12 @@ export interface App {
   sql: Sql;
   pubsub: PubSub;
   clock: Clock;
-  config: Pick<Config, "publicUrl" | "emailFrom" | "resendApiKey" | "production" | "signup" | "operatorToken" | "scryptLogN" | "allowedOrigins" | "outboxLeaseMs" | "dataDir" | "webhookEncryptionKey">;
+  config: Pick<Config, "publicUrl" | "emailFrom" | "resendApiKey" | "production" | "signup" | "operatorToken" | "scryptLogN" | "allowedOrigins" | "outboxLeaseMs" | "dataDir" | "webhookEncryptionKey" | "logLevel">;
   presence: WidgetPresence;
   log: Logger;
   limits: RateLimits;
+  /** The series GET /metrics serves; services move its counters. */
+  metrics: Metrics;
 }
 
 export type Tx = Parameters<Parameters<PrismaClient["$transaction"]>[0]>[0];

@@ -4,7 +4,8 @@ import { StartupError } from "./db/dataLock.js";
 import { createLogger } from "./log.js";
 import { watchNpmParent } from "./npmParent.js";
 
-const log = createLogger();
+// Until the configuration is read: info and up, human on a terminal, JSON otherwise.
+let log = createLogger();
 
 /** A start that cannot go on ends with one line saying why (no stack) and a non-zero exit. */
 async function fail(err: unknown, running: RunningApp | null): Promise<never> {
@@ -22,6 +23,7 @@ const config: Config = (() => {
     process.exit(1);
   }
 })();
+log = createLogger({ level: config.logLevel, format: config.logFormat });
 log.info(
   `[start] database: ${config.databaseUrl ? "PostgreSQL (DATABASE_URL)" : `embedded PGlite in ${config.dataDir}`}; ` +
     `email: ${config.resendApiKey ? "sent through Resend" : "recorded in the outbox (no RESEND_API_KEY)"}`,

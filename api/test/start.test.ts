@@ -15,7 +15,7 @@ describe("npm start", () => {
     const port = await freePort();
     // Exactly what a newcomer types: `npm start` (it builds the web app, then serves).
     const child = spawn("npm", ["start", "--silent"], {
-      env: { ...process.env, PORT: String(port), DATA_DIR: dataDir, DATABASE_URL: "", SEED_DEMO: "1" },
+      env: { ...process.env, LOG_FORMAT: "pretty", PORT: String(port), DATA_DIR: dataDir, DATABASE_URL: "", SEED_DEMO: "1" },
       stdio: ["ignore", "pipe", "pipe"],
     });
     let output = "";
@@ -50,7 +50,7 @@ describe("npm start", () => {
       await gqlOk(url, `mutation { createBot(name: "Written before the second start") { id } }`, {}, key);
       // (Its build step is skipped: the first one built web/dist, which other tests may be reading.)
       const second = spawn("npm", ["start", "--silent", "--ignore-scripts"], {
-        env: { ...process.env, PORT: String(await freePort()), DATA_DIR: dataDir, DATABASE_URL: "", SEED_DEMO: "1" },
+        env: { ...process.env, LOG_FORMAT: "pretty", PORT: String(await freePort()), DATA_DIR: dataDir, DATABASE_URL: "", SEED_DEMO: "1" },
         stdio: ["ignore", "pipe", "pipe"],
       });
       let secondOutput = "";

@@ -27,7 +27,7 @@ export async function startServerProcess(env: Record<string, string>, startMs = 
   const port = await freePort();
   const child = spawn(process.execPath, ["--import", "tsx", "api/src/main.ts"], {
     // Tests send many requests from one address: the per-IP limits of public mutations are off unless a test sets them.
-    env: { ...process.env, SEED_DEMO: "0", RATE_LIMIT_SIGNUP_PER_HOUR: "0", RATE_LIMIT_SIGNIN_PER_MIN: "0", RATE_LIMIT_WIDGET_PER_MIN: "0", ...env, PORT: String(port) },
+    env: { ...process.env, LOG_FORMAT: "pretty", SEED_DEMO: "0", RATE_LIMIT_SIGNUP_PER_HOUR: "0", RATE_LIMIT_SIGNIN_PER_MIN: "0", RATE_LIMIT_WIDGET_PER_MIN: "0", ...env, PORT: String(port) },
     stdio: ["ignore", "pipe", "pipe"],
   });
   let output = "";
@@ -54,7 +54,7 @@ export async function startServerProcess(env: Record<string, string>, startMs = 
 
 /** `npm start`'s entry point run to its end (for starts that must refuse); killed after `ms`. */
 export async function runServerToExit(env: Record<string, string>, ms = 60_000): Promise<{ code: number | null; output: string; stderr: string }> {
-  const child = spawn(process.execPath, ["--import", "tsx", "api/src/main.ts"], { env: { ...process.env, SEED_DEMO: "0", ...env }, stdio: ["ignore", "pipe", "pipe"] });
+  const child = spawn(process.execPath, ["--import", "tsx", "api/src/main.ts"], { env: { ...process.env, LOG_FORMAT: "pretty", SEED_DEMO: "0", ...env }, stdio: ["ignore", "pipe", "pipe"] });
   let output = "";
   let stderr = "";
   child.stdout!.on("data", (b) => (output += b));

@@ -3,6 +3,7 @@ import pg from "pg";
 import { buildApp, type RunningApp } from "../src/app.js";
 import type { Clock } from "../src/clock.js";
 import { readConfig, type Config } from "../src/config.js";
+import type { SpanExporter } from "@opentelemetry/sdk-trace-base";
 import type { Logger } from "../src/log.js";
 
 export type DbKind = "pglite" | "postgres";
@@ -59,7 +60,7 @@ export interface TestServer {
  * `config.databaseUrl` or `config.dataDir` to use a database that outlives the server (restarts).
  */
 export async function startTestServer(
-  options: { db: DbKind; clock?: Clock; config?: Partial<Config>; port?: number } = { db: "pglite" },
+  options: { db: DbKind; clock?: Clock; config?: Partial<Config>; port?: number; spanExporter?: SpanExporter } = { db: "pglite" },
 ): Promise<TestServer> {
   const ownDatabase = options.db === "postgres" && !options.config?.databaseUrl;
   const database = ownDatabase ? await createTestDatabase() : null;
@@ -82,7 +83,7 @@ export async function startTestServer(
     ...options.config,
   };
   const log = createMemoryLogger();
-  const running = await buildApp({ config, log, ...(options.clock ? { clock: options.clock } : {}) });
+  const running = await buildApp({ config, log, ...(options.clock ? { clock: options.clock } : {}), ...(options.spanExporter ? { spanExporter: options.spanExporter } : {}) });
   const url = await running.start(options.port ?? 0);
   return {
     url,

@@ -148,7 +148,8 @@ export async function startNodeServer(name: string, entry: string, env: Record<s
     child,
     ticks,
     output: () => output,
-    errors: () => output.split("\n").filter((l) => l.includes(" ERROR ")).map((l) => l.slice(0, 400)),
+    // The human line (" ERROR ") or the JSON line servers write when their output is a pipe.
+    errors: () => output.split("\n").filter((l) => l.includes(" ERROR ") || l.startsWith('{"level":"error"')).map((l) => l.slice(0, 400)),
     gc: () => ask("SIGUSR2"),
     cpu: () => ask("SIGWINCH"),
     async stop() {

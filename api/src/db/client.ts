@@ -38,6 +38,8 @@ export interface Database {
   openSession(): Promise<SqlSession>;
   /** Calls `onNotify` on each NOTIFY of `channel` (any process's, PostgreSQL; this process's, PGlite). Returns the unlisten. */
   listen(channel: string, onNotify: () => void): Promise<() => Promise<void>>;
+  /** The PostgreSQL pool's connections, idle ones, waiting checkouts now, and checkouts that had to wait so far (PGlite: none). */
+  poolStats?(): { total: number; idle: number; waiting: number; waits: number };
   close(): Promise<void>;
 }
 
@@ -64,6 +66,14 @@ async function openPostgres(url: string, poolSize: number): Promise<Database> {
   // So must a client that loses it while checked out (the server terminated its backend): its query
   // fails as usual, and without a listener of its own the error event would end the process.
   pool.on("connect", (client) => client.on("error", (err) => console.error(`[db] connection lost: ${err.message}`)));
+  // Every checkout (Prisma's, the driver's, pool.query's) passes through connect: count those that
+  // find every connection busy, for /metrics.
+  let waits = 0;
+  const connect = pool.connect.bind(pool) as (...args: unknown[]) => unknown;
+  (pool as unknown as { connect: (...args: unknown[]) => unknown }).connect = (...args: unknown[]) => {
+    if (pool.idleCount === 0 && pool.totalCount >= poolSize) waits++;
+    return connect(...args);
+  };
   // Prisma's own wait for a transaction's connection defaults to 2 s, shorter than the pool's: a
   // burst of resolves would fail with "Unable to start a transaction" while plain queries still wait.
   const prisma = new PrismaClient({ adapter: new PrismaPg(pool), transactionOptions: { maxWait: ACQUIRE_TIMEOUT_MS } });
@@ -98,6 +108,7 @@ async function openPostgres(url: string, poolSize: number): Promise<Database> {
     kind: "postgres",
     prisma,
     sql,
+    poolStats: () => ({ total: pool.totalCount, idle: pool.idleCount, waiting: pool.waitingCount, waits }),
     async openSession() {
       const client = new pg.Client({ connectionString: url });
       client.on("error", (err) => console.error(`[db] session connection lost: ${err.message}`));

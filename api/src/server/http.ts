@@ -12,7 +12,11 @@ import { handleMcp } from "../http/mcp.js";
 import { handleRatingPage, sendErrorPage } from "../http/ratingPage.js";
 import { handleRest } from "../http/rest.js";
 import { createStaticHandler } from "../http/static.js";
-import { pathForLog, withoutSecret } from "../log.js";
+import { handleMetrics, METRICS_PATH } from "../http/metrics.js";
+import { pathForLog, requestLog, withoutSecret } from "../log.js";
+import { httpRouteOf } from "../metrics.js";
+import { requestIdFrom, withRequestId } from "../requestId.js";
+import type { Tracing } from "../tracing.js";
 import type { Yoga } from "./yoga.js";
 
 /** How long a stop waits for requests in flight before cutting them (main exits after 10 s). */
@@ -25,6 +29,10 @@ export interface HttpServerOptions {
   databaseReachable: () => Promise<boolean>;
   /** The Resend webhook's `whsec_…` secret; unset, its endpoint answers 404. */
   resendWebhookSecret: string | undefined;
+  /** GET /metrics asks for this bearer token when set. */
+  metricsToken?: string | undefined;
+  /** Spans for each request, when tracing is on. */
+  tracing?: Tracing | null;
 }
 
 export interface HttpServer {
@@ -72,6 +80,7 @@ export function createHttpServer(app: App, yoga: Yoga, options: HttpServerOption
       await yoga(req, res, { req });
       return;
     }
+    if (url.pathname === METRICS_PATH) return handleMetrics(app, options.metricsToken, req, res);
     if (url.pathname === CSAT_EXPORT_PATH) return handleCsatExport(app, req, res, url);
     if (url.pathname === RESEND_WEBHOOK_PATH) return handleResendWebhook(app, options.resendWebhookSecret, req, res);
     if (url.pathname.startsWith("/api/") && (await handleRest(app, req, res, url.pathname))) return;
@@ -83,9 +92,34 @@ export function createHttpServer(app: App, yoga: Yoga, options: HttpServerOption
     res.end(JSON.stringify({ error: "Not found" }));
   }
 
+  // One listener function for every response (no closure per request): the response's time goes to
+  // the route's histogram, and with LOG_LEVEL=debug a line to the log under the request's id.
+  const logRequests = log.debug !== undefined && app.config.logLevel === "debug";
+  function responded(this: TimedResponse) {
+    const seconds = (performance.now() - this[STARTED]) / 1000;
+    app.metrics.httpResponse(httpRouteOf(this.req.url), this.statusCode, seconds);
+    if (logRequests) {
+      log.debug?.(`[http] ${this.req.method} ${pathForLog(this.req.url)} ${this.statusCode} ${(seconds * 1000).toFixed(1)} ms`, { requestId: String(this.getHeader("x-request-id")) });
+    }
+  }
+  const { tracing } = options;
+
   const server: Server = createServer((req, res) => {
-    handle(req, res).catch((err) => {
-      // Logged without the token a rating link carries; answered as a page where a page was asked for.
+    (res as TimedResponse)[STARTED] = performance.now();
+    res.on("finish", responded);
+    // The caller's x-request-id (when it is a short token) or a new one: echoed, and carried into
+    // every log line the request causes.
+    const requestId = requestIdFrom(req.headers["x-request-id"]);
+    res.setHeader("x-request-id", requestId);
+    withRequestId(requestId, serve, req, res);
+  });
+  const requests = trackRequests(server);
+
+  function serve(req: IncomingMessage, res: ServerResponse): void {
+    (tracing ? tracing.http(req, res, () => handle(req, res)) : handle(req, res)).catch((err) => {
+      // Logged without the token a rating link carries, under the request's id; answered as a page
+      // where a page was asked for.
+      const log = requestLog(app.log, String(res.getHeader("x-request-id")));
       const path = pathForLog(req.url);
       const html = servesHtml(path);
       if (isClientAbort(req, err)) {
@@ -105,8 +139,7 @@ export function createHttpServer(app: App, yoga: Yoga, options: HttpServerOption
       if (!res.headersSent) res.writeHead(500, { "content-type": "application/json" });
       res.end(JSON.stringify({ error: "Unexpected error." }));
     });
-  });
-  const requests = trackRequests(server);
+  }
 
   // Idle kept-alive sockets stay open longer than clients (undici: 4 s) and load balancers (often
   // 60 s) keep theirs: the client closes first, so it never reuses a socket the server is closing
@@ -144,10 +177,13 @@ export function createHttpServer(app: App, yoga: Yoga, options: HttpServerOption
   };
 }
 
+const STARTED = Symbol("started");
+type TimedResponse = ServerResponse & { [STARTED]: number; req: IncomingMessage };
+
 /** Routes that answer pages (the rating page, the web app) rather than JSON. */
 function servesHtml(path: string): boolean {
   if (path.startsWith("/api/csat/unsubscribe/")) return true;
-  return !(path === "/graphql" || path === "/healthz" || path === "/mcp" || path === CSAT_EXPORT_PATH || path.startsWith("/api/"));
+  return !(path === "/graphql" || path === "/healthz" || path === "/mcp" || path === METRICS_PATH || path === CSAT_EXPORT_PATH || path.startsWith("/api/"));
 }
 
 /** The token of a rating-page path, to keep it out of logged errors. */

@@ -1,6 +1,7 @@
 import type { Server } from "node:http";
 import {
   getArgumentValues,
+  getOperationAST,
   getVariableValues,
   GraphQLError,
   Kind,
@@ -22,6 +23,7 @@ import type { App } from "../deps.js";
 import { MAX_GRAPHQL_BODY_BYTES } from "../http/json.js";
 import { createWsKeepAlive } from "../http/wsKeepAlive.js";
 import { createWsLimits, logSocketErrors } from "../http/wsLimits.js";
+import { newRequestId, withRequestId } from "../requestId.js";
 
 /** How often each socket is pinged; one that has not answered the previous ping is cut (graphql-ws's default). */
 const KEEP_ALIVE_MS = 12_000;
@@ -53,12 +55,28 @@ export function serveGraphqlWs(app: App, yoga: Yoga, server: Server, options: { 
     for (let next = await revocations.next(); !next.done; next = await revocations.next()) sockets.revoke(next.value);
   })().catch((err: unknown) => app.log.error("[ws] revocation listener stopped", err));
   wss.once("close", () => void revocations.return?.());
+  // For /metrics: the sockets graphql-ws accepted, and the operations running on each.
+  const accepted = new Set<{ subscriptions: Record<string, unknown> }>();
+  app.metrics.watchWebSockets(() => {
+    let operations = 0;
+    for (const ctx of accepted) for (const _ in ctx.subscriptions) operations++;
+    return { sockets: wss.clients.size, operations };
+  });
 
-  useServer<Record<string, unknown>, { credentials?: Credentials; ip?: string }>(
+  const logOperations = app.config.logLevel === "debug";
+  // Each connection gets a request id (`ws-…`), and each operation `<connection's>/<operation id>`:
+  // the log lines its authentication, execution and subscription cause carry it.
+  useServer<Record<string, unknown>, { credentials?: Credentials; ip?: string; requestId?: string }>(
     {
-      execute: (args) => (args.rootValue as { execute: typeof import("graphql").execute }).execute(args),
-      subscribe: (args) => (args.rootValue as { subscribe: typeof import("graphql").subscribe }).subscribe(args),
-      onConnect: async (ctx) => {
+      execute: (args) => {
+        const root = args.rootValue as { execute: typeof import("graphql").execute; requestId: string };
+        return withRequestId(root.requestId, root.execute, args);
+      },
+      subscribe: (args) => {
+        const root = args.rootValue as { subscribe: typeof import("graphql").subscribe; requestId: string };
+        return withRequestId(root.requestId, root.subscribe, args);
+      },
+      onConnect: (ctx) => withRequestId((ctx.extra.requestId = newRequestId("ws")), async () => {
         const params = ctx.connectionParams ?? {};
         const credentials = {
           authorization: typeof params.authorization === "string" ? params.authorization : undefined,
@@ -74,9 +92,12 @@ export function serveGraphqlWs(app: App, yoga: Yoga, server: Server, options: { 
         ctx.extra.ip = app.limits.clientIp(ctx.extra.request);
         (ctx.extra as { request?: unknown }).request = undefined;
         sockets.add(ctx.extra.socket, context.actor);
+        accepted.add(ctx);
+        ctx.extra.socket.once("close", () => accepted.delete(ctx));
+        app.log.debug?.(`[ws] connected (${context.actor?.kind ?? "no credential"})`, { requestId: ctx.extra.requestId });
         return true;
-      },
-      onSubscribe: async (ctx, _id, payload) => {
+      }),
+      onSubscribe: (ctx, id, payload) => withRequestId(`${ctx.extra.requestId ?? "ws"}/${id}`, async () => {
         const tooMany = limits.admitOperation(ctx.subscriptions);
         if (tooMany) return tooMany;
         // Checked again for every operation, as well as closed on revocation.
@@ -94,6 +115,9 @@ export function serveGraphqlWs(app: App, yoga: Yoga, server: Server, options: { 
           actor,
         });
         const document = parse(payload.query);
+        if (logOperations) {
+          app.log.debug?.(`[ws] operation ${getOperationAST(document, payload.operationName)?.name?.value ?? "(anonymous)"} started`, { requestId: `${ctx.extra.requestId}/${id}` });
+        }
         const errors = validate(schema, document);
         if (errors.length > 0) return errors;
         if (!(await widgetMayRun(app, schema, actor, document, payload.operationName, payload.variables))) {
@@ -106,9 +130,9 @@ export function serveGraphqlWs(app: App, yoga: Yoga, server: Server, options: { 
           document,
           variableValues: payload.variables,
           contextValue: await contextFactory(),
-          rootValue: { execute, subscribe },
+          rootValue: { execute, subscribe, requestId: `${ctx.extra.requestId ?? "ws"}/${id}` },
         };
-      },
+      }),
       // scope-auth's per-operation cache (its scopes and five Maps) has done its work once a
       // subscription is authorized and listening; an idle widget need not keep it for hours. An
       // event that resolves fields later builds it afresh.

@@ -1,10 +1,11 @@
 import type { IncomingMessage } from "node:http";
 import { GraphQLError } from "graphql";
-import { createYoga, type YogaServerInstance } from "graphql-yoga";
+import { createYoga, type Plugin, type YogaServerInstance } from "graphql-yoga";
 import { createContext, type Context } from "../context.js";
 import type { App } from "../deps.js";
 import { DATABASE_UNAVAILABLE_MESSAGE, DomainError, isDatabaseUnavailable } from "../errors.js";
 import { graphqlGuards } from "../http/graphqlGuards.js";
+import { graphqlMetrics } from "../http/graphqlMetrics.js";
 import { browserOrigins } from "../http/headers.js";
 import type { Logger } from "../log.js";
 import { schema } from "../schema/index.js";
@@ -25,7 +26,7 @@ export type Yoga = YogaServerInstance<YogaServerContext, Context>;
  * errors, CORS for our own origin and ALLOWED_ORIGINS, and a fresh context per operation. The
  * WebSocket server runs its operations through the same instance (`getEnveloped`).
  */
-export function createYogaServer(app: App): Yoga {
+export function createYogaServer(app: App, extraPlugins: Plugin[] = []): Yoga {
   const allowedOrigins = browserOrigins(app.config);
   return createYoga<YogaServerContext, Context>({
     schema,
@@ -38,7 +39,7 @@ export function createYogaServer(app: App): Yoga {
     // MAX_GRAPHQL_BODY_BYTES, and node reads no more than it declares); Yoga's own limit would pipe
     // every body through a counting TransformStream, ~6% of a mutation's server CPU (docs/benchmarks.md).
     maxRequestBodySize: false,
-    plugins: graphqlGuards({ production: app.config.production, limits: app.limits }),
+    plugins: [...graphqlGuards({ production: app.config.production, limits: app.limits }), graphqlMetrics(app.metrics), ...extraPlugins],
     // Browsers may call with credentials from our own origin and ALLOWED_ORIGINS only.
     cors: (request) => {
       const origin = request.headers.get("origin");

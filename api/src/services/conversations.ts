@@ -239,6 +239,10 @@ export async function resolveConversation(
     return { changed: true, effect, conversation };
   });
   if (effect.surveyCreated) faultPoint("dispatch:after-commit");
+  if (effect.dispatched) {
+    app.metrics.surveyDispatched(effect.dispatched);
+    app.log.debug?.(`[csat] survey dispatched at the resolve of conversation ${id}`);
+  }
   publishPrompt(app, effect.prompt);
   if (changed) publishChange(app, member.workspaceId, id, "RESOLVED", now);
   return {

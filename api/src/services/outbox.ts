@@ -174,7 +174,8 @@ async function sendBatch(app: App, sender: EmailSender, batchId: string, emails:
     const at = app.clock.now();
     if (outcome.ok) {
       faultPoint("outbox:after-send");
-      await app.sql.transaction((tx) => markSent(tx, emails.map((e, i) => ({ id: e.id, providerId: outcome.ids[i] ?? "" })), at));
+      const marked = await app.sql.transaction((tx) => markSent(tx, emails.map((e, i) => ({ id: e.id, providerId: outcome.ids[i] ?? "" })), at));
+      app.metrics.emailsSent(marked);
       result.sent += emails.length;
       app.log.info(`[outbox] sent ${emails.length} survey email(s) in batch ${batchId}`);
       return;
@@ -182,6 +183,7 @@ async function sendBatch(app: App, sender: EmailSender, batchId: string, emails:
     if (outcome.rateLimitedMs !== undefined) {
       // Not a failed attempt: every sender waits what the provider asked, then this batch goes again.
       result.rateLimited++;
+      app.metrics.providerRateLimited();
       app.log.warn(`[outbox] the provider asks to wait ${outcome.rateLimitedMs} ms (429); batch ${batchId} waits`);
       await pacer?.pause(outcome.rateLimitedMs);
       if (!pacer) await sleep(outcome.rateLimitedMs, stop);

@@ -1,4 +1,3 @@
-import type { CsatPrompt } from "../pubsub.js";
 import type { App } from "../deps.js";
 import { claimDueSurveys } from "../db/scheduler.js";
 import { dispatchSurveys } from "./csat/dispatch.js";
@@ -15,12 +14,13 @@ export async function dispatchDueSurveys(app: App): Promise<number> {
   let total = 0;
   for (;;) {
     const now = app.clock.now();
-    const { claimed, prompts } = await app.sql.transaction(async (tx) => {
+    const { claimed, prompts, dispatched } = await app.sql.transaction(async (tx) => {
       const due = await claimDueSurveys(tx, now, BATCH);
       // The whole batch in one statement: its workspace names and emails came with the claim.
-      const prompts: CsatPrompt[] = await dispatchSurveys(tx, app, due, now);
-      return { claimed: due.length, prompts };
+      const outcome = await dispatchSurveys(tx, app, due, now);
+      return { claimed: due.length, ...outcome };
     });
+    app.metrics.surveyDispatched(dispatched);
     for (const prompt of prompts) publishPrompt(app, prompt);
     total += claimed;
     if (claimed < BATCH) break;

@@ -1,4 +1,6 @@
 import type { App } from "../deps.js";
+import { requestLog } from "../log.js";
+import { newRequestId, withRequestId } from "../requestId.js";
 import { deliverOutbox, type EmailSender } from "./outbox.js";
 import type { ProviderPacer } from "./providerPacing.js";
 import { createDailySweep } from "./privacy.js";
@@ -16,8 +18,16 @@ export interface Workers {
   stop(): Promise<void>;
 }
 
-/** Runs `pass` on demand and on a timer, one at a time. */
-function serialLoop(pass: () => Promise<void>) {
+/**
+ * Runs `pass` on demand and on a timer, one at a time. Each pass has a request id `<name>-…` of its
+ * own, on every line it writes through the `app` it is given (and, with LOG_REQUEST_IDS=all, on
+ * every line of the work it causes).
+ */
+function serialLoop(app: App, name: string, pass: (app: App) => Promise<void>) {
+  const withId = () => {
+    const id = newRequestId(name);
+    return withRequestId(id, pass, { ...app, log: requestLog(app.log, id) });
+  };
   let running: Promise<void> | null = null;
   let again = false;
   return {
@@ -37,7 +47,7 @@ function serialLoop(pass: () => Promise<void>) {
     },
     run(): Promise<void> {
       // Passes never overlap within a loop; a caller during a pass waits for it and runs another.
-      const next = (running ?? Promise.resolve()).then(pass);
+      const next = (running ?? Promise.resolve()).then(withId);
       const tracked: Promise<void> = next.finally(() => {
         if (running === tracked) running = null;
       });
@@ -70,7 +80,7 @@ export function startWorkers(
   const sweepDaily = createDailySweep(app);
   const stopping = new AbortController();
 
-  const scheduler = serialLoop(async () => {
+  const scheduler = serialLoop(app, "scheduler", async (app) => {
     try {
       await dispatchDueSurveys(app);
     } catch (err) {
@@ -96,7 +106,7 @@ export function startWorkers(
     }
   });
   const sender = options.sender;
-  const outbox = serialLoop(async () => {
+  const outbox = serialLoop(app, "outbox", async (app) => {
     if (!sender || stopping.signal.aborted) return;
     try {
       await deliverOutbox(app, sender, {

@@ -43,6 +43,8 @@ export async function submitCsatAnswer(
   // The compare-and-set returns what the answer's readers need, so an accepted answer is one statement.
   const answered = await answerSurvey(app.sql, { tokenHash, score, comment: comment || null, answeredAt: now, via: input.via });
   if (answered) {
+    app.metrics.surveyAnswered(input.via);
+    app.log.debug?.(`[csat] survey ${answered.id} answered (${input.via}, score ${answered.score})`);
     publishAnswer(app, answered);
     if (answered.followUpId) {
       onFollowUpOpened(app, app.sql, {

@@ -29,6 +29,8 @@ export interface SurveyEffect {
   prompt: CsatPrompt | null;
   /** The survey the resolve created, as written. */
   survey?: CsatSurvey;
+  /** Surveys the transaction dispatched (for the counter moved once it commits). */
+  dispatched?: number;
 }
 
 const noEffect: SurveyEffect = { surveyCreated: false, prompt: null };
@@ -89,7 +91,7 @@ export async function createSurveyOnFirstResolve(
     now,
   );
   if (!survey) return noEffect;
-  return { surveyCreated: true, prompt: promptOf(survey.id, conversation.id, plan), survey };
+  return { surveyCreated: true, prompt: promptOf(survey.id, conversation.id, plan), survey, dispatched: 1 };
 }
 
 /** A reopened conversation's pending survey waits; see `resumeSurvey`. */
@@ -103,7 +105,9 @@ export async function resumeSurvey(tx: Queryable, app: App, conversation: Resolv
   if (!held) return noEffect;
   const delay = held.delayMinutes ?? 0;
   await resumeHeldSurvey(tx, held.id, new Date(now.getTime() + delay * 60_000));
-  return { surveyCreated: false, prompt: delay === 0 ? await dispatchSurvey(tx, app, held.id, now) : null };
+  if (delay > 0) return noEffect;
+  const { prompts, dispatched } = await dispatchSurvey(tx, app, held.id, now);
+  return { surveyCreated: false, prompt: prompts[0] ?? null, dispatched };
 }
 
 /**
@@ -111,11 +115,16 @@ export async function resumeSurvey(tx: Queryable, app: App, conversation: Resolv
  * the email to the outbox when the customer has an address. Returns the widget prompt to publish
  * after commit, or null when the widget is closed or the survey was not SCHEDULED any more.
  */
-async function dispatchSurvey(tx: Queryable, app: App, surveyId: string, now: Date): Promise<CsatPrompt | null> {
+async function dispatchSurvey(tx: Queryable, app: App, surveyId: string, now: Date): Promise<DispatchOutcome> {
   const facts = await findScheduledSurvey(tx, surveyId);
-  if (!facts) return null;
-  const [prompt] = await dispatchSurveys(tx, app, [{ id: surveyId, ...facts }], now);
-  return prompt ?? null;
+  if (!facts) return { prompts: [], dispatched: 0 };
+  return dispatchSurveys(tx, app, [{ id: surveyId, ...facts }], now);
+}
+
+/** What a dispatch did: the widget prompts to publish after commit, and how many surveys went out. */
+export interface DispatchOutcome {
+  prompts: CsatPrompt[];
+  dispatched: number;
 }
 
 /** A due survey the caller has claimed (locked), with what dispatching it needs. */
@@ -128,8 +137,8 @@ export interface DueSurvey extends DispatchFacts {
  * open, and its email in the outbox when the customer has an address, written by one statement for
  * the whole batch (so the tally triggers run once). Returns the prompts to publish after commit.
  */
-export async function dispatchSurveys(tx: Queryable, app: App, surveys: DueSurvey[], now: Date): Promise<CsatPrompt[]> {
-  if (surveys.length === 0) return [];
+export async function dispatchSurveys(tx: Queryable, app: App, surveys: DueSurvey[], now: Date): Promise<DispatchOutcome> {
+  if (surveys.length === 0) return { prompts: [], dispatched: 0 };
   const plans = await Promise.all(surveys.map((survey) => planDispatch(app, survey, now)));
   const expiresAt = new Date(now.getTime() + SURVEY_LIFETIME_MS);
   const dispatched = await dispatchScheduledSurveys(
@@ -138,10 +147,11 @@ export async function dispatchSurveys(tx: Queryable, app: App, surveys: DueSurve
     { now, expiresAt, emailState: outboxState(app) },
   );
   const done = new Set(dispatched);
-  return surveys.flatMap((survey, i) => {
+  const prompts = surveys.flatMap((survey, i) => {
     const prompt = done.has(survey.id) ? promptOf(survey.id, survey.conversationId, { ...plans[i]!, expiresAt }) : null;
     return prompt ? [prompt] : [];
   });
+  return { prompts, dispatched: done.size };
 }
 
 /** What a dispatch writes, decided before the row is: the token, whether the widget is open, the email. */
