@@ -25,7 +25,7 @@ export interface CsatAnswered {
   channel: Channel | null;
 }
 
-export type ConversationChangeKind = "CREATED" | "MESSAGE" | "RESOLVED" | "REOPENED" | "ANSWERED";
+export type ConversationChangeKind = "CREATED" | "MESSAGE" | "RESOLVED" | "REOPENED" | "ANSWERED" | "ASSIGNED" | "LABELED";
 
 /** A committed change to one conversation. */
 export interface ConversationEvent {
