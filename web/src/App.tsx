@@ -10,6 +10,7 @@ import { NotFoundPage } from "./pages/NotFoundPage";
 import { OutboxPage } from "./pages/OutboxPage";
 import { ReportsPage } from "./pages/ReportsPage";
 import { SignInPage } from "./pages/SignInPage";
+import { TeamPage } from "./pages/TeamPage";
 import { WidgetSettingsPage } from "./pages/WidgetSettingsPage";
 import { Redirect, usePathname } from "./router";
 import { endSession, setSessionToken, useSessionToken } from "./session";
@@ -61,6 +62,8 @@ function page(pathname: string) {
       return <AuditLogPage />;
     case "/outbox":
       return <OutboxPage />;
+    case "/teammates":
+      return <TeamPage />;
     default:
       return <NotFoundPage />;
   }

@@ -28,6 +28,7 @@ const NAV = [
   { to: "/inbox", label: "Inbox", adminOnly: false },
   { to: "/reports", label: "Reports", adminOnly: false },
   { to: "/settings/csat", section: "/settings", label: "Settings", adminOnly: false },
+  { to: "/teammates", label: "Team", adminOnly: true },
   { to: "/team/audit-log", section: "/team", label: "Audit log", adminOnly: true },
   { to: "/outbox", label: "Outbox", adminOnly: true },
 ] as const;
