@@ -69,7 +69,7 @@ describe.each(DB_KINDS)("survey rules on %s", (db: DbKind) => {
     expect(await resolve(off)).toMatchObject({ csatSkipReason: "CSAT_OFF", csatSurvey: null });
     await enableCsat(server.url, ws.token, 0);
     // Resolved again with CSAT on: still no survey, and the first resolve's reason stays.
-    await gqlOk(server.url, `mutation($id: ID!) { reopenConversation(id: $id) { id } }`, { id: off });
+    await gqlOk(server.url, `mutation($id: ID!) { reopenConversation(id: $id) { id } }`, { id: off }, ws.token);
     expect(await resolve(off)).toMatchObject({ csatSkipReason: "CSAT_OFF", csatSurvey: null });
     const skipped = await createConversation(server.url, ws, { name: "Skip", email: "skip@example.com" });
     expect(await resolve(skipped, true, agentToken)).toMatchObject({ csatSkipReason: "SKIPPED_BY_TEAMMATE", csatSurvey: null });

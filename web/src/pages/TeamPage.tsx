@@ -5,6 +5,7 @@ import { useCurrentTeammate } from "../currentTeammate";
 import { describeError } from "../errors";
 import { graphql } from "../gql";
 import { useDocumentTitle } from "../useDocumentTitle";
+import "./TeamPage.css";
 
 const TeamQuery = graphql(`
   query Team {
