@@ -96,8 +96,7 @@ export function TeamPage() {
             <caption id={`${id}-caption`}>Teammates, active first</caption>
             <thead>
               <tr>
-                <th scope="col">Name</th>
-                <th scope="col">Email</th>
+                <th scope="col">Name and email</th>
                 <th scope="col">Role</th>
                 <th scope="col">Status</th>
               </tr>
@@ -108,8 +107,8 @@ export function TeamPage() {
                   <td>
                     {teammate.name}
                     {teammate.id === me?.id ? <span className="muted"> (you)</span> : null}
+                    <span className="team-table__email">{teammate.email}</span>
                   </td>
-                  <td className="team-table__email">{teammate.email}</td>
                   <td>{teammate.role === "ADMIN" ? "Admin" : "Agent"}</td>
                   <td>
                     {!teammate.active ? (
@@ -134,7 +133,7 @@ export function TeamPage() {
         </div>
       ) : null}
       {admin ? (
-        <form className="card settings-form" onSubmit={submit} aria-labelledby={`${id}-add`}>
+        <form className="card settings-form team-add" onSubmit={submit} aria-labelledby={`${id}-add`}>
           <h2 id={`${id}-add`}>Add a teammate</h2>
           <div className="field">
             <label htmlFor={`${id}-name`}>Name</label>

@@ -3,6 +3,7 @@ import { useMutation, useQuery } from "urql";
 import { useCurrentTeammate } from "../../currentTeammate";
 import { describeError } from "../../errors";
 import { graphql } from "../../gql";
+import "./RulesSection.css";
 
 const SurveyRulesQuery = graphql(`
   query SurveyRules {
@@ -96,7 +97,7 @@ export function RulesSection() {
   const describedBy = (field: string, hint: string, error?: string) => `${hint}${error ? ` ${id}-${field}-error` : ""}`;
 
   return (
-    <form className="card settings-form" onSubmit={save} noValidate aria-labelledby={`${id}-heading`}>
+    <form className="card settings-form rules-section" onSubmit={save} noValidate aria-labelledby={`${id}-heading`}>
       <h2 id={`${id}-heading`}>Survey rules</h2>
       <p className="hint">A resolved conversation these rules leave out gets no survey; its survey panel in the inbox says why.</p>
       <fieldset disabled={readOnly || !me} className="settings-form__fields">
