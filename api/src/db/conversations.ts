@@ -175,7 +175,10 @@ export async function insertConversationEvent(tx: Queryable, event: NewConversat
   );
 }
 
-/** Resolves in `[from, to)` (by first resolve) that made no survey, counted by why. */
+/**
+ * Resolves in `[from, to)` (by first resolve) that made no survey, counted by why: a range of the
+ * (workspace, csat_skip_reason, first_resolved_at) index per reason, no row visited.
+ */
 export async function countSkipped(
   q: Queryable,
   workspaceId: string,

@@ -1,11 +1,15 @@
 -- Credit: the tallies gain the teammate credited (csat_survey.teammate_id; the nil UUID for no one)
 -- as a key beside bot and channel, so csatReport.byTeammate is read from them, exact for every range.
 -- csat_report_tallies returns the teammate too, so it is dropped and created anew (a function's
--- result type cannot be replaced). The cooldown rule finds a customer's other records by address.
+-- result type cannot be replaced). The cooldown rule finds a customer's other records by address;
+-- csatReport.skipped counts skipped first resolves from an index alone.
 -- AlterTable
 ALTER TABLE "csat_tally" DROP CONSTRAINT "csat_tally_pkey",
 ADD COLUMN     "teammate_id" UUID NOT NULL DEFAULT '00000000-0000-0000-0000-000000000000',
 ADD CONSTRAINT "csat_tally_pkey" PRIMARY KEY ("workspace_id", "grain", "bucket", "bot_id", "channel_id", "teammate_id", "shard");
+
+-- CreateIndex
+CREATE INDEX "conversation_workspace_id_csat_skip_reason_first_resolved_at_idx" ON "conversation"("workspace_id", "csat_skip_reason", "first_resolved_at");
 
 -- CreateIndex
 CREATE INDEX "customer_workspace_id_email_idx" ON "customer"("workspace_id", "email");
