@@ -9,7 +9,7 @@ ADD COLUMN     "teammate_id" UUID NOT NULL DEFAULT '00000000-0000-0000-0000-0000
 ADD CONSTRAINT "csat_tally_pkey" PRIMARY KEY ("workspace_id", "grain", "bucket", "bot_id", "channel_id", "teammate_id", "shard");
 
 -- CreateIndex
-CREATE INDEX "conversation_workspace_id_csat_skip_reason_first_resolved_at_idx" ON "conversation"("workspace_id", "csat_skip_reason", "first_resolved_at");
+CREATE INDEX "conversation_workspace_id_csat_skip_reason_first_resolved_a_idx" ON "conversation"("workspace_id", "csat_skip_reason", "first_resolved_at");
 
 -- CreateIndex
 CREATE INDEX "customer_workspace_id_email_idx" ON "customer"("workspace_id", "email");
