@@ -176,7 +176,7 @@ export async function insertConversationEvent(tx: Queryable, event: NewConversat
 }
 
 /**
- * Resolves in `[from, to)` (by first resolve) that made no survey, counted by why: a range of the
+ * Resolves in `[from, to)` (by first resolve) that made no survey, counted by why: one range of the
  * (workspace, csat_skip_reason, first_resolved_at) index per reason, no row visited.
  */
 export async function countSkipped(
@@ -185,10 +185,14 @@ export async function countSkipped(
   window: { from: Date | null; to: Date | null },
 ): Promise<{ reason: CsatSkipReason; count: number }[]> {
   return q.query<{ reason: CsatSkipReason; count: number }>(
-    `SELECT csat_skip_reason::text AS reason, count(*)::int AS count FROM conversation
-     WHERE workspace_id = $1::uuid AND first_resolved_at >= $2::timestamptz AND first_resolved_at < $3::timestamptz
-       AND csat_skip_reason IS NOT NULL
-     GROUP BY 1 ORDER BY 2 DESC, 1`,
+    `SELECT * FROM (
+       SELECT r.reason::text AS reason,
+              (SELECT count(*)::int FROM conversation c
+               WHERE c.workspace_id = $1::uuid AND c.csat_skip_reason = r.reason
+                 AND c.first_resolved_at >= $2::timestamptz AND c.first_resolved_at < $3::timestamptz) AS count
+       FROM unnest(enum_range(NULL::"CsatSkipReason")) AS r(reason)
+     ) AS counted
+     WHERE count > 0 ORDER BY count DESC, reason`,
     [workspaceId, window.from ? window.from.toISOString() : "-infinity", window.to ? window.to.toISOString() : "infinity"],
   );
 }
