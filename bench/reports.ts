@@ -56,11 +56,10 @@ function setNow(now: Date) {
 setNow(NOW);
 
 const FIGURES = `averageRating responseRate satisfiedRate sent submitted ratingDistribution { score count }`;
-const PERIOD = `totals { ${FIGURES} } byBot { id label figures { ${FIGURES} } } byChannel { id label figures { ${FIGURES} } }
-  byTeammate { id label figures { ${FIGURES} } }`;
+const PERIOD = `totals { ${FIGURES} } byBot { id label figures { ${FIGURES} } } byChannel { id label figures { ${FIGURES} } }`;
 const REPORT = `query Report($range: CsatRange!, $from: DateTime, $to: DateTime) {
   csatReport(range: $range, from: $from, to: $to) {
-    range from to ${PERIOD}
+    range from to ${PERIOD} byTeammate { id label figures { ${FIGURES} } }
     previous { from to ${PERIOD} }
     recentComments(first: 20) { score comment answeredAt bot { id name } channel { id name } }
   }
@@ -138,7 +137,7 @@ async function seed(exec: (sql: string) => Promise<unknown>, ws: Workspace, coun
   const bots = `ARRAY[${ws.bots.map(uuid).join(", ")}, NULL]::uuid[]`;
   const channels = `ARRAY[${ws.channels.map(uuid).join(", ")}, ${ws.channels.map(uuid).join(", ")}, ${uuid(ws.channels[0]!)}, NULL]::uuid[]`;
   // Eight teammates and no one (1 in 9): credit multiplies the tally keys a report reads.
-  const teammates = `ARRAY[${ws.teammates.map(uuid).join(", ")}, NULL]::uuid[]`;
+  const teammates = `ARRAY[${[...ws.teammates.map(uuid), "NULL"].join(", ")}]::uuid[]`;
   const started = performance.now();
   for (let lo = 0; lo < count; lo += batch) {
     const hi = Math.min(count, lo + batch) - 1;
