@@ -69,7 +69,7 @@ const FIGURES = `averageRating responseRate satisfiedRate sent submitted ratingD
 const PERIOD = `totals { ${FIGURES} } byBot { id label figures { ${FIGURES} } } byChannel { id label figures { ${FIGURES} } }`;
 const REPORT = `query Report($range: CsatRange!, $from: DateTime, $to: DateTime) {
   csatReport(range: $range, from: $from, to: $to) {
-    range from to ${PERIOD}
+    range from to ${PERIOD} byTeammate { id label figures { ${FIGURES} } }
     previous { from to ${PERIOD} }
     recentComments(first: 20) { score comment answeredAt bot { id name } channel { id name } }
   }
@@ -83,6 +83,8 @@ interface Workspace {
   token: string;
   bots: string[];
   channels: string[];
+  /** Teammates credited with the seeded surveys (besides no one). */
+  teammates: string[];
 }
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- the bench reads what it asked for
@@ -119,7 +121,12 @@ async function createWorkspace(url: string, name: string): Promise<Workspace> {
   for (const [channel, kind] of [["Website chat", "WEB_WIDGET"], ["Support email", "EMAIL"], ["Public API", "API"]]) {
     channels.push((await gql(url, `mutation($n: String!, $k: ChannelKind!) { createChannel(name: $n, kind: $k) { id } }`, { n: channel, k: kind }, token)).createChannel.id);
   }
-  return { name, id: created.createWorkspace.workspace.id, token, bots, channels };
+  const teammates: string[] = [];
+  for (let i = 1; i <= 8; i++) {
+    const input = { email: `t${i}-${Date.now()}-${name.toLowerCase()}@bench.test`, name: `Teammate ${i}`, role: "AGENT", password: "bench-password" };
+    teammates.push((await gql(url, `mutation($input: CreateTeammateInput!) { createTeammate(input: $input) { id } }`, { input }, token)).createTeammate.id);
+  }
+  return { name, id: created.createWorkspace.workspace.id, token, bots, channels, teammates };
 }
 
 const uuid = (s: string) => {
@@ -139,6 +146,8 @@ async function seed(exec: (sql: string) => Promise<unknown>, ws: Workspace, coun
   const batch = 100_000;
   const bots = `ARRAY[${ws.bots.map(uuid).join(", ")}, NULL]::uuid[]`;
   const channels = `ARRAY[${ws.channels.map(uuid).join(", ")}, ${ws.channels.map(uuid).join(", ")}, ${uuid(ws.channels[0]!)}, NULL]::uuid[]`;
+  // Eight teammates and no one (1 in 9): credit multiplies the tally keys a report reads.
+  const teammates = `ARRAY[${[...ws.teammates.map(uuid), "NULL"].join(", ")}]::uuid[]`;
   const started = performance.now();
   for (let lo = 0; lo < count; lo += batch) {
     const hi = Math.min(count, lo + batch) - 1;
@@ -149,6 +158,7 @@ async function seed(exec: (sql: string) => Promise<unknown>, ws: Workspace, coun
              timestamptz '${NOW.toISOString()}' - interval '365 days' * (1 - g::float8 / ${count}) AS at,
              (${bots})[1 + abs(hashtext(g || ':bot')) % 6] AS bot_id,
              (${channels})[1 + abs(hashtext(g || ':channel')) % 8] AS channel_id,
+             (${teammates})[1 + abs(hashtext(g || ':teammate')) % ${ws.teammates.length + 1}] AS teammate_id,
              abs(hashtext(g || ':state')) % 100 AS roll,
              abs(hashtext(g || ':score')) % 20 AS score_roll,
              abs(hashtext(g || ':delay')) % 2880 AS answer_minutes
@@ -158,9 +168,9 @@ async function seed(exec: (sql: string) => Promise<unknown>, ws: Workspace, coun
              md5('u${ws.id}' || (r.g % 100))::uuid,
              'RESOLVED', r.at, r.at, r.at, r.at
       FROM (${rows}) r`);
-    await exec(`INSERT INTO csat_survey (id, workspace_id, conversation_id, bot_id, channel_id, state, resolved_via, due_at, dispatched_at,
+    await exec(`INSERT INTO csat_survey (id, workspace_id, conversation_id, bot_id, channel_id, teammate_id, state, resolved_via, due_at, dispatched_at,
                                          expires_at, token_hash, emailed, score, comment, answered_at, answered_via, cancelled_at, created_at)
-      SELECT md5('s${ws.id}' || r.g)::uuid, ${uuid(ws.id)}, r.conversation_id, r.bot_id, r.channel_id,
+      SELECT md5('s${ws.id}' || r.g)::uuid, ${uuid(ws.id)}, r.conversation_id, r.bot_id, r.channel_id, r.teammate_id,
              (CASE WHEN r.roll = 99 THEN 'CANCELLED' WHEN r.roll < 40 THEN 'SUBMITTED' ELSE 'DISPATCHED' END)::"CsatSurveyState",
              'INBOX', r.at,
              CASE WHEN r.roll = 99 THEN NULL ELSE r.at END,
@@ -360,10 +370,10 @@ async function reuseWorkspaces(url: string, direct: pg.Client): Promise<Workspac
   const found: Workspace[] = [];
   for (const name of ["Alpha", "Beta"]) {
     const w = (await direct.query<{ id: string; email: string }>(
-      `SELECT w.id, t.email FROM workspace w JOIN teammate t ON t.workspace_id = w.id WHERE w.name = $1`, [name])).rows[0]!;
+      `SELECT w.id, t.email FROM workspace w JOIN teammate t ON t.workspace_id = w.id WHERE w.name = $1 AND t.role = 'ADMIN'`, [name])).rows[0]!;
     const signIn = await gql(url, `mutation($e: String!, $p: String!) { signIn(email: $e, password: $p) { token } }`, { e: w.email, p: "bench-password" });
     const ids = async (table: string) => (await direct.query<{ id: string }>(`SELECT id FROM ${table} WHERE workspace_id = $1 ORDER BY created_at, id`, [w.id])).rows.map((r) => r.id);
-    found.push({ name, id: w.id, token: signIn.signIn.token, bots: await ids("bot"), channels: await ids("channel") });
+    found.push({ name, id: w.id, token: signIn.signIn.token, bots: await ids("bot"), channels: await ids("channel"), teammates: await ids("teammate") });
   }
   console.log(`reusing ${meta.surveys.toLocaleString("en")} surveys per workspace, seeded for ${meta.now.toISOString()}`);
   return found;

@@ -32,7 +32,7 @@ export interface CsatFollowUpChanged {
   surveyId?: string;
 }
 
-export type ConversationChangeKind = "CREATED" | "MESSAGE" | "RESOLVED" | "REOPENED" | "ANSWERED";
+export type ConversationChangeKind = "CREATED" | "MESSAGE" | "RESOLVED" | "REOPENED" | "ANSWERED" | "ASSIGNED" | "LABELED";
 
 /** A committed change to one conversation. */
 export interface ConversationEvent {

@@ -7,6 +7,7 @@ import { MIGRATIONS_DIR } from "../src/app.js";
 import { createManualClock } from "../src/clock.js";
 import { applyMigrations, readMigrations } from "../src/db/migrate.js";
 import { coverWindow } from "../src/services/reports/windows.js";
+import { newSecret, sha256, TokenPrefix } from "../src/tokens.js";
 import { check, saveChecks } from "./hardening/checks.js";
 import { gqlOk } from "../testkit/client.js";
 import { createWorkspaceFixture, tokenFromEmail, type WorkspaceFixture } from "../testkit/fixtures.js";
@@ -14,8 +15,10 @@ import { DB_KINDS, startTestServer, type DbKind, type TestServer } from "../test
 
 // The tallies (csat_tally, by UTC hour, day and month) against a from-scratch count of csat_survey, after a random
 // history of dispatches (immediate and delayed), answers, cancellations and bot and channel
-// deletions in two workspaces; and the report over GraphQL against the same count, for every
-// range and random custom windows. TALLY_SEED=<n> replays a history.
+// deletions in two workspaces, resolved by an API key or by teammates, assigned or not (credit fixed at
+// dispatch: the assignee, else who resolved it), with assignments changed after dispatch and teammates
+// deactivated; and the report over GraphQL against the same count, for every range and random custom
+// windows, by bot, channel and teammate. TALLY_SEED=<n> replays a history.
 
 const HOUR = 3_600_000;
 const DAY = 24 * HOUR;
@@ -23,7 +26,7 @@ const NONE = "00000000-0000-0000-0000-000000000000";
 const SEED = Number(process.env.TALLY_SEED ?? 20261124);
 const COUNTS = ["sent", "submitted", "score_sum", "score_1", "score_2", "score_3", "score_4", "score_5"];
 /** The tallies as readers see them: each key's shards summed (the caller groups and orders). */
-const SUMMED = `grain::text AS grain, bucket, bot_id, channel_id, ${COUNTS.map((c) => `sum(${c})::int AS ${c}`).join(", ")} FROM csat_tally`;
+const SUMMED = `grain::text AS grain, bucket, bot_id, channel_id, teammate_id, ${COUNTS.map((c) => `sum(${c})::int AS ${c}`).join(", ")} FROM csat_tally`;
 const ALL_ZERO = COUNTS.map((c) => `${c} = 0`).join(" AND ");
 /** A key whose shards sum to nothing is no tally (a survey moved away, say, before the shards were folded). */
 const NOT_ALL_ZERO = COUNTS.map((c) => `sum(${c}) <> 0`).join(" OR ");
@@ -45,6 +48,8 @@ interface Side {
   ws: WorkspaceFixture;
   bots: string[];
   channels: string[];
+  /** Active teammates (besides the admin) and a session token of each that outlives the history. */
+  teammates: { id: string; token: string }[];
   /** Survey tokens from the outbox, not yet answered. */
   open: string[];
   /** When each token's survey expires: an answer before then is ACCEPTED, after it EXPIRED. */
@@ -54,7 +59,8 @@ interface Side {
 
 const FIGURES = `averageRating responseRate satisfiedRate sent submitted ratingDistribution { score count }`;
 const PERIOD = `from to totals { ${FIGURES} } byBot { id label figures { ${FIGURES} } } byChannel { id label figures { ${FIGURES} } }`;
-const REPORT = `query($range: CsatRange!, $from: DateTime, $to: DateTime) { csatReport(range: $range, from: $from, to: $to) { ${PERIOD} previous { ${PERIOD} } } }`;
+const REPORT = `query($range: CsatRange!, $from: DateTime, $to: DateTime) {
+  csatReport(range: $range, from: $from, to: $to) { ${PERIOD} byTeammate { id label figures { ${FIGURES} } } previous { ${PERIOD} } } }`;
 
 interface SurveyRow {
   state: string;
@@ -63,6 +69,7 @@ interface SurveyRow {
   score: number | null;
   botId: string | null;
   channelId: string | null;
+  teammateId: string | null;
 }
 
 /** The figures of a window, counted the plain way over every survey row. */
@@ -97,7 +104,12 @@ function recount(surveys: SurveyRow[], names: Map<string, string>, from: Date | 
       .map(([id, rows]) => ({ id, label: id ? names.get(id)! : "— Unattributed —", figures: figures(rows) }))
       .sort((a, b) => (a.id ?? "~").localeCompare(b.id ?? "~"));
   };
-  return { totals: figures(inWindow), byBot: breakdown((s) => s.botId), byChannel: breakdown((s) => s.channelId) };
+  return {
+    totals: figures(inWindow),
+    byBot: breakdown((s) => s.botId),
+    byChannel: breakdown((s) => s.channelId),
+    byTeammate: breakdown((s) => s.teammateId),
+  };
 }
 
 const byId = <T extends { id: string | null }>(rows: T[]) => [...rows].sort((a, b) => (a.id ?? "~").localeCompare(b.id ?? "~"));
@@ -118,7 +130,20 @@ describe.each(DB_KINDS)("CSAT tallies on %s", (db: DbKind) => {
         await gqlOk(url, `mutation { updateCsatSettings(input: { enabled: true, delayMinutes: 0 }) { enabled } }`, {}, ws.token);
         // An API key, unlike a session, does not expire while the clock runs for months.
         const key = (await gqlOk(url, `mutation { createApiKey(name: "history") { key } }`, {}, ws.token)).createApiKey.key as string;
-        sides.push({ ws: { ...ws, token: key }, bots: [ws.botId], channels: [ws.channelId], open: [], expires: new Map(), seen: new Set() });
+        const teammates = [];
+        for (const [i, role] of ["AGENT", "AGENT", "ADMIN"].entries()) {
+          const { createTeammate } = await gqlOk(
+            url,
+            `mutation($input: CreateTeammateInput!) { createTeammate(input: $input) { id } }`,
+            { input: { email: `t${i}-${ws.workspaceId.slice(0, 8)}@${name.toLowerCase()}.test`, name: `${name} Teammate ${i}`, role, password: "correct horse battery" } },
+            ws.token,
+          );
+          // A session that outlives the clock's months (a signed-in one lasts 30 days).
+          const token = newSecret(TokenPrefix.Session);
+          await prisma.session.create({ data: { teammateId: createTeammate.id, tokenHash: sha256(token), expiresAt: new Date("2100-01-01T00:00:00Z") } });
+          teammates.push({ id: createTeammate.id as string, token });
+        }
+        sides.push({ ws: { ...ws, token: key }, bots: [ws.botId], channels: [ws.channelId], teammates, open: [], expires: new Map(), seen: new Set() });
       }
       const mutate = (side: Side, query: string, variables: Record<string, unknown> = {}) => gqlOk(url, query, variables, side.ws.token);
 
@@ -145,8 +170,16 @@ describe.each(DB_KINDS)("CSAT tallies on %s", (db: DbKind) => {
           `mutation($input: CreateConversationInput!) { createConversation(input: $input) { id } }`,
           { input: { channelId: random.pick(side.channels), botId, customer: { name: "Casey", email: "casey@example.com" } } },
         );
-        await mutate(side, `mutation($id: ID!) { resolveConversation(id: $id) { id } }`, { id: createConversation.id });
+        const id = createConversation.id as string;
+        resolved.push({ side, id });
+        // Assigned or not; resolved by the API key (no one) or by a teammate.
+        if (side.teammates.length && random.next() < 0.4) {
+          await mutate(side, `mutation($id: ID!, $t: ID) { assignConversation(id: $id, teammateId: $t) { id } }`, { id, t: random.pick(side.teammates).id });
+        }
+        const resolver = side.teammates.length && random.next() < 0.5 ? random.pick(side.teammates).token : side.ws.token;
+        await gqlOk(url, `mutation($id: ID!) { resolveConversation(id: $id) { id } }`, { id }, resolver);
       }
+      const resolved: { side: Side; id: string }[] = [];
 
       async function answer(side: Side) {
         if (!side.open.length) return;
@@ -166,7 +199,7 @@ describe.each(DB_KINDS)("CSAT tallies on %s", (db: DbKind) => {
       /** The tallies summed over their shards; and no shard may keep a row of all zeros. */
       async function tallies() {
         expect(await prisma.$queryRawUnsafe(`SELECT count(*)::int AS n FROM csat_tally WHERE ${ALL_ZERO}`)).toEqual([{ n: 0 }]);
-        return prisma.$queryRawUnsafe<unknown[]>(`SELECT workspace_id, ${SUMMED} GROUP BY 1, 2, 3, 4, 5 HAVING ${NOT_ALL_ZERO} ORDER BY 1, 2, 3, 4, 5`);
+        return prisma.$queryRawUnsafe<unknown[]>(`SELECT workspace_id, ${SUMMED} GROUP BY 1, 2, 3, 4, 5, 6 HAVING ${NOT_ALL_ZERO} ORDER BY 1, 2, 3, 4, 5, 6`);
       }
       const shards = async () =>
         (await prisma.$queryRawUnsafe<{ n: number }[]>(`SELECT count(DISTINCT shard)::int AS n FROM csat_tally WHERE shard <> 0`))[0]!.n;
@@ -174,14 +207,14 @@ describe.each(DB_KINDS)("CSAT tallies on %s", (db: DbKind) => {
         return prisma.$queryRawUnsafe<unknown[]>(
           `SELECT workspace_id, g.grain, g.bucket,
                   coalesce(bot_id, '${NONE}') AS bot_id, coalesce(channel_id, '${NONE}') AS channel_id,
-                  count(*)::int AS sent, count(answered_at)::int AS submitted,
+                  coalesce(teammate_id, '${NONE}') AS teammate_id, count(*)::int AS sent, count(answered_at)::int AS submitted,
                   coalesce(sum(score) FILTER (WHERE answered_at IS NOT NULL), 0)::int AS score_sum,
                   ${[1, 2, 3, 4, 5].map((k) => `count(*) FILTER (WHERE answered_at IS NOT NULL AND score = ${k})::int AS score_${k}`).join(", ")}
            FROM csat_survey
            CROSS JOIN LATERAL (VALUES ('HOUR', date_trunc('hour', dispatched_at, 'UTC')), ('DAY', date_trunc('day', dispatched_at, 'UTC')),
                                       ('MONTH', date_trunc('month', dispatched_at, 'UTC'))) AS g(grain, bucket)
            WHERE dispatched_at IS NOT NULL AND state IN ('DISPATCHED', 'SUBMITTED')
-           GROUP BY 1, 2, 3, 4, 5 ORDER BY 1, 2, 3, 4, 5`,
+           GROUP BY 1, 2, 3, 4, 5, 6 ORDER BY 1, 2, 3, 4, 5, 6`,
         );
       }
 
@@ -191,7 +224,7 @@ describe.each(DB_KINDS)("CSAT tallies on %s", (db: DbKind) => {
         const roll = random.next();
         const op =
           roll < 0.22 ? "advance" : roll < 0.47 ? "dispatch" : roll < 0.55 ? "delayed" : roll < 0.77 ? "answer" : roll < 0.83 ? "create"
-          : roll < 0.9 ? "delete" : roll < 0.94 ? "toggle" : "burst";
+          : roll < 0.9 ? "delete" : roll < 0.94 ? "toggle" : roll < 0.965 ? "burst" : roll < 0.975 ? "deactivate" : "reassign";
         counts[op] = (counts[op] ?? 0) + 1;
         switch (op) {
           case "advance":
@@ -222,6 +255,22 @@ describe.each(DB_KINDS)("CSAT tallies on %s", (db: DbKind) => {
               await mutate(side, `mutation($id: ID!) { deleteChannel(id: $id) }`, { id });
             }
             break;
+          case "deactivate":
+            // Their surveys stay theirs, under their name.
+            if (side.teammates.length > 1) {
+              const [gone] = side.teammates.splice(random.int(side.teammates.length), 1);
+              await mutate(side, `mutation($id: ID!) { deactivateTeammate(id: $id) { active } }`, { id: gone!.id });
+            }
+            break;
+          case "reassign": {
+            // After dispatch, a new assignee (or none) changes no credit.
+            const mine = resolved.filter((r) => r.side === side);
+            if (mine.length) {
+              const t = side.teammates.length && random.next() < 0.7 ? random.pick(side.teammates).id : null;
+              await mutate(side, `mutation($id: ID!, $t: ID) { assignConversation(id: $id, teammateId: $t) { id } }`, { id: random.pick(mine).id, t });
+            }
+            break;
+          }
           case "toggle":
             // Off cancels every survey still waiting for its dispatch.
             await mutate(side, `mutation { updateCsatSettings(input: { enabled: false }) { enabled } }`);
@@ -261,6 +310,10 @@ describe.each(DB_KINDS)("CSAT tallies on %s", (db: DbKind) => {
       expect(await shards()).toBe(0);
       expect(await tallies()).toEqual(expected);
       expect(counts.delete).toBeGreaterThan(3);
+      // Credit went every way: to assignees and resolvers, and to no one.
+      const credited = await prisma.csatSurvey.groupBy({ by: ["teammateId"], where: { dispatchedAt: { not: null } }, _count: true });
+      expect(credited.filter((c) => c.teammateId !== null).length).toBeGreaterThan(3);
+      expect(credited.some((c) => c.teammateId === null)).toBe(true);
 
       // The report, on every range and on random custom windows, matches the plain count.
       const now = clock.now();
@@ -269,6 +322,7 @@ describe.each(DB_KINDS)("CSAT tallies on %s", (db: DbKind) => {
         const names = new Map<string, string>();
         for (const b of await prisma.bot.findMany({ where: { workspaceId: side.ws.workspaceId } })) names.set(b.id, b.name);
         for (const c of await prisma.channel.findMany({ where: { workspaceId: side.ws.workspaceId } })) names.set(c.id, c.name);
+        for (const t of await prisma.teammate.findMany({ where: { workspaceId: side.ws.workspaceId } })) names.set(t.id, t.name);
         const windows: { range: string; from?: Date; to?: Date; current: [Date | null, Date | null]; previous: [Date, Date] | null }[] = [
           ...[7, 30, 90].map((days) => {
             const start = new Date(now.getTime() - days * DAY);
@@ -290,10 +344,14 @@ describe.each(DB_KINDS)("CSAT tallies on %s", (db: DbKind) => {
             await gqlOk(url, REPORT, { range: w.range, from: w.from?.toISOString(), to: w.to?.toISOString() }, side.ws.token)
           ).csatReport;
           const want = recount(surveys, names, ...w.current);
-          expect({ range: w.range, totals: got.totals, byBot: byId(got.byBot), byChannel: byId(got.byChannel) }).toEqual({ range: w.range, ...want });
+          expect({ range: w.range, totals: got.totals, byBot: byId(got.byBot), byChannel: byId(got.byChannel), byTeammate: byId(got.byTeammate) }).toEqual({
+            range: w.range,
+            ...want,
+          });
           if (w.previous) {
             const before = recount(surveys, names, ...w.previous);
-            expect({ totals: got.previous.totals, byBot: byId(got.previous.byBot), byChannel: byId(got.previous.byChannel) }).toEqual(before);
+            const { byTeammate: _previousByTeammate, ...beforeBotChannel } = before;
+            expect({ totals: got.previous.totals, byBot: byId(got.previous.byBot), byChannel: byId(got.previous.byChannel) }).toEqual(beforeBotChannel);
           } else {
             expect(got.previous).toBeNull();
           }
@@ -341,16 +399,16 @@ describe("the reports_rollup migration", () => {
         FROM generate_series(1, 40) g JOIN conversation c ON c.id = md5('c' || g)::uuid;`);
     expect(await applyMigrations(session, MIGRATIONS_DIR)).toEqual(migrations.slice(rollup).map((m) => m.name));
 
-    const tallies = async () => (await db.query(`SELECT ${SUMMED} GROUP BY 1, 2, 3, 4 HAVING ${NOT_ALL_ZERO} ORDER BY 1, 2, 3, 4`)).rows;
+    const tallies = async () => (await db.query(`SELECT ${SUMMED} GROUP BY 1, 2, 3, 4, 5 HAVING ${NOT_ALL_ZERO} ORDER BY 1, 2, 3, 4, 5`)).rows;
     const fromScratch = async () =>
       (await db.query(`SELECT g.grain, g.bucket, coalesce(bot_id, '${NONE}') AS bot_id, coalesce(channel_id, '${NONE}') AS channel_id,
-                              count(*)::int AS sent, count(answered_at)::int AS submitted, coalesce(sum(score), 0)::int AS score_sum,
+                              coalesce(teammate_id, '${NONE}') AS teammate_id, count(*)::int AS sent, count(answered_at)::int AS submitted, coalesce(sum(score), 0)::int AS score_sum,
                               ${[1, 2, 3, 4, 5].map((k) => `count(*) FILTER (WHERE score = ${k})::int AS score_${k}`).join(", ")}
                        FROM csat_survey
                        CROSS JOIN LATERAL (VALUES ('HOUR', date_trunc('hour', dispatched_at, 'UTC')), ('DAY', date_trunc('day', dispatched_at, 'UTC')),
                                                   ('MONTH', date_trunc('month', dispatched_at, 'UTC'))) AS g(grain, bucket)
                        WHERE dispatched_at IS NOT NULL AND state IN ('DISPATCHED', 'SUBMITTED')
-                       GROUP BY 1, 2, 3, 4 ORDER BY 1, 2, 3, 4`)).rows;
+                       GROUP BY 1, 2, 3, 4, 5 ORDER BY 1, 2, 3, 4, 5`)).rows;
     const backfilled = await tallies();
     // 32 dispatched surveys (4 scheduled and 4 cancelled do not count), each in one hour, day and month bucket.
     expect((backfilled as { grain: string; sent: number }[]).filter((t) => t.grain === "MONTH").reduce((n, t) => n + t.sent, 0)).toBe(32);

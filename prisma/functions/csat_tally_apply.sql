@@ -1,7 +1,7 @@
 -- The tallies follow csat_survey through statement triggers (csat_tally_insert, _update, _delete on
 -- csat_survey): every statement that inserts, updates or deletes surveys adds its net change to the
--- tallies of all three grains (UTC hour, day, month of dispatch), under its bot and channel (the nil
--- UUID for none), in that same statement. A survey counts once dispatched (DISPATCHED or SUBMITTED).
+-- tallies of all three grains (UTC hour, day, month of dispatch), under its bot, channel and credited
+-- teammate (the nil UUID for none), in that same statement. A survey counts once dispatched (DISPATCHED or SUBMITTED).
 -- Each database session adds to its own shard, 1 + pg_backend_pid() % 15, so writers in one workspace
 -- do not queue on one row; only the sum over shards is a tally. Rows are upserted in (workspace, bot,
 -- channel, grain, bucket) order so concurrent statements lock in one order; a row whose counts all
@@ -19,12 +19,14 @@ DECLARE
   emptied_bucket timestamptz[];
   emptied_bot uuid[];
   emptied_channel uuid[];
+  emptied_teammate uuid[];
 BEGIN
   EXECUTE format($sql$
     WITH delta AS (
       SELECT workspace_id, g.grain, g.bucket,
              coalesce(bot_id, '00000000-0000-0000-0000-000000000000') AS bot_id,
              coalesce(channel_id, '00000000-0000-0000-0000-000000000000') AS channel_id,
+             coalesce(teammate_id, '00000000-0000-0000-0000-000000000000') AS teammate_id,
              sum(sign)::int AS sent,
              coalesce(sum(sign) FILTER (WHERE answered_at IS NOT NULL), 0)::int AS submitted,
              coalesce(sum(sign * score) FILTER (WHERE answered_at IS NOT NULL), 0)::int AS score_sum,
@@ -40,14 +42,14 @@ BEGIN
         ('MONTH'::"CsatTallyGrain", date_trunc('month', dispatched_at, 'UTC'))
       ) AS g(grain, bucket)
       WHERE dispatched_at IS NOT NULL AND state IN ('DISPATCHED', 'SUBMITTED')
-      GROUP BY 1, 2, 3, 4, 5
+      GROUP BY 1, 2, 3, 4, 5, 6
     ), merged AS (
       INSERT INTO "csat_tally" AS t
-        (workspace_id, grain, bucket, bot_id, channel_id, sent, submitted, score_sum, score_1, score_2, score_3, score_4, score_5, shard)
+        (workspace_id, grain, bucket, bot_id, channel_id, teammate_id, sent, submitted, score_sum, score_1, score_2, score_3, score_4, score_5, shard)
       SELECT delta.*, $1 FROM delta
       WHERE (sent, submitted, score_sum, score_1, score_2, score_3, score_4, score_5) <> (0, 0, 0, 0, 0, 0, 0, 0)
-      ORDER BY workspace_id, bot_id, channel_id, grain, bucket
-      ON CONFLICT (workspace_id, grain, bucket, bot_id, channel_id, shard) DO UPDATE SET
+      ORDER BY workspace_id, bot_id, channel_id, teammate_id, grain, bucket
+      ON CONFLICT (workspace_id, grain, bucket, bot_id, channel_id, teammate_id, shard) DO UPDATE SET
         sent = t.sent + excluded.sent,
         submitted = t.submitted + excluded.submitted,
         score_sum = t.score_sum + excluded.score_sum,
@@ -58,14 +60,15 @@ BEGIN
         score_5 = t.score_5 + excluded.score_5
       RETURNING t.*
     )
-    SELECT array_agg(workspace_id), array_agg(grain), array_agg(bucket), array_agg(bot_id), array_agg(channel_id)
+    SELECT array_agg(workspace_id), array_agg(grain), array_agg(bucket), array_agg(bot_id), array_agg(channel_id), array_agg(teammate_id)
     FROM merged WHERE (sent, submitted, score_sum, score_1, score_2, score_3, score_4, score_5) = (0, 0, 0, 0, 0, 0, 0, 0)
-  $sql$, changed) USING my_shard INTO emptied_workspace, emptied_grain, emptied_bucket, emptied_bot, emptied_channel;
+  $sql$, changed) USING my_shard INTO emptied_workspace, emptied_grain, emptied_bucket, emptied_bot, emptied_channel, emptied_teammate;
   IF emptied_workspace IS NOT NULL THEN
     DELETE FROM "csat_tally" t
-    USING unnest(emptied_workspace, emptied_grain, emptied_bucket, emptied_bot, emptied_channel)
-      AS e(workspace_id, grain, bucket, bot_id, channel_id)
-    WHERE (t.workspace_id, t.grain, t.bucket, t.bot_id, t.channel_id, t.shard) = (e.workspace_id, e.grain, e.bucket, e.bot_id, e.channel_id, my_shard)
+    USING unnest(emptied_workspace, emptied_grain, emptied_bucket, emptied_bot, emptied_channel, emptied_teammate)
+      AS e(workspace_id, grain, bucket, bot_id, channel_id, teammate_id)
+    WHERE (t.workspace_id, t.grain, t.bucket, t.bot_id, t.channel_id, t.teammate_id, t.shard)
+        = (e.workspace_id, e.grain, e.bucket, e.bot_id, e.channel_id, e.teammate_id, my_shard)
       AND (t.sent, t.submitted, t.score_sum, t.score_1, t.score_2, t.score_3, t.score_4, t.score_5) = (0, 0, 0, 0, 0, 0, 0, 0);
   END IF;
   RETURN NULL;

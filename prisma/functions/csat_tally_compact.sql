@@ -9,29 +9,31 @@ DECLARE
   emptied_bucket timestamptz[];
   emptied_bot uuid[];
   emptied_channel uuid[];
+  emptied_teammate uuid[];
 BEGIN
   WITH picked AS (
-    SELECT workspace_id, grain, bucket, bot_id, channel_id, shard FROM "csat_tally"
+    SELECT workspace_id, grain, bucket, bot_id, channel_id, teammate_id, shard FROM "csat_tally"
     WHERE shard <> 0
     LIMIT p_limit
     FOR UPDATE SKIP LOCKED
   ), gone AS (
     DELETE FROM "csat_tally" t USING picked p
-    WHERE (t.workspace_id, t.grain, t.bucket, t.bot_id, t.channel_id, t.shard) = (p.workspace_id, p.grain, p.bucket, p.bot_id, p.channel_id, p.shard)
+    WHERE (t.workspace_id, t.grain, t.bucket, t.bot_id, t.channel_id, t.teammate_id, t.shard)
+        = (p.workspace_id, p.grain, p.bucket, p.bot_id, p.channel_id, p.teammate_id, p.shard)
     RETURNING t.*
   ), summed AS (
-    SELECT workspace_id, grain, bucket, bot_id, channel_id,
+    SELECT workspace_id, grain, bucket, bot_id, channel_id, teammate_id,
            sum(sent)::int AS sent, sum(submitted)::int AS submitted, sum(score_sum)::int AS score_sum,
            sum(score_1)::int AS score_1, sum(score_2)::int AS score_2, sum(score_3)::int AS score_3,
            sum(score_4)::int AS score_4, sum(score_5)::int AS score_5, count(*)::int AS n
-    FROM gone GROUP BY 1, 2, 3, 4, 5
+    FROM gone GROUP BY 1, 2, 3, 4, 5, 6
   ), merged AS (
     INSERT INTO "csat_tally" AS t
-      (workspace_id, grain, bucket, bot_id, channel_id, sent, submitted, score_sum, score_1, score_2, score_3, score_4, score_5, shard)
-    SELECT workspace_id, grain, bucket, bot_id, channel_id, sent, submitted, score_sum, score_1, score_2, score_3, score_4, score_5, 0
+      (workspace_id, grain, bucket, bot_id, channel_id, teammate_id, sent, submitted, score_sum, score_1, score_2, score_3, score_4, score_5, shard)
+    SELECT workspace_id, grain, bucket, bot_id, channel_id, teammate_id, sent, submitted, score_sum, score_1, score_2, score_3, score_4, score_5, 0
     FROM summed
-    ORDER BY workspace_id, bot_id, channel_id, grain, bucket
-    ON CONFLICT (workspace_id, grain, bucket, bot_id, channel_id, shard) DO UPDATE SET
+    ORDER BY workspace_id, bot_id, channel_id, teammate_id, grain, bucket
+    ON CONFLICT (workspace_id, grain, bucket, bot_id, channel_id, teammate_id, shard) DO UPDATE SET
       sent = t.sent + excluded.sent,
       submitted = t.submitted + excluded.submitted,
       score_sum = t.score_sum + excluded.score_sum,
@@ -43,14 +45,15 @@ BEGIN
     RETURNING t.*
   )
   SELECT (SELECT coalesce(sum(n), 0)::int FROM summed),
-         array_agg(workspace_id), array_agg(grain), array_agg(bucket), array_agg(bot_id), array_agg(channel_id)
-  INTO folded, emptied_workspace, emptied_grain, emptied_bucket, emptied_bot, emptied_channel
+         array_agg(workspace_id), array_agg(grain), array_agg(bucket), array_agg(bot_id), array_agg(channel_id), array_agg(teammate_id)
+  INTO folded, emptied_workspace, emptied_grain, emptied_bucket, emptied_bot, emptied_channel, emptied_teammate
   FROM merged WHERE (sent, submitted, score_sum, score_1, score_2, score_3, score_4, score_5) = (0, 0, 0, 0, 0, 0, 0, 0);
   IF emptied_workspace IS NOT NULL THEN
     DELETE FROM "csat_tally" t
-    USING unnest(emptied_workspace, emptied_grain, emptied_bucket, emptied_bot, emptied_channel)
-      AS e(workspace_id, grain, bucket, bot_id, channel_id)
-    WHERE (t.workspace_id, t.grain, t.bucket, t.bot_id, t.channel_id, t.shard) = (e.workspace_id, e.grain, e.bucket, e.bot_id, e.channel_id, 0)
+    USING unnest(emptied_workspace, emptied_grain, emptied_bucket, emptied_bot, emptied_channel, emptied_teammate)
+      AS e(workspace_id, grain, bucket, bot_id, channel_id, teammate_id)
+    WHERE (t.workspace_id, t.grain, t.bucket, t.bot_id, t.channel_id, t.teammate_id, t.shard)
+        = (e.workspace_id, e.grain, e.bucket, e.bot_id, e.channel_id, e.teammate_id, 0)
       AND (t.sent, t.submitted, t.score_sum, t.score_1, t.score_2, t.score_3, t.score_4, t.score_5) = (0, 0, 0, 0, 0, 0, 0, 0);
   END IF;
   RETURN folded;

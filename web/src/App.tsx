@@ -13,6 +13,7 @@ import { ReportsPage } from "./pages/ReportsPage";
 import { ResponsesPage } from "./pages/ResponsesPage";
 import { SignInPage } from "./pages/SignInPage";
 import { WebhooksPage } from "./pages/WebhooksPage";
+import { TeamPage } from "./pages/TeamPage";
 import { WidgetSettingsPage } from "./pages/WidgetSettingsPage";
 import { Redirect, usePathname } from "./router";
 import { endSession, setSessionToken, useSessionToken } from "./session";
@@ -70,6 +71,8 @@ function page(pathname: string) {
       return <AuditLogPage />;
     case "/outbox":
       return <OutboxPage />;
+    case "/teammates":
+      return <TeamPage />;
     default:
       return <NotFoundPage />;
   }

@@ -34,12 +34,15 @@ export interface SessionCredential {
   role: Role;
 }
 
-/** The session whose secret hashes to `tokenHash`, with its teammate's workspace and role; read on every request it makes. */
+/**
+ * The session whose secret hashes to `tokenHash`, with its teammate's workspace and role; read on
+ * every request it makes. A deactivated teammate's sessions are not found.
+ */
 export async function findSessionByHash(db: Queryable, tokenHash: string): Promise<SessionCredential | undefined> {
   const [session] = await db.query<SessionCredential>(
     `SELECT s.id, s.expires_at AS "expiresAt", s.revoked_at AS "revokedAt", t.id AS "teammateId", t.workspace_id AS "workspaceId",
             t.role::text AS role
-     FROM session s JOIN teammate t ON t.id = s.teammate_id WHERE s.token_hash = $1`,
+     FROM session s JOIN teammate t ON t.id = s.teammate_id WHERE s.token_hash = $1 AND t.active`,
     [tokenHash],
   );
   return session;

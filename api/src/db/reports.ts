@@ -14,13 +14,15 @@ export interface TallyPiece {
   to: Date | null;
 }
 
-/** A workspace's surveys of one period, bot and channel, summed; the nil UUID stands for none. */
+/** A workspace's surveys of one period, bot, channel and credited teammate, summed; the nil UUID stands for none. */
 export interface TallyRow {
   period: number;
   botId: string;
   botName: string | null;
   channelId: string;
   channelName: string | null;
+  teammateId: string;
+  teammateName: string | null;
   sent: number;
   submitted: number;
   scoreSum: number;
@@ -31,11 +33,11 @@ export interface TallyRow {
   score5: number;
 }
 
-/** The tallies of a workspace summed per period, bot and channel: one index range scan a piece. */
+/** The tallies of a workspace summed per period, bot, channel and teammate: one index range scan a piece. */
 export function readTallies(q: Queryable, workspaceId: string, pieces: TallyPiece[]): Promise<TallyRow[]> {
   return q.query<TallyRow>(
     `SELECT period, bot_id AS "botId", bot_name AS "botName", channel_id AS "channelId", channel_name AS "channelName",
-            sent, submitted, score_sum AS "scoreSum", score_1 AS "score1", score_2 AS "score2", score_3 AS "score3",
+            teammate_id AS "teammateId", teammate_name AS "teammateName", sent, submitted, score_sum AS "scoreSum", score_1 AS "score1", score_2 AS "score2", score_3 AS "score3",
             score_4 AS "score4", score_5 AS "score5"
      FROM csat_report_tallies($1::uuid, $2::int[], $3::text[], $4::timestamptz[], $5::timestamptz[])`,
     [

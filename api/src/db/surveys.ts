@@ -55,19 +55,27 @@ export async function insertScheduledSurvey(tx: Queryable, survey: NewSurvey, du
 /**
  * Creates the conversation's survey already DISPATCHED, and its email in the outbox (in state
  * `emailState`) when there is one, in one statement; undefined when it has a survey already.
+ * `teammateId` is the teammate credited (the assignee, else who resolved it; null for no one).
  */
 export async function insertDispatchedSurvey(
   tx: Queryable,
   survey: NewSurvey,
-  dispatch: { tokenHash: string; expiresAt: Date; deliveredToWidget: boolean; email: OutboxEmail | null; emailState: EmailState },
+  dispatch: {
+    tokenHash: string;
+    expiresAt: Date;
+    deliveredToWidget: boolean;
+    email: OutboxEmail | null;
+    emailState: EmailState;
+    teammateId: string | null;
+  },
   now: Date,
 ): Promise<CsatSurvey | undefined> {
   const { email } = dispatch;
   const [row] = await tx.query<CsatSurvey>(
     `WITH survey AS (
       INSERT INTO csat_survey (workspace_id, conversation_id, bot_id, channel_id, state, resolved_via, due_at, created_at,
-                               dispatched_at, expires_at, token_hash, delivered_to_widget, emailed)
-      VALUES ($1::uuid, $2::uuid, $3::uuid, $4::uuid, 'DISPATCHED', $5::"ResolvedVia", $6, $6, $6, $7, $8, $9, $10)
+                               dispatched_at, expires_at, token_hash, delivered_to_widget, emailed, teammate_id)
+      VALUES ($1::uuid, $2::uuid, $3::uuid, $4::uuid, 'DISPATCHED', $5::"ResolvedVia", $6, $6, $6, $7, $8, $9, $10, $16::uuid)
       ON CONFLICT (conversation_id) DO NOTHING
       RETURNING *
     ), outbox AS (
@@ -80,6 +88,7 @@ export async function insertDispatchedSurvey(
       survey.workspaceId, survey.conversationId, survey.botId, survey.channelId, survey.resolvedVia,
       now, dispatch.expiresAt, dispatch.tokenHash, dispatch.deliveredToWidget, email !== null,
       email?.to ?? null, email?.subject ?? null, email?.html ?? null, email?.text ?? null, dispatch.emailState,
+      dispatch.teammateId,
     ],
   );
   return row;
@@ -138,7 +147,9 @@ export interface PlannedDispatch {
 
 /**
  * Dispatches those of `planned` still SCHEDULED, and writes their emails to the outbox, in one
- * statement for the whole batch (so the tally triggers run once). Returns the ids it dispatched.
+ * statement for the whole batch (so the tally triggers run once). Each is credited, then and for
+ * good, to its conversation's assignee at this moment, else to the teammate who resolved it (no
+ * one after an API key's or MCP's resolve). Returns the ids it dispatched.
  */
 export async function dispatchScheduledSurveys(
   tx: Queryable,
@@ -152,7 +163,8 @@ export async function dispatchScheduledSurveys(
     ), dispatched AS (
       UPDATE csat_survey s
       SET state = 'DISPATCHED', dispatched_at = $5, expires_at = $6, token_hash = p.token_hash,
-          delivered_to_widget = p.widget_open, emailed = p.emailed, on_hold = false
+          delivered_to_widget = p.widget_open, emailed = p.emailed, on_hold = false,
+          teammate_id = (SELECT coalesce(c.assignee_id, c.resolved_by_id) FROM conversation c WHERE c.id = s.conversation_id)
       FROM planned p
       WHERE s.id = p.id AND s.state = 'SCHEDULED'
       RETURNING s.*

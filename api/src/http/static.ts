@@ -5,7 +5,7 @@ import { extname, resolve, sep } from "node:path";
 import { pipeline } from "node:stream/promises";
 
 /** Paths the web app routes itself; each also covers what lies below it (`/inbox/:id`). */
-export const APP_ROUTES = ["/sign-in", "/inbox", "/reports", "/responses", "/follow-ups", "/settings", "/team", "/outbox"] as const;
+export const APP_ROUTES = ["/sign-in", "/inbox", "/reports", "/responses", "/follow-ups", "/settings", "/team", "/teammates", "/outbox"] as const;
 
 /** Pages of their own, each one exact path to one HTML file: the chat widget (framed by embed.js) and its demo site. */
 export const PAGE_ROUTES: Readonly<Record<string, string>> = {

@@ -53,6 +53,8 @@ const ConversationChangeKind = builder.enumType("ConversationChangeKind", {
     RESOLVED: { description: "It was resolved." },
     REOPENED: { description: "It was reopened." },
     ANSWERED: { description: "Its survey was answered." },
+    ASSIGNED: { description: "It was assigned or unassigned." },
+    LABELED: { description: "Its labels changed." },
     CSAT_REQUESTED: { description: "Its survey asks the customer now (csatPrompt); only on the conversation's own widget's feed." },
   } as const,
 });

@@ -14,6 +14,7 @@ import "./outbox.js";
 import "./webhooks.js";
 import "./responses.js";
 import "./followUps.js";
+import "./teammates.js";
 
 builder.queryType({});
 builder.mutationType({});

@@ -43,7 +43,7 @@ const CsatFigures = builder.objectRef<Figures>("CsatFigures").implement({
   }),
 });
 
-const CsatBreakdownRow = builder.objectRef<Row>("CsatBreakdownRow").implement({
+export const CsatBreakdownRow = builder.objectRef<Row>("CsatBreakdownRow").implement({
   fields: (t) => ({
     id: t.exposeID("id", { nullable: true }),
     label: t.exposeString("label"),

@@ -75,6 +75,7 @@ export async function signIn(app: App, input: { email: string; password: string 
     throw new DomainError("UNAUTHENTICATED", "Wrong email or password");
   }
   await signInFailures.clear(failures);
+  if (!teammate.active) throw new DomainError("UNAUTHENTICATED", "This account has been deactivated; ask an admin of your workspace");
   if (needsRehash(teammate.passwordHash, app.config.scryptLogN)) {
     const passwordHash = await hashPassword(input.password, app.config.scryptLogN);
     // Only over the hash just checked: a password changed meanwhile is not overwritten.

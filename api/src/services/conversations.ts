@@ -10,6 +10,7 @@ import { isMember, requireConversationReader, requireMember, requireWatch } from
 import type { App, Tx } from "../deps.js";
 import { createSurveyOnFirstResolve, holdSurvey, resumeSurvey, type SurveyEffect } from "./csat/dispatch.js";
 import { publishPrompt } from "./csat/prompts.js";
+import { decideSurvey } from "./csat/rules.js";
 import type { Queryable } from "../db/client.js";
 import { lockConversation as lockConversationRow, markReopened, markResolved, type LockedConversation } from "../db/conversations.js";
 import { emailSchema, messageBodySchema, nameSchema, pageSize, parseInput } from "./validation.js";
@@ -227,15 +228,24 @@ export async function resolveConversation(
   const { changed, effect, conversation } = await app.sql.transaction(async (tx) => {
     const row = await lockConversation(tx, member.workspaceId, id);
     if (row.status === "RESOLVED") return { changed: false, effect: { surveyCreated: false, prompt: null } as SurveyEffect, conversation: null };
-    const conversation = await markResolved(tx, row.id, now);
+    // An API key or MCP resolves as no one: with no assignee, its survey is credited to no one.
+    const resolvedById = member.kind === "teammate" ? member.teammateId : null;
     const key = { id: row.id, workspaceId: row.workspaceId, botId: row.botId, channelId: row.channelId };
-    if (row.firstResolvedAt !== null) return { changed: true, effect: await resumeSurvey(tx, app, key, now), conversation: null };
+    if (row.firstResolvedAt !== null) {
+      await markResolved(tx, row.id, now, { resolvedById });
+      return { changed: true, effect: await resumeSurvey(tx, app, key, now), conversation: null };
+    }
+    const decision = await decideSurvey(tx, app, row, { skip: options.skipCsat === true }, now);
+    const conversation = await markResolved(tx, row.id, now, { resolvedById, skipReason: decision.skipReason });
+    if (decision.skipReason !== null) return { changed: true, effect: { surveyCreated: false, prompt: null } as SurveyEffect, conversation };
     const known = {
       settings: row.csatEnabled === null ? null : { enabled: row.csatEnabled, delayMinutes: row.csatDelayMinutes ?? 0 },
       workspaceName: row.workspaceName,
       customerEmail: row.customerEmail,
+      creditedTo: row.assigneeId ?? resolvedById,
+      widgetOpen: decision.widgetOpen,
     };
-    const effect = options.skipCsat ? { surveyCreated: false, prompt: null } : await createSurveyOnFirstResolve(tx, app, key, known, options.via, now);
+    const effect = await createSurveyOnFirstResolve(tx, app, key, known, options.via, now);
     return { changed: true, effect, conversation };
   });
   if (effect.surveyCreated) faultPoint("dispatch:after-commit");

@@ -120,7 +120,7 @@ export function startWorkers(
   });
 
   // Outgoing webhooks: a loop of their own, so a receiver that hangs holds up neither surveys nor emails.
-  const webhooks = serialLoop(async () => {
+  const webhooks = serialLoop(app, "webhooks", async (app) => {
     if (stopping.signal.aborted) return;
     try {
       await deliverWebhooks(app, { stop: stopping.signal });

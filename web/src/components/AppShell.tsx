@@ -31,6 +31,7 @@ const NAV = [
   { to: "/responses", label: "Responses", adminOnly: false },
   { to: "/follow-ups", label: "Follow-ups", adminOnly: false },
   { to: "/settings/csat", section: "/settings", label: "Settings", adminOnly: false },
+  { to: "/teammates", label: "Team", adminOnly: true },
   { to: "/team/audit-log", section: "/team", label: "Audit log", adminOnly: true },
   { to: "/outbox", label: "Outbox", adminOnly: true },
 ] as const;

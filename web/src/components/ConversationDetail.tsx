@@ -7,6 +7,7 @@ import { Link } from "../router";
 import { useConversationChanged } from "../useConversationChanged";
 import { useLiveRefetch } from "../useLiveRefetch";
 import { ChannelAndBot } from "./ChannelAndBot";
+import { ConversationAssignment } from "./ConversationAssignment";
 import { EraseCustomer } from "./EraseCustomer";
 import { SurveyStatus } from "./SurveyStatus";
 
@@ -17,6 +18,7 @@ const ConversationDetailQuery = graphql(`
       status
       createdAt
       resolvedAt
+      csatSkipReason
       customer {
         id
         name
@@ -54,6 +56,7 @@ export const ConversationStateFragment = graphql(`
     status
     resolvedAt
     updatedAt
+    csatSkipReason
     csatSurvey {
       ...SurveyStatus_CsatSurvey
       ...SurveyBadge_CsatSurvey
@@ -179,6 +182,7 @@ export function ConversationDetail({ id }: { id: string }) {
           {actionError}
         </p>
       ) : null}
+      <ConversationAssignment conversationId={conversation.id} />
       <EraseCustomer
         customerId={conversation.customer.id}
         customerName={conversation.customer.name}
@@ -199,6 +203,7 @@ export function ConversationDetail({ id }: { id: string }) {
         survey={conversation.csatSurvey ?? null}
         conversationOpen={open}
         resolvedBefore={!open}
+        skipReason={conversation.csatSkipReason ?? null}
       />
     </section>
   );

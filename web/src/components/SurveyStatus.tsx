@@ -1,6 +1,6 @@
 import { formatDateTime, Time } from "../format";
 import { graphql, useFragment, type FragmentType } from "../gql";
-import type { CsatAnswerVia } from "../gql/graphql";
+import type { CsatAnswerVia, CsatSkipReason } from "../gql/graphql";
 import { Stars } from "./Stars";
 
 export const SurveyBadgeFragment = graphql(`
@@ -62,19 +62,36 @@ function channels(survey: { deliveredToWidget: boolean; emailed: boolean }): str
   return "The customer had no open chat widget and no email address, so it could not be shown.";
 }
 
-/** The survey panel of a conversation: scheduled (due when), dispatched (where), answered (stars and comment) or cancelled. */
+/** Why a conversation's first resolve made no survey, in words. */
+export const SKIP_REASON_TEXT: Record<CsatSkipReason, string> = {
+  CSAT_OFF: "CSAT was off when it was first resolved.",
+  SKIPPED_BY_TEAMMATE: "it was resolved without a survey, by choice.",
+  EXCLUDED_LABEL: "it has a label the survey rules exclude.",
+  COOLDOWN: "this customer was sent a survey recently (the survey rules' cooldown).",
+  SAMPLED_OUT: "it was not among the share of conversations the survey rules sample.",
+  SUPPRESSED_EMAIL: "the customer's only contact is an email address that bounced, complained or unsubscribed, and their chat widget was not open.",
+};
+
+/** The survey panel of a conversation: scheduled (due when), dispatched (where), answered (stars and comment), cancelled, or never made (and why). */
 export function SurveyStatus(props: {
   survey: FragmentType<typeof SurveyStatusFragment> | null;
   conversationOpen: boolean;
   resolvedBefore: boolean;
+  /** Why its first resolve made no survey; null when it made one or was never resolved. */
+  skipReason?: CsatSkipReason | null;
 }) {
   const survey = useFragment(SurveyStatusFragment, props.survey);
   let body;
   if (!survey) {
-    body = props.resolvedBefore ? (
-      <p>No survey for this conversation: CSAT was off when it was first resolved.</p>
+    body = props.skipReason ? (
+      <p>
+        <strong>No survey</strong> for this conversation: {SKIP_REASON_TEXT[props.skipReason]} A conversation gets a survey only
+        at its first resolve.
+      </p>
+    ) : props.resolvedBefore ? (
+      <p>No survey was made when this conversation was first resolved.</p>
     ) : (
-      <p className="muted">A survey is sent when this conversation is resolved, if CSAT is on.</p>
+      <p className="muted">A survey is sent when this conversation is first resolved, if CSAT is on and the survey rules allow it.</p>
     );
   } else if (survey.state === "SCHEDULED") {
     body = props.conversationOpen ? (

@@ -5,6 +5,7 @@ import { SettingsNav } from "../components/SettingsNav";
 import { useCurrentTeammate } from "../currentTeammate";
 import { describeError } from "../errors";
 import { graphql } from "../gql";
+import { RulesSection } from "./settings/RulesSection";
 import { DELAY_PRESETS, MAX_DELAY_MINUTES, describeDelay, isPreset, parseCustomDelay } from "../lib/delay";
 import { useDocumentTitle } from "../useDocumentTitle";
 
@@ -230,6 +231,7 @@ export function CsatSettingsPage() {
           ) : null}
         </form>
       ) : null}
+      <RulesSection />
     </section>
   );
 }

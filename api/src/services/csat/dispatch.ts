@@ -47,6 +47,10 @@ export interface ResolveFacts {
   settings: Pick<CsatSettingsValues, "enabled" | "delayMinutes"> | null;
   workspaceName: string;
   customerEmail: string | null;
+  /** The teammate a survey dispatched now is credited to: the assignee, else who resolved it; null for no one. */
+  creditedTo: string | null;
+  /** Whether the widget is open, when the rules asked already. */
+  widgetOpen?: boolean | undefined;
 }
 
 /**
@@ -77,17 +81,24 @@ export async function createSurveyOnFirstResolve(
     const survey = await insertScheduledSurvey(tx, key, dueAt, now);
     return survey ? { surveyCreated: true, prompt: null, survey } : noEffect;
   }
-  const plan = await planDispatch(app, {
-    workspaceId: conversation.workspaceId,
-    conversationId: conversation.id,
-    workspaceName: known.workspaceName,
-    email: known.customerEmail,
-  }, now);
+  const plan = await planDispatch(
+    app,
+    { workspaceId: conversation.workspaceId, conversationId: conversation.id, workspaceName: known.workspaceName, email: known.customerEmail },
+    now,
+    known.widgetOpen,
+  );
   // The same columns and email `dispatchSurveys` writes, without a SCHEDULED row in between.
   const survey = await insertDispatchedSurvey(
     tx,
     key,
-    { tokenHash: sha256(plan.token), expiresAt: plan.expiresAt, deliveredToWidget: plan.widgetOpen, email: plan.email, emailState: outboxState(app) },
+    {
+      tokenHash: sha256(plan.token),
+      expiresAt: plan.expiresAt,
+      deliveredToWidget: plan.widgetOpen,
+      email: plan.email,
+      emailState: outboxState(app),
+      teammateId: known.creditedTo,
+    },
     now,
   );
   if (!survey) return noEffect;
@@ -162,9 +173,9 @@ interface DispatchPlan {
   email: OutboxEmail | null;
 }
 
-async function planDispatch(app: App, facts: DispatchFacts, now: Date): Promise<DispatchPlan> {
+async function planDispatch(app: App, facts: DispatchFacts, now: Date, knownWidgetOpen?: boolean): Promise<DispatchPlan> {
   const token = newSurveyToken();
-  const widgetOpen = await app.presence.isOpen(facts.conversationId);
+  const widgetOpen = knownWidgetOpen ?? (await app.presence.isOpen(facts.conversationId));
   const email = facts.email
     ? {
         to: facts.email,

@@ -36,6 +36,8 @@ export interface CsatPeriod extends CsatWindow {
   totals: CsatFigures;
   byBot: CsatBreakdownRow[];
   byChannel: CsatBreakdownRow[];
+  /** By the teammate credited at dispatch; a deactivated teammate keeps their rows under their name. */
+  byTeammate: CsatBreakdownRow[];
 }
 
 export interface CsatReport extends CsatPeriod {
@@ -84,8 +86,9 @@ function period(window: CsatWindow, groups: TallyRow[]): CsatPeriod {
   const total = emptyTally();
   const byBot = new Map<string | null, { label: string; tally: Tally }>();
   const byChannel = new Map<string | null, { label: string; tally: Tally }>();
+  const byTeammate = new Map<string | null, { label: string; tally: Tally }>();
   const add = (map: typeof byBot, id: string | null, label: string | null, t: Tally) => {
-    // A key with no live bot or channel behind it (none, or deleted) is unattributed.
+    // A key with no bot, channel or teammate behind it (none, or deleted) is unattributed.
     const key = label === null ? null : id;
     const entry = map.get(key) ?? { label: label ?? UNATTRIBUTED, tally: emptyTally() };
     addTo(entry.tally, t);
@@ -101,8 +104,9 @@ function period(window: CsatWindow, groups: TallyRow[]): CsatPeriod {
     addTo(total, t);
     add(byBot, g.botId, g.botName, t);
     add(byChannel, g.channelId, g.channelName, t);
+    add(byTeammate, g.teammateId, g.teammateName, t);
   }
-  return { ...window, totals: figures(total), byBot: rows(byBot), byChannel: rows(byChannel) };
+  return { ...window, totals: figures(total), byBot: rows(byBot), byChannel: rows(byChannel), byTeammate: rows(byTeammate) };
 }
 
 /**
