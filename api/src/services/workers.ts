@@ -1,3 +1,4 @@
+import { pruneConversationOrder } from "./conversationSearch.js";
 import type { App } from "../deps.js";
 import { deliverOutbox, type EmailSender } from "./outbox.js";
 import type { ProviderPacer } from "./providerPacing.js";
@@ -82,6 +83,11 @@ export function startWorkers(
         await compactTallies(app);
       } catch (err) {
         app.log.error("[tallies] folding shards failed; retrying next time", err);
+      }
+      try {
+        await pruneConversationOrder(app);
+      } catch (err) {
+        app.log.error("[inbox] forgetting old list order failed; retrying next time", err);
       }
     }
     // Once a UTC day (of app.clock) across all processes: the day's row in retention_sweep decides.
