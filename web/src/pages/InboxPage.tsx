@@ -263,6 +263,7 @@ export function InboxPage({ conversationId }: { conversationId: string | null })
             </button>
           </form>
         </div>
+        <div className="inbox__bar">
         <div className="chips" role="group" aria-label="Status">
           {statusChips.map((chip) => (
             <button
@@ -276,6 +277,10 @@ export function InboxPage({ conversationId }: { conversationId: string | null })
               {chip.count !== undefined ? <span className="chip__count">{chip.count.toLocaleString()}</span> : null}
             </button>
           ))}
+        </div>
+        <p role="status" className="inbox__count muted">
+          {total !== null ? `${total.toLocaleString()} conversation${total === 1 ? "" : "s"}` : loading ? "Loading conversations…" : ""}
+        </p>
         </div>
         <details className="inbox__filters">
           <summary>More filters</summary>
@@ -350,9 +355,6 @@ export function InboxPage({ conversationId }: { conversationId: string | null })
             ))}
           </ul>
         ) : null}
-        <p role="status" className="inbox__count muted">
-          {total !== null ? `${total.toLocaleString()} conversation${total === 1 ? "" : "s"}` : loading ? "Loading conversations…" : ""}
-        </p>
         {error ? (
           <p role="alert" className="alert">
             {error}
