@@ -46,15 +46,15 @@ async function main() {
         const res = await graphql(agent, url, query, variables, ws.sessionToken);
         const ms = performance.now() - started;
         if (res.status !== 200 || res.body.includes('"errors"')) throw new Error(`bench request failed: ${res.status} ${res.body.slice(0, 300)}`);
-        return { ms, body: JSON.parse(res.body) as { data: Record<string, any> } };
+        return { ms, body: JSON.parse(res.body) as { data: { searchConversations: { totalCount: number; pageInfo: { endCursor: string } } } } };
       };
       const first = await call(FIRST_PAGE, {});
-      const cursor = first.body.data.searchConversations.pageInfo.endCursor as string;
-      const total = first.body.data.searchConversations.totalCount as number;
+      const cursor = first.body.data.searchConversations.pageInfo.endCursor;
+      const total = first.body.data.searchConversations.totalCount;
       // The 200th page's cursor, for "a later page".
       let deep = cursor;
       for (let i = 0; i < Math.min(200, Math.floor(COUNT / 50) - 2); i++) {
-        deep = (await call(PAGE_ONLY, { after: deep })).body.data.searchConversations.pageInfo.endCursor as string;
+        deep = (await call(PAGE_ONLY, { after: deep })).body.data.searchConversations.pageInfo.endCursor;
       }
       // A word in one conversation's message in ten thousand ("Question 1234 about …" numbers are unique prefixes).
       const word = String(Math.floor(COUNT / 2));
