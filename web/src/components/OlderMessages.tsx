@@ -56,15 +56,24 @@ export function OlderMessages(props: { conversationId: string; oldestShown: stri
     setMore(page.length === PAGE);
   }, [before, loading, client, props.conversationId]);
 
+  // Scrolling arms it: a conversation opens at its top, and should not read every page at once then.
+  const [armed, setArmed] = useState(false);
+  useEffect(() => {
+    if (armed) return;
+    const arm = () => setArmed(true);
+    window.addEventListener("scroll", arm, { capture: true, passive: true, once: true });
+    return () => window.removeEventListener("scroll", arm, { capture: true });
+  }, [armed]);
+
   useEffect(() => {
     const el = top.current;
-    if (!el || !more) return;
+    if (!el || !more || !armed) return;
     const observer = new IntersectionObserver((entries) => {
       if (entries.some((e) => e.isIntersecting)) void load();
     });
     observer.observe(el);
     return () => observer.disconnect();
-  }, [more, load]);
+  }, [more, load, armed]);
 
   if (!more && older.length === 0) return null;
   return (

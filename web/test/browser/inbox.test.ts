@@ -128,6 +128,35 @@ describe("the inbox at volume (1,000 conversations)", () => {
     expect(names.at(-1)).toBe("Customer 1000");
   });
 
+  it("loads a long conversation's older messages as it is scrolled up", async () => {
+    const [row] = await server.running.app.prisma.conversation.findMany({ where: { customer: { name: "Customer 900" } }, select: { id: true } });
+    const base = Date.now() - 600 * 60_000;
+    await server.running.app.prisma.message.createMany({
+      data: Array.from({ length: 160 }, (_, i) => ({
+        workspaceId: ws.workspaceId,
+        conversationId: row!.id,
+        body: `Line ${i + 1} of a long talk`,
+        fromCustomer: i % 2 === 0,
+        createdAt: new Date(base + i * 1000),
+      })),
+    });
+    await page.goto(`${server.url}/inbox/${row!.id}`);
+    const detail = page.getByRole("region", { name: "Customer 900" });
+    await detail.getByText("Line 160 of a long talk").waitFor();
+    // The newest 100 (61…160) first; the 61 before them (the seeded question and lines 1…60) on the way up.
+    expect(await detail.getByText("Line 60 of a long talk", { exact: true }).count()).toBe(0);
+    // Scrolled down and back up: the older ones come, a page at a time, to the start.
+    await page.evaluate(() => window.scrollTo(0, 600));
+    await page.waitForTimeout(100);
+    await page.evaluate(() => window.scrollTo(0, 0));
+    await detail.getByText("Line 1 of a long talk", { exact: true }).waitFor();
+    await detail.getByText("The start of the conversation.").waitFor();
+    await detail.getByText("Question 900 about billing").waitFor();
+    const bodies = await detail.locator(".message__body").allTextContents();
+    expect(bodies.length).toBe(161);
+    expect(new Set(bodies).size).toBe(161);
+  });
+
   it("fits a phone (390 wide): the list, a conversation, the outbox and the audit log", async () => {
     await page.goto(`${server.url}/inbox`);
     await page.getByRole("list", { name: "Conversations" }).getByRole("listitem").first().waitFor();
