@@ -23,7 +23,7 @@ const DEFINITIONS = `
 describe("database functions", () => {
   it("prisma/functions/*.sql are what the newest migrations define (a differing file fails this)", () => {
     const sources = functionSources(ROOT) as Map<string, Source>;
-    expect([...sources.keys()].sort()).toEqual(["csat_report_tallies", "csat_tally_apply", "csat_tally_compact", "email_outbox_notify", "webhook_delivery_notify"]);
+    expect([...sources.keys()].sort()).toEqual(["conversation_order", "csat_report_tallies", "csat_tally_apply", "csat_tally_compact", "email_outbox_notify", "message_search", "webhook_delivery_notify"]);
     // Every function some migration defines has its file.
     expect([...(newestMigrationDefinitions(ROOT) as Map<string, unknown>).keys()].sort()).toEqual([...sources.keys()].sort());
     expect(changedFunctions(ROOT)).toEqual([]);
@@ -58,7 +58,7 @@ describe("database functions", () => {
       };
       await applyMigrations(session, MIGRATIONS_DIR);
       const before = (await db.query<{ name: string; def: string }>(DEFINITIONS)).rows;
-      expect(before.map((r) => r.name)).toEqual(["csat_report_tallies", "csat_tally_apply", "csat_tally_compact", "email_outbox_notify", "webhook_delivery_notify"]);
+      expect(before.map((r) => r.name)).toEqual(["conversation_order", "csat_report_tallies", "csat_tally_apply", "csat_tally_compact", "email_outbox_notify", "message_search", "webhook_delivery_notify"]);
       for (const source of (functionSources(ROOT) as Map<string, Source>).values()) await db.exec(source.text);
       expect((await db.query<{ name: string; def: string }>(DEFINITIONS)).rows).toEqual(before);
     } finally {

@@ -55,7 +55,8 @@ function useRateLimits(limits: RateLimits): Plugin<Context> {
  */
 export function graphqlGuards(options: { production: boolean; limits: RateLimits }): Plugin[] {
   const armor = new EnvelopArmor({
-    maxDepth: { n: 8 },
+    // 10: a connection's edges { node { … } } takes two levels of its own (the inbox's list is 9 deep).
+    maxDepth: { n: 10 },
     maxAliases: { n: 15 },
     maxDirectives: { n: 10 },
     maxTokens: { n: 1000 },

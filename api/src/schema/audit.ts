@@ -26,7 +26,10 @@ builder.queryField("auditLog", (t) =>
     type: [AuditEntry],
     authScopes: { admin: true },
     description: "Newest first.",
-    args: { first: t.arg.int({ defaultValue: 50 }) },
-    resolve: (query, _root, args, ctx) => listAuditEntries(ctx.app, ctx.actor, args.first, query),
+    args: {
+      first: t.arg.int({ defaultValue: 50 }),
+      after: t.arg.id({ description: "The id of the last entry of the page before: the next page (older entries)." }),
+    },
+    resolve: (query, _root, args, ctx) => listAuditEntries(ctx.app, ctx.actor, args.first, query, args.after == null ? null : String(args.after)),
   }),
 );

@@ -15,6 +15,7 @@ import "./webhooks.js";
 import "./responses.js";
 import "./followUps.js";
 import "./teammates.js";
+import "./conversationSearch.js";
 
 builder.queryType({});
 builder.mutationType({});

@@ -51,6 +51,11 @@ const OutboxEmail = builder.prismaObject("EmailOutbox", {
     delivery: t.expose("delivery", { type: EmailDelivery, nullable: true, description: "From the provider's delivery events; null until sent." }),
     deliveryAt: t.expose("deliveryAt", { type: "DateTime", nullable: true }),
     survey: t.relation("survey"),
+    conversationId: t.id({
+      description: "The conversation the survey is about.",
+      select: { survey: { select: { conversationId: true } } },
+      resolve: (email) => email.survey.conversationId,
+    }),
   }),
 });
 
@@ -59,8 +64,11 @@ builder.queryField("emailOutbox", (t) =>
     type: [OutboxEmail],
     authScopes: { admin: true },
     description: "Survey emails, newest first (ADMIN).",
-    args: { first: t.arg.int({ defaultValue: 50 }) },
-    resolve: (query, _root, args, ctx) => listOutbox(ctx.app, ctx.actor, args.first, query),
+    args: {
+      first: t.arg.int({ defaultValue: 50 }),
+      after: t.arg.id({ description: "The id of the last email of the page before: the next page (older emails)." }),
+    },
+    resolve: (query, _root, args, ctx) => listOutbox(ctx.app, ctx.actor, args.first, query, args.after == null ? null : String(args.after)),
   }),
 );
 

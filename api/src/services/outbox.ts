@@ -4,6 +4,7 @@ import { faultPoint } from "../faults.js";
 import type { Actor } from "./actors.js";
 import { isAdminTeammate, requireAdmin, requireMember } from "./actors.js";
 import type { App } from "../deps.js";
+import { olderThan } from "./paging.js";
 import { pageSize } from "./validation.js";
 import { randomUUID } from "node:crypto";
 import { claimBatch, markFailed, markRetry, markSent, rebatch, releaseBatch, renewLease, type ClaimedEmail } from "../db/outbox.js";
@@ -251,11 +252,19 @@ export async function deliverOutbox(app: App, sender: EmailSender, options: Deli
 export type OutboxQuery = Pick<Prisma.EmailOutboxFindManyArgs, "include" | "select">;
 
 /** The workspace's survey emails, newest first: what was sent, is waiting, failed, or was only recorded. */
-export async function listOutbox(app: App, actor: Actor | null, first: number | null | undefined, query: OutboxQuery = {}) {
+export async function listOutbox(
+  app: App,
+  actor: Actor | null,
+  first: number | null | undefined,
+  query: OutboxQuery = {},
+  after?: string | null,
+) {
   const admin = requireAdmin(actor);
+  const workspaceId = admin.workspaceId;
+  const older = await olderThan(after, (id) => app.prisma.emailOutbox.findFirst({ where: { id, workspaceId }, select: { createdAt: true } }));
   return app.prisma.emailOutbox.findMany({
     ...query,
-    where: { workspaceId: admin.workspaceId },
+    where: { workspaceId, ...older },
     orderBy: [{ createdAt: "desc" }, { id: "desc" }],
     take: pageSize(first, 50),
   });

@@ -1,3 +1,4 @@
+import { pruneConversationOrder } from "./conversationSearch.js";
 import type { App } from "../deps.js";
 import { requestLog } from "../log.js";
 import { newRequestId, withRequestId } from "../requestId.js";
@@ -93,6 +94,11 @@ export function startWorkers(
         await compactTallies(app);
       } catch (err) {
         app.log.error("[tallies] folding shards failed; retrying next time", err);
+      }
+      try {
+        await pruneConversationOrder(app);
+      } catch (err) {
+        app.log.error("[inbox] forgetting old list order failed; retrying next time", err);
       }
     }
     // Once a UTC day (of app.clock) across all processes: the day's row in retention_sweep decides.

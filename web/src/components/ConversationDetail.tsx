@@ -9,6 +9,7 @@ import { useLiveRefetch } from "../useLiveRefetch";
 import { ChannelAndBot } from "./ChannelAndBot";
 import { ConversationAssignment } from "./ConversationAssignment";
 import { EraseCustomer } from "./EraseCustomer";
+import { OlderMessages } from "./OlderMessages";
 import { SurveyStatus } from "./SurveyStatus";
 
 const ConversationDetailQuery = graphql(`
@@ -188,6 +189,7 @@ export function ConversationDetail({ id }: { id: string }) {
         customerName={conversation.customer.name}
         onErased={() => refetch({ requestPolicy: "network-only" })}
       />
+      <OlderMessages conversationId={conversation.id} oldestShown={conversation.messages[0]?.id} shown={conversation.messages.length} customerName={conversation.customer.name} />
       <ol className="messages" aria-label="Messages">
         {conversation.messages.map((message) => (
           <li key={message.id} className={`message ${message.fromCustomer ? "message--customer" : "message--team"}`}>

@@ -1,5 +1,5 @@
 import { useId } from "react";
-import { useQuery } from "urql";
+import { useClient, useQuery } from "urql";
 import { AdminOnly } from "../components/Forbidden";
 import { useCurrentTeammate } from "../currentTeammate";
 import { describeError } from "../errors";
@@ -9,10 +9,12 @@ import { diffAudit } from "../lib/auditDiff";
 import { describeDelay } from "../lib/delay";
 import { useDocumentTitle } from "../useDocumentTitle";
 import { useLiveRefetch } from "../useLiveRefetch";
+import { useOlderPages } from "../useOlderPages";
+import { ListMore } from "../components/ListMore";
 
 const AuditLogQuery = graphql(`
-  query AuditLog {
-    auditLog {
+  query AuditLog($after: ID) {
+    auditLog(first: 50, after: $after) {
       id
       action
       createdAt
@@ -42,7 +44,13 @@ export function AuditLogPage() {
   const admin = me?.role === "ADMIN";
   const [{ data, error, fetching }, refetch] = useQuery({ query: AuditLogQuery, pause: !admin });
   useLiveRefetch(() => refetch({ requestPolicy: "network-only" }), 15_000, admin);
-  const entries = data?.auditLog;
+  const client = useClient();
+  const paged = useOlderPages(
+    data?.auditLog,
+    async (after) => (await client.query(AuditLogQuery, { after }, { requestPolicy: "network-only" }).toPromise()).data?.auditLog ?? null,
+    50,
+  );
+  const entries = data ? paged.items : undefined;
 
   return (
     <section className="page" aria-labelledby={`${id}-heading`}>
@@ -107,6 +115,7 @@ export function AuditLogPage() {
           </table>
         </div>
       ) : null}
+      <ListMore paged={paged} what="changes" />
     </section>
   );
 }

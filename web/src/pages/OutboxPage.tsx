@@ -1,5 +1,5 @@
-import { useId, useState } from "react";
-import { useMutation, useQuery } from "urql";
+import { Fragment, useEffect, useId, useState } from "react";
+import { useClient, useMutation, useQuery } from "urql";
 import { AdminOnly } from "../components/Forbidden";
 import { useCurrentTeammate } from "../currentTeammate";
 import { describeError } from "../errors";
@@ -8,11 +8,16 @@ import { graphql } from "../gql";
 import type { EmailDelivery, EmailState } from "../gql/graphql";
 import { useDocumentTitle } from "../useDocumentTitle";
 import { useLiveRefetch } from "../useLiveRefetch";
+import { useOlderPages } from "../useOlderPages";
+import { ListMore } from "../components/ListMore";
+import { Link } from "../router";
+import type { OutboxQuery as OutboxData } from "../gql/graphql";
 
 const OutboxQuery = graphql(`
-  query Outbox {
-    emailOutbox {
+  query Outbox($after: ID) {
+    emailOutbox(first: 50, after: $after) {
       id
+      conversationId
       to
       subject
       state
@@ -144,6 +149,20 @@ const STATE_LABEL: Record<EmailState, string> = {
  */
 const previewDocument = (html: string) => `<base target="_blank">${html}`;
 
+const PHONE = "(max-width: 40rem)";
+
+/** True at phone width (the layout's breakpoint), following the window as it changes. */
+function usePhone(): boolean {
+  const [phone, setPhone] = useState(() => window.matchMedia(PHONE).matches);
+  useEffect(() => {
+    const query = window.matchMedia(PHONE);
+    const onChange = () => setPhone(query.matches);
+    query.addEventListener("change", onChange);
+    return () => query.removeEventListener("change", onChange);
+  }, []);
+  return phone;
+}
+
 /** `/outbox`: the survey emails, as recorded (without RESEND_API_KEY) or sent, each viewable as rendered (admins only). */
 export function OutboxPage() {
   useDocumentTitle("Outbox");
@@ -153,8 +172,53 @@ export function OutboxPage() {
   const [{ data, error, fetching }, refetch] = useQuery({ query: OutboxQuery, pause: !admin });
   useLiveRefetch(() => refetch({ requestPolicy: "network-only" }), 10_000, admin);
   const [selectedId, setSelectedId] = useState<string | null>(null);
-  const emails = data?.emailOutbox;
-  const selected = emails?.find((email) => email.id === selectedId) ?? emails?.[0] ?? null;
+  const client = useClient();
+  const paged = useOlderPages(
+    data?.emailOutbox,
+    async (after) => (await client.query(OutboxQuery, { after }, { requestPolicy: "network-only" }).toPromise()).data?.emailOutbox ?? null,
+    50,
+  );
+  const emails = data ? paged.items : undefined;
+  const phone = usePhone();
+  // On a phone the preview opens under the email tapped, and only then; beside the list the newest shows at first.
+  const selected = emails?.find((email) => email.id === selectedId) ?? (phone ? null : emails?.[0] ?? null);
+  const preview = (email: OutboxData["emailOutbox"][number]) => (
+    <section className="card email-preview" aria-labelledby={`${id}-preview`}>
+      <h2 id={`${id}-preview`}>{email.subject}</h2>
+      <p className="muted">
+        To {email.to} · {STATE_LABEL[email.state]}
+        {email.kind === "REMINDER" ? " · reminder" : null}
+        {email.delivery ? ` · ${DELIVERY_LABEL[email.delivery]}` : null}
+        {email.sentAt ? (
+          <>
+            {" "}
+            · sent <Time value={email.sentAt} />
+          </>
+        ) : null}
+        {" · "}
+        <Link to={`/inbox/${email.conversationId}`}>Open the conversation</Link>
+      </p>
+      {email.previewUrl ? (
+        <p className="muted">
+          <a href={email.previewUrl} target="_blank" rel="noreferrer">
+            Preview link
+          </a>{" "}
+          (development only): the rating page of this survey, to try the flow. The copy below hides the survey
+          token, as it is hidden in production.
+        </p>
+      ) : null}
+      <iframe
+        className="email-preview__frame"
+        title={`The email to ${email.to}, as rendered`}
+        sandbox="allow-popups allow-popups-to-escape-sandbox"
+        srcDoc={previewDocument(email.html)}
+      />
+      <details>
+        <summary>Plain-text part</summary>
+        <pre className="snippet">{email.text}</pre>
+      </details>
+    </section>
+  );
 
   return (
     <section className="page page--wide" aria-labelledby={`${id}-heading`}>
@@ -193,8 +257,15 @@ export function OutboxPage() {
               </thead>
               <tbody>
                 {emails.map((email) => (
-                  <tr key={email.id} aria-current={email.id === selected?.id ? "true" : undefined}>
-                    <td>{email.to}</td>
+                  <Fragment key={email.id}>
+                  <tr aria-current={email.id === selected?.id ? "true" : undefined}>
+                    <td>
+                      {email.to}
+                      <br />
+                      <Link to={`/inbox/${email.conversationId}`} className="outbox__conversation">
+                        Conversation<span className="visually-hidden"> with {email.to}</span>
+                      </Link>
+                    </td>
                     <td>{email.subject}</td>
                     <td>
                       <span className={`email-state email-state--${email.state.toLowerCase()}`}>{STATE_LABEL[email.state]}</span>
@@ -208,54 +279,27 @@ export function OutboxPage() {
                       <button
                         type="button"
                         className="button button--secondary button--small"
-                        onClick={() => setSelectedId(email.id)}
+                        onClick={() => setSelectedId(phone && email.id === selectedId ? null : email.id)}
                         aria-pressed={email.id === selected?.id}
                       >
                         View<span className="visually-hidden"> the email to {email.to}</span>
                       </button>
                     </td>
                   </tr>
+                  {phone && email.id === selected?.id ? (
+                    <tr className="outbox__inline">
+                      <td colSpan={5}>{preview(email)}</td>
+                    </tr>
+                  ) : null}
+                  </Fragment>
                 ))}
               </tbody>
             </table>
           </div>
-          {selected ? (
-            <section className="card email-preview" aria-labelledby={`${id}-preview`}>
-              <h2 id={`${id}-preview`}>{selected.subject}</h2>
-              <p className="muted">
-                To {selected.to} · {STATE_LABEL[selected.state]}
-                {selected.kind === "REMINDER" ? " · reminder" : null}
-                {selected.delivery ? ` · ${DELIVERY_LABEL[selected.delivery]}` : null}
-                {selected.sentAt ? (
-                  <>
-                    {" "}
-                    · sent <Time value={selected.sentAt} />
-                  </>
-                ) : null}
-              </p>
-              {selected.previewUrl ? (
-                <p className="muted">
-                  <a href={selected.previewUrl} target="_blank" rel="noreferrer">
-                    Preview link
-                  </a>{" "}
-                  (development only): the rating page of this survey, to try the flow. The copy below hides the survey
-                  token, as it is hidden in production.
-                </p>
-              ) : null}
-              <iframe
-                className="email-preview__frame"
-                title={`The email to ${selected.to}, as rendered`}
-                sandbox="allow-popups allow-popups-to-escape-sandbox"
-                srcDoc={previewDocument(selected.html)}
-              />
-              <details>
-                <summary>Plain-text part</summary>
-                <pre className="snippet">{selected.text}</pre>
-              </details>
-            </section>
-          ) : null}
+          {selected && !phone ? preview(selected) : null}
         </div>
       ) : null}
+      <ListMore paged={paged} what="emails" />
       {admin ? <Suppressions headingId={`${id}-suppressions`} /> : null}
     </section>
   );
