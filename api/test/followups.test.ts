@@ -17,7 +17,7 @@ describe.each(DB_KINDS)("follow-ups on %s", (db: DbKind) => {
 
   /** Dispatches a survey credited to `teammateId` and answers it with `score`; returns the survey's id. */
   const answer = async (fixture: WorkspaceFixture, score: number, teammateId: string | null = fixture.adminId): Promise<string> =>
-    (await createAnsweredSurvey(server, fixture, { customer: { name: "Casey", email: "casey@example.com" }, score, ...(teammateId ? { teammateId } : {}) })).surveyId;
+    (await createAnsweredSurvey(server, fixture, { customer: { name: "Casey", email: "casey@example.com" }, score, teammateId })).surveyId;
 
   const followUpOf = async (surveyId: string) => {
     const row = await server.running.app.prisma.csatFollowUp.findUnique({ where: { surveyId } });

@@ -71,6 +71,8 @@ describe.each(DB_KINDS)("the answers explorer on %s", (db: DbKind) => {
     const prisma = server.running.app.prisma;
     await prisma.csatSurvey.update({ where: { id: named.late!.surveyId }, data: { teammateId: ws.adminId, reason: "Too slow" } });
     await prisma.csatSurvey.update({ where: { id: named.rude!.surveyId }, data: { teammateId: ws.adminId, reason: "Unfriendly" } });
+    // The admin resolved every one, so each was credited to them at dispatch; these three to no one.
+    await prisma.csatSurvey.updateMany({ where: { id: { in: [named.fine!.surveyId, named.great!.surveyId, named.good!.surveyId] } }, data: { teammateId: null } });
     // One answer dispatched 10 days ago (its answer time is kept).
     await prisma.csatSurvey.update({ where: { id: named.good!.surveyId }, data: { dispatchedAt: new Date(Date.now() - 10 * DAY) } });
     // Another workspace's answer with the same words never shows.

@@ -4,13 +4,14 @@ import type { TestServer } from "./server.js";
 
 /**
  * A conversation started, resolved (its survey dispatched at once: CSAT on with no delay) and
- * answered, all through the public API. The teammate credited is set directly when given (the
- * credit rules are another part's); returns the survey's and the conversation's ids.
+ * answered, all through the public API. The resolving teammate (the fixture's admin) is credited at
+ * dispatch; `teammateId` (a teammate, or null for no one) overrides that before the answer, for
+ * filters and follow-up owners. Returns the survey's and the conversation's ids.
  */
 export async function createAnsweredSurvey(
   server: TestServer,
   fixture: WorkspaceFixture,
-  answer: { customer: { name: string; email: string }; score: number; comment?: string | null; botId?: string | null; teammateId?: string },
+  answer: { customer: { name: string; email: string }; score: number; comment?: string | null; botId?: string | null; teammateId?: string | null },
 ): Promise<{ surveyId: string; conversationId: string }> {
   const input = {
     channelId: fixture.channelId,
@@ -23,7 +24,7 @@ export async function createAnsweredSurvey(
   const resolved = await gqlOk(server.url, `mutation($id: ID!) { resolveConversation(id: $id) { csatSurvey { id } } }`, { id: conversationId }, fixture.token);
   const surveyId = resolved.resolveConversation.csatSurvey.id as string;
   const prisma = server.running.app.prisma;
-  if (answer.teammateId) await prisma.csatSurvey.update({ where: { id: surveyId }, data: { teammateId: answer.teammateId } });
+  if (answer.teammateId !== undefined) await prisma.csatSurvey.update({ where: { id: surveyId }, data: { teammateId: answer.teammateId } });
   const email = await prisma.emailOutbox.findFirstOrThrow({ where: { surveyId } });
   const submitted = await gqlOk(server.url, `mutation($t: String!, $s: Int!, $c: String) { submitCsat(token: $t, score: $s, comment: $c) { outcome } }`, {
     t: tokenFromEmail(email.html),
