@@ -8,7 +8,7 @@ import type { App } from "./deps.js";
 import { createFanout } from "./fanout.js";
 import { createRateLimits } from "./http/rateLimit.js";
 import type { SpanExporter } from "@opentelemetry/sdk-trace-base";
-import { outboxQueue, surveyScheduleQueue } from "./db/queues.js";
+import { outboxQueue, surveyScheduleQueue, webhookQueue } from "./db/queues.js";
 import { createLogger, type Logger } from "./log.js";
 import { createMetrics } from "./metrics.js";
 import { setRequestIdReach } from "./requestId.js";
@@ -172,5 +172,6 @@ const QUEUE_COUNT_CAP = 10_000;
 function watchQueues(app: App, db: Database): void {
   app.metrics.registerQueueDepth("email_outbox", () => outboxQueue(app.sql, app.clock.now(), QUEUE_COUNT_CAP));
   app.metrics.registerQueueDepth("survey_schedule", () => surveyScheduleQueue(app.sql, app.clock.now(), QUEUE_COUNT_CAP));
+  app.metrics.registerQueueDepth("webhook_deliveries", () => webhookQueue(app.sql, app.clock.now(), QUEUE_COUNT_CAP));
   if (db.poolStats) app.metrics.watchPool(db.poolStats);
 }

@@ -59,6 +59,7 @@ describe.each(DB_KINDS)("GET /metrics on %s", (db: DbKind) => {
       'hydra_queue_depth{queue="email_outbox"}',
       'hydra_queue_depth{queue="survey_schedule"}',
       'hydra_queue_oldest_due_age_seconds{queue="email_outbox"}',
+      'hydra_queue_depth{queue="webhook_deliveries"}',
       "hydra_websocket_connections",
       "hydra_websocket_operations",
       "hydra_http_connections",

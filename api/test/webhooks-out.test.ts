@@ -71,9 +71,12 @@ describe.each(DB_KINDS)("outgoing webhooks on %s", (db: DbKind) => {
       clock.advance(60_000);
       const answer = await gqlOk(server.url, `mutation($t: String!) { submitCsat(token: $t, score: 2, comment: "Slow") { outcome } }`, { t: survey.token });
       expect(answer.submitCsat.outcome).toBe("ACCEPTED");
-      await until(() => receiver.accepted().length === 2 && narrow.accepted().length === 1, 10_000, "the answer's event");
+      // A 2 is at or below the follow-up threshold (2): the answer opens a follow-up, and says so too.
+      await until(() => receiver.accepted().length === 3 && narrow.accepted().length === 1, 10_000, "the answer's events");
 
-      const [dispatched, answered] = receiver.accepted();
+      const [dispatched] = receiver.accepted();
+      const answered = receiver.accepted().find((r) => r.type === "csat.response.created");
+      const opened = receiver.accepted().find((r) => r.type === "csat.followup.opened");
       expect(dispatched).toMatchObject({
         type: "csat.survey.dispatched",
         timestamp: START.toISOString(),
@@ -84,9 +87,14 @@ describe.each(DB_KINDS)("outgoing webhooks on %s", (db: DbKind) => {
           comment: null,
           bot: { id: ws.botId, name: "Ava" },
           channel: { id: ws.channelId, name: "Website chat", kind: "WEB_WIDGET" },
+          // Credited at dispatch to the admin who resolved it; asked in the workspace's language.
+          teammate: { id: ws.adminId },
+          locale: "en",
         },
       });
       expect(answered).toMatchObject({ type: "csat.response.created", data: { surveyId: survey.surveyId, score: 2, comment: "Slow", bot: { name: "Ava" } } });
+      const followUp = await server.running.app.prisma.csatFollowUp.findUniqueOrThrow({ where: { surveyId: survey.surveyId } });
+      expect(opened).toMatchObject({ data: { surveyId: survey.surveyId, score: 2, followUpId: followUp.id, ownerId: ws.adminId, teammate: { id: ws.adminId } } });
       expect(narrow.accepted().map((r) => r.type)).toEqual(["csat.response.created"]);
       // Every request carried the three headers and verified; the webhook-id is the delivery's id.
       for (const r of receiver.received) {
@@ -94,7 +102,8 @@ describe.each(DB_KINDS)("outgoing webhooks on %s", (db: DbKind) => {
         expect(r.headers["webhook-signature"]).toMatch(/^v1,/);
       }
       const listed = await deliveries(server.url, ws.token, endpoint.id);
-      expect(listed.map((d) => [d.event, d.state, d.attempts, d.responseStatus])).toEqual([
+      expect(listed.map((d) => [d.event, d.state, d.attempts, d.responseStatus]).sort()).toEqual([
+        ["csat.followup.opened", "SUCCEEDED", 1, 204],
         ["csat.response.created", "SUCCEEDED", 1, 204],
         ["csat.survey.dispatched", "SUCCEEDED", 1, 204],
       ]);

@@ -34,6 +34,19 @@ export async function surveyScheduleQueue(db: Queryable, now: Date, cap: number)
   return state(row, now);
 }
 
+/**
+ * Outgoing webhook deliveries still PENDING, counted up to `cap`, and how long the oldest due one
+ * has waited. Index reads on webhook_delivery(state, next_attempt_at).
+ */
+export async function webhookQueue(db: Queryable, now: Date, cap: number): Promise<QueueState> {
+  const [row] = await db.query<{ depth: number; oldestDue: Date | null }>(
+    `SELECT (SELECT count(*)::int FROM (SELECT 1 FROM webhook_delivery WHERE state = 'PENDING' LIMIT $2) q) AS depth,
+            (SELECT min(next_attempt_at) FROM webhook_delivery WHERE state = 'PENDING' AND next_attempt_at <= $1) AS "oldestDue"`,
+    [now, cap],
+  );
+  return state(row, now);
+}
+
 function state(row: { depth: number; oldestDue: Date | string | null } | undefined, now: Date): QueueState {
   const oldest = row?.oldestDue ? new Date(row.oldestDue).getTime() : null;
   return { depth: row?.depth ?? 0, oldestDueAgeSeconds: oldest === null ? null : Math.max(0, (now.getTime() - oldest) / 1000) };

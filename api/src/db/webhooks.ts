@@ -20,7 +20,10 @@ const SURVEY_EVENT_DATA = `jsonb_build_object(
     'score', s.score::int,
     'comment', s.comment,
     'bot', (SELECT jsonb_build_object('id', b.id, 'name', b.name) FROM bot b WHERE b.id = s.bot_id),
-    'channel', (SELECT jsonb_build_object('id', c.id, 'name', c.name, 'kind', c.kind) FROM channel c WHERE c.id = s.channel_id)
+    'channel', (SELECT jsonb_build_object('id', c.id, 'name', c.name, 'kind', c.kind) FROM channel c WHERE c.id = s.channel_id),
+    'teammate', (SELECT jsonb_build_object('id', t.id, 'name', t.name) FROM teammate t WHERE t.id = s.teammate_id),
+    'locale', s.locale,
+    'reason', s.reason
   )`;
 
 /** The body POSTed: {"type", "timestamp", "data"} (the Standard Webhooks shape). */

@@ -64,6 +64,16 @@ const CsatFollowUpsDocument = graphql(`
   }
 `);
 
+const FollowUpOwnersQuery = graphql(`
+  query FollowUpOwners {
+    teammates {
+      id
+      name
+      active
+    }
+  }
+`);
+
 const UpdateFollowUpMutation = graphql(`
   mutation UpdateFollowUp($id: ID!, $input: CsatFollowUpInput!) {
     updateCsatFollowUp(id: $id, input: $input) {
@@ -171,9 +181,11 @@ function FollowUpItem({ followUp }: { followUp: FollowUp }) {
   }, [followUp.status, followUp.owner?.id, followUp.note]);
   const [{ fetching, error }, update] = useMutation(UpdateFollowUpMutation);
   const customer = followUp.survey.conversation.customer;
+  const [{ data: team }] = useQuery({ query: FollowUpOwnersQuery });
   const owners = new Map<string, string>();
   if (followUp.owner) owners.set(followUp.owner.id, followUp.owner.name);
   if (me) owners.set(me.id, `Me (${me.name})`);
+  for (const teammate of team?.teammates ?? []) if (teammate.active && !owners.has(teammate.id)) owners.set(teammate.id, teammate.name);
 
   async function save(event: FormEvent) {
     event.preventDefault();

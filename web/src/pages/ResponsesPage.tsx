@@ -44,6 +44,10 @@ const CsatResponsesDocument = graphql(`
           score
           comment
           answeredAt
+          teammate {
+            id
+            name
+          }
           conversation {
             id
             bot {
@@ -380,7 +384,8 @@ function ResponseItem({ edge }: { edge: Edge }) {
         {customer.name}
         {customer.email ? ` <${customer.email}>` : ""} · <span className="visually-hidden">Bot: </span>
         {s.conversation.bot?.name ?? UNATTRIBUTED} · <span className="visually-hidden">Channel: </span>
-        {s.conversation.channel?.name ?? UNATTRIBUTED}
+        {s.conversation.channel?.name ?? UNATTRIBUTED} · <span className="visually-hidden">Credited to: </span>
+        {s.teammate?.name ?? UNATTRIBUTED}
       </p>
       <div className="response__actions">
         <Link to={`/inbox/${s.conversation.id}`} className="button button--secondary button--small">

@@ -100,6 +100,15 @@ describe("accessibility (axe-core) of every page and state", () => {
     await check(page, "outbox", { exclude: [".email-preview__frame"] });
     await open("/no-such-page", (p) => p.getByRole("heading", { name: "Page not found" }).waitFor());
     await check(page, "not found");
+    // The second release's pages: team, the answers explorer, follow-ups, webhooks.
+    await open("/teammates", (p) => p.getByRole("row").nth(1).waitFor({ timeout: 10_000 }));
+    await check(page, "team");
+    await open("/responses", (p) => p.getByRole("link", { name: /conversation/i }).first().waitFor({ timeout: 10_000 }));
+    await check(page, "responses");
+    await open("/follow-ups");
+    await check(page, "follow-ups");
+    await open("/settings/webhooks");
+    await check(page, "settings: webhooks");
     const signedOut = await newPage({ width: 1280, height: 900 });
     await signedOut.goto(`${server.url}/sign-in`);
     await signedOut.getByLabel("Email").waitFor();
