@@ -2,9 +2,10 @@
 import type { ConversationStatus } from "../generated/prisma/enums.js";
 import type { Conversation } from "../generated/prisma/client.js";
 import type { Queryable } from "./client.js";
+import { LANGUAGE_COLUMNS, type LanguageFacts } from "./surveys.js";
 
 /** A conversation locked for a status change, with what creating its survey needs (read in the same statement). */
-export interface LockedConversation {
+export interface LockedConversation extends LanguageFacts {
   id: string;
   workspaceId: string;
   botId: string | null;
@@ -23,11 +24,12 @@ export async function lockConversation(tx: Queryable, workspaceId: string, id: s
   const [row] = await tx.query<LockedConversation>(
     `SELECT c.id, c.workspace_id AS "workspaceId", c.bot_id AS "botId", c.channel_id AS "channelId", c.status::text AS status,
             c.first_resolved_at AS "firstResolvedAt", s.enabled AS "csatEnabled", s.delay_minutes AS "csatDelayMinutes",
-            w.name AS "workspaceName", cu.email AS "customerEmail"
+            w.name AS "workspaceName", cu.email AS "customerEmail", ${LANGUAGE_COLUMNS}
      FROM conversation c
      JOIN workspace w ON w.id = c.workspace_id
      JOIN customer cu ON cu.id = c.customer_id
      LEFT JOIN csat_settings s ON s.workspace_id = c.workspace_id
+     LEFT JOIN LATERAL (SELECT s.default_locale, s.texts, s.reasons, s.reasons_at_or_below) st ON true
      WHERE c.id = $1::uuid AND c.workspace_id = $2::uuid
      FOR UPDATE OF c`,
     [id, workspaceId],

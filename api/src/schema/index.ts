@@ -11,6 +11,7 @@ import "./csat.js";
 import "./reports.js";
 import "./audit.js";
 import "./outbox.js";
+import "./i18n.js";
 
 builder.queryType({});
 builder.mutationType({});
