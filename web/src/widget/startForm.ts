@@ -36,7 +36,8 @@ export function createStartForm(options: { channelId: string; notice: string | n
   async function start(event: Event) {
     event.preventDefault();
     if (busy) return;
-    const customer = { name: name.value.trim(), email: email.value.trim() || null };
+    // The browser's language (BCP 47): the survey is asked in it when the workspace has its words.
+    const customer = { name: name.value.trim(), email: email.value.trim() || null, locale: navigator.language || null };
     const firstMessage = message.value.trim();
     if (!customer.name) return fail("Enter your name.", name);
     if (customer.email && !EMAIL.test(customer.email)) return fail("Enter a valid email address, or leave it empty.", email);

@@ -210,9 +210,9 @@ describe("web app and chat widget in a real browser", () => {
       await card.getByLabel("Comment (optional)").fill("Quick and friendly, thanks!");
       await card.getByRole("button", { name: "Submit" }).focus();
       await site.keyboard.press("Enter");
-      await chat.getByRole("heading", { name: "Thank you!" }).waitFor();
+      await chat.getByRole("heading", { name: "Thank you for your feedback!" }).waitFor();
       // Focus lands on the outcome, not on a button that has gone.
-      expect(await chat.locator(":focus").textContent()).toBe("Thank you!");
+      expect(await chat.locator(":focus").textContent()).toBe("Thank you for your feedback!");
       await screenshot(site, "widget-thanks");
 
       // The inbox shows the answer.
