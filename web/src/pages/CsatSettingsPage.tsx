@@ -6,6 +6,7 @@ import { describeError } from "../errors";
 import { graphql } from "../gql";
 import { DELAY_PRESETS, MAX_DELAY_MINUTES, describeDelay, isPreset, parseCustomDelay } from "../lib/delay";
 import { useDocumentTitle } from "../useDocumentTitle";
+import { WordingSection } from "./settings/WordingSection";
 
 const CsatSettingsQuery = graphql(`
   query CsatSettings {
@@ -210,6 +211,7 @@ export function CsatSettingsPage() {
           ) : null}
         </form>
       ) : null}
+      {draft ? <WordingSection /> : null}
     </section>
   );
 }

@@ -141,7 +141,7 @@ export function createRatingCard(handlers: {
         shownReasons = reasons.join("\n");
         reasonList.replaceChildren(
           ...reasons.map((reason) =>
-            h("button", { type: "button", class: "reason", "aria-pressed": "false", "data-reason": reason, onclick: () => handlers.onReason?.(reason) }, reason),
+            h("button", { type: "button", class: "reason", "aria-pressed": "false", "data-reason": reason }, reason),
           ),
         );
       }
