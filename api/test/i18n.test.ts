@@ -4,6 +4,8 @@ import { SUPPORTED_LOCALES } from "../src/services/i18n/locales.js";
 import { CATALOGS, acceptedLocale, pickLocale, translator } from "../src/services/i18n/messages.js";
 import { codes, collect, gql, gqlOk, until, wsClient } from "../testkit/client.js";
 import { createWorkspaceFixture, enableCsat, tokenFromEmail, type WorkspaceFixture } from "../testkit/fixtures.js";
+import { startResendStandIn } from "../testkit/resend.js";
+import { createManualClock } from "../src/clock.js";
 import { DB_KINDS, startTestServer, type DbKind, type TestServer } from "../testkit/server.js";
 
 describe("catalogs", () => {
@@ -183,4 +185,40 @@ describe.each(DB_KINDS)("the survey in the customer's language on %s", (db: DbKi
     }
     await gqlOk(server.url, `mutation { updateCsatSettings(input: { reasons: [], reasonsAtOrBelow: 3 }) { enabled } }`, {}, ws.token);
   });
+});
+
+describe.each(DB_KINDS)("the reminder in the survey's language on %s", (db: DbKind) => {
+  it("a Spanish survey's reminder has a Spanish subject and the same Spanish body", async () => {
+    const resend = await startResendStandIn();
+    const clock = createManualClock(new Date("2026-06-01T12:00:00Z"));
+    const server = await startTestServer({ db, clock, config: { resendApiKey: "re_i18n", resendBaseUrl: resend.url } });
+    try {
+      const ws = await createWorkspaceFixture(server.url, "Acme");
+      await enableCsat(server.url, ws.token, 0);
+      await gqlOk(server.url, `mutation { updateCsatSettings(input: { reminderAfterDays: 2 }) { enabled } }`, {}, ws.token);
+      for (const [name, locale] of [["ana", "es"], ["sam", "ar"]] as const) {
+        const created = await gqlOk(
+          server.url,
+          `mutation($input: CreateConversationInput!) { createConversation(input: $input) { id } }`,
+          { input: { channelId: ws.channelId, customer: { name, email: `${name}@i18n.test`, locale }, firstMessage: "Hola" } },
+          ws.token,
+        );
+        await gqlOk(server.url, `mutation($id: ID!) { resolveConversation(id: $id) { id } }`, { id: created.createConversation.id }, ws.token);
+      }
+      await server.running.workers.runOnce();
+      await until(() => resend.delivered.size === 2, 10_000, "two survey emails");
+      clock.advance(2 * 86_400_000 + 60_000);
+      await server.running.workers.runOnce();
+      await server.running.workers.runOnce();
+      await until(() => resend.deliveredTo("ana@i18n.test") === 2 && resend.deliveredTo("sam@i18n.test") === 2, 10_000, "two reminders");
+      const [survey, reminder] = resend.deliveredEmails("ana@i18n.test");
+      expect(survey!.body.subject).toBe("¿Qué tal fue tu experiencia con Acme?");
+      expect(reminder!.body.subject).toBe("Recordatorio: ¿Qué tal fue tu experiencia con Acme?");
+      expect(reminder!.body.html).toContain('<html lang="es" dir="ltr">');
+      expect(resend.deliveredEmails("sam@i18n.test")[1]!.body.subject).toBe("تذكير: كيف كانت تجربتك مع Acme؟");
+    } finally {
+      await server.stop();
+      await resend.stop();
+    }
+  }, 120_000);
 });

@@ -6,6 +6,7 @@ import { isAdminTeammate, requireAdmin, requireMember } from "./actors.js";
 import type { App } from "../deps.js";
 import { pageSize } from "./validation.js";
 import { randomUUID } from "node:crypto";
+import { reminderSubjects } from "./i18n/messages.js";
 import { claimBatch, markFailed, markRetry, markSent, rebatch, releaseBatch, renewLease, type ClaimedEmail } from "../db/outbox.js";
 import { unsubscribeUrl } from "./email.js";
 import { countBouncedSurveys, recordDeliveryEvent, type EmailDeliveryState } from "../db/outbox.js";
@@ -13,6 +14,9 @@ import { listSuppressions, removeSuppression, suppressEmail } from "../db/suppre
 import { insertAuditEntry } from "../db/audit.js";
 import { auditedBy } from "./audit.js";
 import { sleep, type ProviderPacer } from "./providerPacing.js";
+
+/** The reminder's subject in each survey's language, around the survey email's own subject. */
+const REMINDER_SUBJECTS = reminderSubjects();
 
 /** Emails per provider call: Resend's /emails/batch takes up to 100. */
 export const BATCH_SIZE = 100;
@@ -174,7 +178,7 @@ async function sendBatch(app: App, sender: EmailSender, batchId: string, emails:
     const at = app.clock.now();
     if (outcome.ok) {
       faultPoint("outbox:after-send");
-      await app.sql.transaction((tx) => markSent(tx, emails.map((e, i) => ({ id: e.id, providerId: outcome.ids[i] ?? "" })), at));
+      await app.sql.transaction((tx) => markSent(tx, emails.map((e, i) => ({ id: e.id, providerId: outcome.ids[i] ?? "" })), at, REMINDER_SUBJECTS));
       result.sent += emails.length;
       app.log.info(`[outbox] sent ${emails.length} survey email(s) in batch ${batchId}`);
       return;

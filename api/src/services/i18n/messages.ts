@@ -76,3 +76,15 @@ export function surveyWording(locale: SupportedLocale, texts: { locale: string; 
   const t = translator(locale).t;
   return { locale, question: custom?.question ?? t("question"), thankYou: custom?.thankYou ?? t("thankYou") };
 }
+
+/**
+ * Every locale's reminder subject (`email.reminderSubject`, "Reminder: {subject}") as the words
+ * around the survey email's own subject, for the statement that writes the reminder from it.
+ */
+export function reminderSubjects(): { locale: string; prefix: string; suffix: string }[] {
+  const slot = "\u0000";
+  return SUPPORTED_LOCALES.map((locale) => {
+    const [prefix = "", suffix = ""] = translator(locale).t("email.reminderSubject", { subject: slot }).split(slot);
+    return { locale, prefix, suffix };
+  });
+}
