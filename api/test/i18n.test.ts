@@ -95,6 +95,14 @@ describe.each(DB_KINDS)("the survey in the customer's language on %s", (db: DbKi
     await gqlOk(server.url, `mutation { updateCsatSettings(input: { defaultLocale: "en" }) { defaultLocale } }`, {}, ws.token);
   });
 
+  it("erasing a customer erases their locale; their survey keeps the language it was asked in", async () => {
+    const ana = await resolvedSurvey({ name: "Erase Me", email: "erase@example.com", locale: "it" });
+    const conversation = await server.running.app.prisma.conversation.findUniqueOrThrow({ where: { id: ana.id } });
+    await gqlOk(server.url, `mutation($id: ID!) { eraseCustomer(id: $id) }`, { id: conversation.customerId }, ws.token);
+    expect((await server.running.app.prisma.customer.findUniqueOrThrow({ where: { id: conversation.customerId } })).locale).toBeNull();
+    expect((await server.running.app.prisma.csatSurvey.findUniqueOrThrow({ where: { conversationId: ana.id } })).locale).toBe("it");
+  });
+
   it("refuses a locale that is not BCP 47, and changes nothing", async () => {
     const before = await server.running.app.prisma.customer.count();
     const bad = await gql(

@@ -137,7 +137,7 @@ describe("languages, wording and reasons in a real browser", () => {
   const xOf = async (page: Page, score: string) => (await page.locator(`label[for="s${score}"]`).boundingBox())!.x;
 
   it("the rating page: arrow keys move the way they point (left to right and right to left), labels show, an inline error, then a 303 to the thank-you", async () => {
-    for (const [locale, viewport] of [["en", DESKTOP], ["ar", PHONE], ["es", PHONE]] as const) {
+    for (const [locale, viewport] of [["en", DESKTOP], ["ar", PHONE], ["ar", DESKTOP], ["es", PHONE]] as const) {
       const ctx = await context(viewport);
       const page = await ctx.newPage();
       try {
