@@ -9,6 +9,11 @@ export interface CsatPrompt {
   question: string;
   token: string;
   expiresAt: Date;
+  /** The survey's language (BCP 47), its thank-you, and the reasons offered at or below reasonsAtOrBelow. */
+  locale: string;
+  thankYou: string;
+  reasons: string[];
+  reasonsAtOrBelow: number;
 }
 
 /** What a workspace's open report pages and inboxes receive when one of its surveys is answered. */

@@ -28,7 +28,17 @@ function answered(conversationId: string): CsatAnswered {
 }
 
 function prompt(conversationId: string): CsatPrompt {
-  return { surveyId: randomUUID(), conversationId, question: "How was your experience?", token: "t".repeat(32), expiresAt: new Date("2026-04-03T00:00:00.000Z") };
+  return {
+    surveyId: randomUUID(),
+    conversationId,
+    question: "How was your experience?",
+    token: "t".repeat(32),
+    expiresAt: new Date("2026-04-03T00:00:00.000Z"),
+    locale: "en",
+    thankYou: "Thank you for your feedback!",
+    reasons: ["Too slow"],
+    reasonsAtOrBelow: 3,
+  };
 }
 
 /** Reads `count` values from an iterable, then ends it. */

@@ -390,14 +390,14 @@ describe.each(DB_KINDS)("CSAT report on %s", (db: DbKind) => {
       expect(res.headers.get("content-disposition")).toBe('attachment; filename="csat-last_30_days-2026-06-15.csv"');
       const lines = (await res.text()).split("\r\n");
       expect(lines.pop()).toBe("");
-      expect(lines[0]).toBe("survey_id,conversation_id,dispatched_at,answered_at,score,comment,bot_id,bot,channel_id,channel,resolved_via,answered_via");
+      expect(lines[0]).toBe("survey_id,conversation_id,dispatched_at,answered_at,score,comment,bot_id,bot,channel_id,channel,resolved_via,answered_via,reason");
       const rows = lines.slice(1).map((line) => line.replace(/^[0-9a-f-]{36},[0-9a-f-]{36},/, ""));
       expect(rows).toEqual([
-        `2026-05-20T08:00:00.000Z,2026-05-20T08:10:00.000Z,2,slow,${bo},Bo,${a.channelId},Website chat,INBOX,WIDGET`,
-        `2026-06-01T15:30:00.000Z,2026-06-01T15:40:00.000Z,3,"ok, I guess",,${UNATTRIBUTED},${a.channelId},Website chat,INBOX,WIDGET`,
-        `2026-06-08T15:29:59.999Z,2026-06-08T15:39:59.999Z,1,"'=HYPERLINK(""http://evil.test"",""click"")",${a.botId},Ava,${email},Email,INBOX,WIDGET`,
-        `2026-06-08T15:30:00.000Z,2026-06-08T15:40:00.000Z,4,,${bo},Bo,${email},Email,INBOX,WIDGET`,
-        `2026-06-15T14:30:00.000Z,2026-06-15T14:40:00.000Z,5,Great,${a.botId},Ava,${a.channelId},Website chat,INBOX,WIDGET`,
+        `2026-05-20T08:00:00.000Z,2026-05-20T08:10:00.000Z,2,slow,${bo},Bo,${a.channelId},Website chat,INBOX,WIDGET,`,
+        `2026-06-01T15:30:00.000Z,2026-06-01T15:40:00.000Z,3,"ok, I guess",,${UNATTRIBUTED},${a.channelId},Website chat,INBOX,WIDGET,`,
+        `2026-06-08T15:29:59.999Z,2026-06-08T15:39:59.999Z,1,"'=HYPERLINK(""http://evil.test"",""click"")",${a.botId},Ava,${email},Email,INBOX,WIDGET,`,
+        `2026-06-08T15:30:00.000Z,2026-06-08T15:40:00.000Z,4,,${bo},Bo,${email},Email,INBOX,WIDGET,`,
+        `2026-06-15T14:30:00.000Z,2026-06-15T14:40:00.000Z,5,Great,${a.botId},Ava,${a.channelId},Website chat,INBOX,WIDGET,`,
       ]);
       const custom = await exportCsv("range=CUSTOM&from=2026-06-08T15:29:59.999Z&to=2026-06-08T15:30:00.000Z", a.token);
       expect((await custom.text()).split("\r\n").filter(Boolean)).toHaveLength(2);

@@ -7,7 +7,8 @@ import { renderSurveyEmail } from "../../api/src/services/email.js";
 
 const TOKEN = /^[0-9a-f]{32}$/;
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-const QUESTION = "How was your experience?";
+/** The built-in English wording, as the server sends it. */
+const WORDING = { locale: "en" as const, question: "How was your experience?", thankYou: "Thank you for your feedback!" };
 const sha256 = (text: string) => createHash("sha256").update(text).digest("hex");
 
 export function openPool(): pg.Pool {
@@ -124,7 +125,7 @@ export async function resolveConversation(pool: pg.Pool, workspaceId: string, id
       const dueAt = new Date(now.getTime() + delay * 60_000);
       const token = delay === 0 ? randomBytes(16).toString("hex") : null;
       const email = token && row.email
-        ? renderSurveyEmail({ workspaceName: row.workspace_name, publicUrl: "http://localhost", token, question: QUESTION })
+        ? renderSurveyEmail({ workspaceName: row.workspace_name, publicUrl: "http://localhost", token, wording: WORDING, expiresAt: new Date(now.getTime() + 30 * 86_400_000) })
         : null;
       const { rows: inserted } = await client.query(
         `WITH survey AS (

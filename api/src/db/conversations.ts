@@ -2,9 +2,10 @@
 import type { ConversationStatus, CsatSkipReason } from "../generated/prisma/enums.js";
 import type { Conversation } from "../generated/prisma/client.js";
 import type { Queryable } from "./client.js";
+import { LANGUAGE_COLUMNS, type LanguageFacts } from "./surveys.js";
 
 /** A conversation locked for a status change, with what creating its survey needs (read in the same statement). */
-export interface LockedConversation {
+export interface LockedConversation extends LanguageFacts {
   id: string;
   workspaceId: string;
   botId: string | null;
@@ -38,11 +39,12 @@ export async function lockConversation(tx: Queryable, workspaceId: string, id: s
             coalesce(c.labels, '{}') AS labels, coalesce(s.exclude_labels, '{}') AS "excludeLabels",
             coalesce(s.cooldown_days, 0) AS "cooldownDays", coalesce(s.sample_percent, 100) AS "samplePercent",
             EXISTS (SELECT 1 FROM email_suppression es WHERE es.workspace_id = c.workspace_id AND es.email = lower(cu.email)) AS "emailSuppressed",
-            c.visitor_token_hash IS NOT NULL AS "hasVisitor"
+            c.visitor_token_hash IS NOT NULL AS "hasVisitor", ${LANGUAGE_COLUMNS}
      FROM conversation c
      JOIN workspace w ON w.id = c.workspace_id
      JOIN customer cu ON cu.id = c.customer_id
      LEFT JOIN csat_settings s ON s.workspace_id = c.workspace_id
+     LEFT JOIN LATERAL (SELECT s.default_locale, s.texts, s.reasons, s.reasons_at_or_below) st ON true
      WHERE c.id = $1::uuid AND c.workspace_id = $2::uuid
      FOR UPDATE OF c`,
     [id, workspaceId],

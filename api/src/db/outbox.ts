@@ -93,22 +93,35 @@ export async function renewLease(db: Queryable, batchId: string, leaseUntil: Dat
   await db.query(`UPDATE email_outbox SET locked_until = $2 WHERE batch_id = $1::uuid AND state = 'SENDING'`, [batchId, leaseUntil]);
 }
 
+/** A locale's reminder subject as the words before and after the survey email's own subject. */
+export interface ReminderSubject {
+  locale: string;
+  prefix: string;
+  suffix: string;
+}
+
 /**
  * Records emails the provider accepted: SENT with its id, and the kept copy loses the survey token.
  * Written only while still SENDING (an erasure meanwhile cancels and blanks a row, not to be written
  * over). A survey email whose workspace asks for reminders gets its one reminder row here, due that
  * many days after dispatch, from the copy that still holds the link (unique per survey and kind).
  */
-export async function markSent(db: Queryable, sent: { id: string; providerId: string }[], at: Date): Promise<number> {
+export async function markSent(
+  db: Queryable,
+  sent: { id: string; providerId: string }[],
+  at: Date,
+  reminderSubjects: ReminderSubject[] = [],
+): Promise<number> {
   const rows = await db.query<{ id: string }>(
     `WITH accepted AS (SELECT * FROM unnest($1::uuid[], $2::text[]) AS a(id, provider_id)),
      reminders AS (
        INSERT INTO email_outbox (workspace_id, survey_id, kind, "to", subject, html, text, state, created_at, next_attempt_at)
-       SELECT o.workspace_id, o.survey_id, 'REMINDER', o."to", left('Reminder: ' || o.subject, 200), o.html, o.text, 'PENDING', $3,
-              s.dispatched_at + make_interval(days => st.reminder_after_days)
+       SELECT o.workspace_id, o.survey_id, 'REMINDER', o."to", left(coalesce(r.prefix, 'Reminder: ') || o.subject || coalesce(r.suffix, ''), 200),
+              o.html, o.text, 'PENDING', $3, s.dispatched_at + make_interval(days => st.reminder_after_days)
        FROM email_outbox o
        JOIN accepted a ON a.id = o.id
        JOIN csat_survey s ON s.id = o.survey_id
+       LEFT JOIN unnest($4::text[], $5::text[], $6::text[]) AS r(locale, prefix, suffix) ON r.locale = s.locale
        JOIN csat_settings st ON st.workspace_id = o.workspace_id
        WHERE o.kind = 'SURVEY' AND o.state = 'SENDING' AND st.reminder_after_days > 0 AND s.dispatched_at IS NOT NULL
        ON CONFLICT (survey_id, kind) DO NOTHING
@@ -118,7 +131,10 @@ export async function markSent(db: Queryable, sent: { id: string; providerId: st
      FROM accepted a
      WHERE o.id = a.id AND o.state = 'SENDING'
      RETURNING o.id`,
-    [sent.map((s) => s.id), sent.map((s) => s.providerId), at],
+    [
+      sent.map((s) => s.id), sent.map((s) => s.providerId), at,
+      reminderSubjects.map((r) => r.locale), reminderSubjects.map((r) => r.prefix), reminderSubjects.map((r) => r.suffix),
+    ],
   );
   return rows.length;
 }

@@ -45,7 +45,7 @@ export async function liveVisitorConversations(tx: Queryable, customerIds: strin
 export async function eraseCustomers(tx: Queryable, customerIds: string[], now: Date): Promise<ErasedCounts> {
   if (customerIds.length === 0) return { customers: 0, conversations: 0, messages: 0, comments: 0, surveyTokens: 0, emails: 0 };
   const customers = await tx.query(
-    "UPDATE customer SET name = $2, email = NULL, erased_at = coalesce(erased_at, $3) WHERE id = ANY($1::uuid[]) RETURNING id",
+    "UPDATE customer SET name = $2, email = NULL, locale = NULL, erased_at = coalesce(erased_at, $3) WHERE id = ANY($1::uuid[]) RETURNING id",
     [customerIds, ERASED_CUSTOMER_NAME, now],
   );
   const conversations = await tx.query(

@@ -129,6 +129,7 @@ export interface AnsweredSurveyRow {
   channelName: string | null;
   resolvedVia: string;
   answeredVia: string | null;
+  reason: string | null;
 }
 
 /**
@@ -160,7 +161,7 @@ export function answeredSurveysPage(
   return q.query<AnsweredSurveyRow>(
     `SELECT s.id, s.conversation_id AS "conversationId", s.dispatched_at AS "dispatchedAt", s.answered_at AS "answeredAt",
             s.score, s.comment, b.id AS "botId", b.name AS "botName", c.id AS "channelId", c.name AS "channelName",
-            s.resolved_via::text AS "resolvedVia", s.answered_via::text AS "answeredVia"
+            s.resolved_via::text AS "resolvedVia", s.answered_via::text AS "answeredVia", s.reason
      FROM csat_survey s
      LEFT JOIN bot b ON b.id = s.bot_id
      LEFT JOIN channel c ON c.id = s.channel_id
@@ -170,5 +171,36 @@ export function answeredSurveysPage(
      ORDER BY s.dispatched_at, s.id
      LIMIT $2`,
     params,
+  );
+}
+
+export interface ReasonCountRow {
+  reason: string;
+  count: number;
+}
+
+/**
+ * How many surveys dispatched in the window carry each reason, most given first. The distinct
+ * reasons come from a skip scan of the (workspace, reason, dispatched_at) index (one probe per
+ * reason), and each is counted over that index's range for the window: the rows read are the
+ * reasons given in the window, never the workspace's other surveys.
+ */
+export function reasonCounts(q: Queryable, workspaceId: string, window: { from: Date | null; to: Date | null }): Promise<ReasonCountRow[]> {
+  return q.query<ReasonCountRow>(
+    `WITH RECURSIVE given AS (
+       (SELECT reason FROM csat_survey WHERE workspace_id = $1::uuid AND reason IS NOT NULL ORDER BY reason LIMIT 1)
+       UNION ALL
+       SELECT (SELECT s.reason FROM csat_survey s WHERE s.workspace_id = $1::uuid AND s.reason > g.reason ORDER BY s.reason LIMIT 1)
+       FROM given g WHERE g.reason IS NOT NULL
+     )
+     SELECT g.reason, n.count
+     FROM given g
+     CROSS JOIN LATERAL (
+       SELECT count(*)::int AS count FROM csat_survey s
+       WHERE s.workspace_id = $1::uuid AND s.reason = g.reason AND s.dispatched_at >= $2::timestamptz AND s.dispatched_at < $3::timestamptz
+     ) n
+     WHERE g.reason IS NOT NULL AND n.count > 0
+     ORDER BY n.count DESC, g.reason`,
+    [workspaceId, window.from ? window.from.toISOString() : "-infinity", window.to ? window.to.toISOString() : "infinity"],
   );
 }

@@ -1,7 +1,8 @@
 import type { Queryable } from "./client.js";
+import { LANGUAGE_COLUMNS, type LanguageFacts } from "./surveys.js";
 
 /** A survey whose time has come, claimed for dispatch, with what its email needs. */
-export interface DueSurveyRow {
+export interface DueSurveyRow extends LanguageFacts {
   id: string;
   workspaceId: string;
   conversationId: string;
@@ -18,7 +19,7 @@ export async function claimDueSurveys(tx: Queryable, now: Date, limit: number): 
   return tx.query<DueSurveyRow>(
     `
     SELECT claimed.id, claimed.workspace_id AS "workspaceId", claimed.conversation_id AS "conversationId",
-           w.name AS "workspaceName", cu.email
+           w.name AS "workspaceName", cu.email, ${LANGUAGE_COLUMNS}
     FROM (
       SELECT id, workspace_id, conversation_id, bot_id, channel_id FROM csat_survey
       WHERE state = 'SCHEDULED' AND NOT on_hold AND due_at <= $1
@@ -28,6 +29,7 @@ export async function claimDueSurveys(tx: Queryable, now: Date, limit: number): 
     JOIN workspace w ON w.id = claimed.workspace_id
     JOIN conversation c ON c.id = claimed.conversation_id
     JOIN customer cu ON cu.id = c.customer_id
+    LEFT JOIN csat_settings st ON st.workspace_id = claimed.workspace_id
     ORDER BY claimed.workspace_id, coalesce(claimed.bot_id, '00000000-0000-0000-0000-000000000000'),
              coalesce(claimed.channel_id, '00000000-0000-0000-0000-000000000000')`,
     [now, limit],

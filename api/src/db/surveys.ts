@@ -67,6 +67,7 @@ export async function insertDispatchedSurvey(
     email: OutboxEmail | null;
     emailState: EmailState;
     teammateId: string | null;
+    locale: string;
   },
   now: Date,
 ): Promise<CsatSurvey | undefined> {
@@ -74,8 +75,8 @@ export async function insertDispatchedSurvey(
   const [row] = await tx.query<CsatSurvey>(
     `WITH survey AS (
       INSERT INTO csat_survey (workspace_id, conversation_id, bot_id, channel_id, state, resolved_via, due_at, created_at,
-                               dispatched_at, expires_at, token_hash, delivered_to_widget, emailed, teammate_id)
-      VALUES ($1::uuid, $2::uuid, $3::uuid, $4::uuid, 'DISPATCHED', $5::"ResolvedVia", $6, $6, $6, $7, $8, $9, $10, $16::uuid)
+                               dispatched_at, expires_at, token_hash, delivered_to_widget, emailed, teammate_id, locale)
+      VALUES ($1::uuid, $2::uuid, $3::uuid, $4::uuid, 'DISPATCHED', $5::"ResolvedVia", $6, $6, $6, $7, $8, $9, $10, $16::uuid, $17)
       ON CONFLICT (conversation_id) DO NOTHING
       RETURNING *
     ), outbox AS (
@@ -89,6 +90,7 @@ export async function insertDispatchedSurvey(
       now, dispatch.expiresAt, dispatch.tokenHash, dispatch.deliveredToWidget, email !== null,
       email?.to ?? null, email?.subject ?? null, email?.html ?? null, email?.text ?? null, dispatch.emailState,
       dispatch.teammateId,
+      dispatch.locale,
     ],
   );
   return row;
@@ -114,8 +116,21 @@ export async function resumeHeldSurvey(tx: Queryable, surveyId: string, dueAt: D
   await tx.query("UPDATE csat_survey SET on_hold = false, due_at = $2 WHERE id = $1", [surveyId, dueAt]);
 }
 
+/** What choosing a survey's language and wording needs: the customer's locale and the workspace's settings. */
+export interface LanguageFacts {
+  customerLocale: string | null;
+  defaultLocale: string;
+  texts: { locale: string; question: string; thankYou: string }[];
+  reasons: string[];
+  reasonsAtOrBelow: number;
+}
+
+/** The columns of LanguageFacts, from customer `cu` and csat_settings `st` (LEFT JOIN: defaults when none). */
+export const LANGUAGE_COLUMNS = `cu.locale AS "customerLocale", coalesce(st.default_locale, 'en') AS "defaultLocale",
+  coalesce(st.texts, '[]'::jsonb) AS texts, coalesce(st.reasons, '{}') AS reasons, coalesce(st.reasons_at_or_below, 3) AS "reasonsAtOrBelow"`;
+
 /** What dispatching a survey needs to know besides its id. */
-export interface DispatchFacts {
+export interface DispatchFacts extends LanguageFacts {
   workspaceId: string;
   conversationId: string;
   workspaceName: string;
@@ -125,11 +140,12 @@ export interface DispatchFacts {
 /** A SCHEDULED survey's dispatch facts; undefined when it is not SCHEDULED (any more). */
 export async function findScheduledSurvey(tx: Queryable, surveyId: string): Promise<DispatchFacts | undefined> {
   const [facts] = await tx.query<DispatchFacts>(
-    `SELECT s.workspace_id AS "workspaceId", s.conversation_id AS "conversationId", w.name AS "workspaceName", cu.email
+    `SELECT s.workspace_id AS "workspaceId", s.conversation_id AS "conversationId", w.name AS "workspaceName", cu.email, ${LANGUAGE_COLUMNS}
      FROM csat_survey s
      JOIN workspace w ON w.id = s.workspace_id
      JOIN conversation c ON c.id = s.conversation_id
      JOIN customer cu ON cu.id = c.customer_id
+     LEFT JOIN csat_settings st ON st.workspace_id = s.workspace_id
      WHERE s.id = $1 AND s.state = 'SCHEDULED'`,
     [surveyId],
   );
@@ -141,6 +157,8 @@ export interface PlannedDispatch {
   id: string;
   tokenHash: string;
   deliveredToWidget: boolean;
+  /** The language the customer is asked in. */
+  locale: string;
   /** Null when the customer has no address. */
   email: OutboxEmail | null;
 }
@@ -159,12 +177,12 @@ export async function dispatchScheduledSurveys(
   const mailed = planned.flatMap((p) => (p.email ? [{ id: p.id, ...p.email }] : []));
   const dispatched = await tx.query<{ id: string }>(
     `WITH planned AS (
-      SELECT * FROM unnest($1::uuid[], $2::text[], $3::boolean[], $4::boolean[]) AS p(id, token_hash, widget_open, emailed)
+      SELECT * FROM unnest($1::uuid[], $2::text[], $3::boolean[], $4::boolean[], $13::text[]) AS p(id, token_hash, widget_open, emailed, locale)
     ), dispatched AS (
       UPDATE csat_survey s
       SET state = 'DISPATCHED', dispatched_at = $5, expires_at = $6, token_hash = p.token_hash,
           delivered_to_widget = p.widget_open, emailed = p.emailed, on_hold = false,
-          teammate_id = (SELECT coalesce(c.assignee_id, c.resolved_by_id) FROM conversation c WHERE c.id = s.conversation_id)
+          teammate_id = (SELECT coalesce(c.assignee_id, c.resolved_by_id) FROM conversation c WHERE c.id = s.conversation_id), locale = p.locale
       FROM planned p
       WHERE s.id = p.id AND s.state = 'SCHEDULED'
       RETURNING s.*
@@ -180,6 +198,7 @@ export async function dispatchScheduledSurveys(
       planned.map((p) => p.id), planned.map((p) => p.tokenHash), planned.map((p) => p.deliveredToWidget), planned.map((p) => p.email !== null),
       at.now, at.expiresAt, at.emailState,
       mailed.map((m) => m.id), mailed.map((m) => m.to), mailed.map((m) => m.subject), mailed.map((m) => m.html), mailed.map((m) => m.text),
+      planned.map((p) => p.locale),
     ],
   );
   return dispatched.map((d) => d.id);
@@ -237,12 +256,12 @@ export interface AnsweredSurvey {
  */
 export async function answerSurvey(
   db: Queryable,
-  answer: { tokenHash: string; score: number; comment: string | null; answeredAt: Date; via: CsatAnswerVia },
+  answer: { tokenHash: string; score: number; comment: string | null; answeredAt: Date; via: CsatAnswerVia; reason: string | null },
 ): Promise<AnsweredSurvey | undefined> {
   const [answered] = await db.query<AnsweredSurvey>(
     `WITH answered AS (
       UPDATE csat_survey
-      SET state = 'SUBMITTED', score = $2, comment = $3, answered_at = $4, answered_via = $5::"CsatAnswerVia"
+      SET state = 'SUBMITTED', score = $2, comment = $3, answered_at = $4, answered_via = $5::"CsatAnswerVia", reason = $6
       WHERE token_hash = $1 AND state = 'DISPATCHED' AND answered_at IS NULL AND expires_at > $4
       RETURNING *
     ), webhooks AS (${surveyEventsInsert("answered", "csat.response.created", "$4")}
@@ -264,7 +283,34 @@ export async function answerSurvey(
     LEFT JOIN follow_up f ON f.survey_id = a.id
     LEFT JOIN bot b ON b.id = a.bot_id
     LEFT JOIN channel c ON c.id = a.channel_id`,
-    [answer.tokenHash, answer.score, answer.comment, answer.answeredAt, answer.via],
+    [answer.tokenHash, answer.score, answer.comment, answer.answeredAt, answer.via, answer.reason],
   );
   return answered;
+}
+
+/** A survey as its token may see it, with the language facts it is shown in. */
+export interface PublicSurveyRow extends LanguageFacts {
+  locale: string;
+  answeredAt: Date | null;
+  expiresAt: Date | null;
+  score: number | null;
+  comment: string | null;
+  reason: string | null;
+  workspaceName: string;
+}
+
+/** The survey of a token hash as the rating page and the widget show it, in one statement. */
+export async function findPublicSurveyRow(db: Queryable, tokenHash: string): Promise<PublicSurveyRow | undefined> {
+  const [row] = await db.query<PublicSurveyRow>(
+    `SELECT s.locale, s.answered_at AS "answeredAt", s.expires_at AS "expiresAt", s.score::int AS score, s.comment, s.reason,
+            w.name AS "workspaceName", ${LANGUAGE_COLUMNS}
+     FROM csat_survey s
+     JOIN workspace w ON w.id = s.workspace_id
+     JOIN conversation c ON c.id = s.conversation_id
+     JOIN customer cu ON cu.id = c.customer_id
+     LEFT JOIN csat_settings st ON st.workspace_id = s.workspace_id
+     WHERE s.token_hash = $1`,
+    [tokenHash],
+  );
+  return row;
 }

@@ -21,6 +21,7 @@ const HEADER = [
   "channel",
   "resolved_via",
   "answered_via",
+  "reason",
 ];
 
 /**
@@ -51,6 +52,7 @@ function answerLine(a: ExportedAnswer): string {
     a.channelName ?? UNATTRIBUTED,
     a.resolvedVia,
     a.answeredVia,
+    a.reason,
   ]);
 }
 

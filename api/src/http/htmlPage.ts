@@ -20,10 +20,11 @@ button:focus-visible{outline:3px solid #1e3a8a;outline-offset:2px}`;
 
 /**
  * A whole page, not indexed by search engines: `title` (text, escaped here) in the tab, `body`
- * (HTML the caller has escaped) in the card, `style` the page's own rules after the shared ones.
+ * (HTML the caller has escaped) in the card, `style` the page's own rules after the shared ones,
+ * in the language `lang` written in direction `dir`.
  */
-export function htmlPage(title: string, body: string, style = ""): string {
-  return `<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
+export function htmlPage(title: string, body: string, style = "", language: { lang: string; dir: "ltr" | "rtl" } = { lang: "en", dir: "ltr" }): string {
+  return `<!doctype html><html lang="${escapeHtml(language.lang)}" dir="${language.dir}"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
 <meta name="robots" content="noindex"><title>${escapeHtml(title)}</title><style>${BASE_STYLE}${style}</style></head>
 <body><main><div class="card">${body}</div></main></body></html>`;
 }

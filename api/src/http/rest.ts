@@ -63,7 +63,7 @@ async function patchConversation(app: App, req: IncomingMessage, res: ServerResp
   sendJson(res, 200, await conversationJson(app, actor, id));
 }
 
-/** `POST /api/csat/submit` with `{"token","score","comment"?}`: public, decided by the token. */
+/** `POST /api/csat/submit` with `{"token","score","comment"?,"reason"?}`: public, decided by the token. */
 async function submit(app: App, req: IncomingMessage, res: ServerResponse) {
   await enforceRate(app.limits.publicToken, app.limits.clientIp(req));
   const body = await readJsonObject(req);
@@ -72,10 +72,14 @@ async function submit(app: App, req: IncomingMessage, res: ServerResponse) {
   if (body.comment !== undefined && body.comment !== null && typeof body.comment !== "string") {
     throw new HttpError(400, { error: "comment must be a string" });
   }
+  if (body.reason !== undefined && body.reason !== null && typeof body.reason !== "string") {
+    throw new HttpError(400, { error: "reason must be a string" });
+  }
   const { outcome } = await submitCsatAnswer(app, {
     token: body.token,
     score: body.score,
     comment: body.comment as string | null | undefined,
+    reason: body.reason as string | null | undefined,
     via: "API",
   });
   sendJson(res, SUBMIT_STATUS[outcome], { outcome });

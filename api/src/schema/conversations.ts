@@ -125,7 +125,7 @@ export const Conversation = builder.prismaObject("Conversation", {
 });
 
 const CustomerInput = builder.inputType("CustomerInput", {
-  fields: (t) => ({ name: t.string({ required: true }), email: t.string() }),
+  fields: (t) => ({ name: t.string({ required: true }), email: t.string(), locale: t.string({ description: "BCP 47 (es, pt-BR); the widget sends the browser's language." }) }),
 });
 
 const CreateConversationInput = builder.inputType("CreateConversationInput", {

@@ -1,7 +1,7 @@
 import { builder } from "../builder.js";
 import { takeTokenAllowance } from "../http/graphqlGuards.js";
 import type { CsatPrompt as Prompt } from "../pubsub.js";
-import { publicSurveyByToken, submitCsatAnswer, type PublicCsatSurvey as PublicSurvey } from "../services/csat/answers.js";
+import { languageOf, publicSurveyByToken, submitCsatAnswer, type PublicCsatSurvey as PublicSurvey } from "../services/csat/answers.js";
 import { watchCsatRequests } from "../services/csat/prompts.js";
 import { getCsatSettings, scheduledSurveyCount, updateCsatSettings, type CsatSettingsValues } from "../services/csat/settings.js";
 import type { CsatText as CsatTextValue } from "../db/csatSettings.js";
@@ -82,9 +82,9 @@ const CsatSettingsInput = builder.inputType("CsatSettingsInput", {
   }),
 });
 
-const PublicCsatSurvey = builder.objectRef<PublicSurvey>("PublicCsatSurvey").implement({
+export const PublicCsatSurvey = builder.objectRef<PublicSurvey>("PublicCsatSurvey").implement({
   fields: (t) => ({
-    question: t.exposeString("question"),
+    question: t.string({ resolve: async (survey, _args, ctx) => (await languageOf(ctx.app, survey)).question }),
     state: t.expose("state", { type: PublicSurveyState }),
     workspaceName: t.exposeString("workspaceName"),
     score: t.exposeInt("score", { nullable: true }),
@@ -143,6 +143,7 @@ builder.mutationFields((t) => ({
       token: t.arg.string({ required: true }),
       score: t.arg.int({ required: true }),
       comment: t.arg.string(),
+      reason: t.arg.string({ description: "One of the survey's reasons, with a score at or below reasonsAtOrBelow; anything else is BAD_USER_INPUT." }),
     },
     resolve: async (_root, args, ctx) => {
       await takeTokenAllowance(ctx);

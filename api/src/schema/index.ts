@@ -16,6 +16,7 @@ import "./responses.js";
 import "./followUps.js";
 import "./teammates.js";
 import "./conversationSearch.js";
+import "./i18n.js";
 
 builder.queryType({});
 builder.mutationType({});

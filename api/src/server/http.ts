@@ -85,7 +85,7 @@ export function createHttpServer(app: App, yoga: Yoga, options: HttpServerOption
     if (url.pathname === RESEND_WEBHOOK_PATH) return handleResendWebhook(app, options.resendWebhookSecret, req, res);
     if (url.pathname.startsWith("/api/") && (await handleRest(app, req, res, url.pathname))) return;
     if (url.pathname === "/mcp") return handleMcp(app, req, res);
-    const rating = /^\/csat\/([^/]+)$/.exec(url.pathname);
+    const rating = /^\/csat\/(.+)$/.exec(url.pathname);
     if (rating) return handleRatingPage(app, req, res, rating[1]!, url);
     if (await serveWeb(req, res)) return;
     res.writeHead(404, { "content-type": "application/json" });
@@ -129,13 +129,13 @@ export function createHttpServer(app: App, yoga: Yoga, options: HttpServerOption
       }
       if (isDatabaseUnavailable(err)) {
         log.warn(`[db] unreachable while serving ${req.method} ${path}`);
-        if (html) return sendErrorPage(res, 503);
+        if (html) return sendErrorPage(res, 503, req);
         if (!res.headersSent) res.writeHead(503, { "content-type": "application/json", "retry-after": "5" });
         res.end(JSON.stringify({ error: DATABASE_UNAVAILABLE_MESSAGE }));
         return;
       }
       log.error(`request ${req.method} ${path} failed`, withoutSecret(err, tokenInPath(req.url)));
-      if (html) return sendErrorPage(res, 500);
+      if (html) return sendErrorPage(res, 500, req);
       if (!res.headersSent) res.writeHead(500, { "content-type": "application/json" });
       res.end(JSON.stringify({ error: "Unexpected error." }));
     });

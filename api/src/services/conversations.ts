@@ -13,12 +13,12 @@ import { publishPrompt } from "./csat/prompts.js";
 import { decideSurvey } from "./csat/rules.js";
 import type { Queryable } from "../db/client.js";
 import { lockConversation as lockConversationRow, markReopened, markResolved, type LockedConversation } from "../db/conversations.js";
-import { emailSchema, messageBodySchema, nameSchema, pageSize, parseInput } from "./validation.js";
+import { emailSchema, localeSchema, messageBodySchema, nameSchema, pageSize, parseInput } from "./validation.js";
 
 /** Prisma's include/select for a conversation, as GraphQL selections plan it. */
 export type ConversationQuery = Pick<Prisma.ConversationFindUniqueArgs, "include" | "select">;
 
-const customerInput = z.object({ name: nameSchema("customer.name"), email: emailSchema.nullish() });
+const customerInput = z.object({ name: nameSchema("customer.name"), email: emailSchema.nullish(), locale: localeSchema.nullish() });
 const createInput = z.object({
   channelId: z.string(),
   botId: z.string().nullish(),
@@ -80,10 +80,10 @@ async function findChannel(tx: Tx, workspaceId: string, channelId: string) {
 async function openConversation(
   tx: Tx,
   workspaceId: string,
-  data: { channelId: string; botId: string | null; customer: { name: string; email?: string | null | undefined }; firstMessage?: string | null | undefined; visitorTokenHash?: string },
+  data: { channelId: string; botId: string | null; customer: { name: string; email?: string | null | undefined; locale?: string | null | undefined }; firstMessage?: string | null | undefined; visitorTokenHash?: string },
 ) {
   const customer = await tx.customer.create({
-    data: { workspaceId, name: data.customer.name, email: data.customer.email ?? null },
+    data: { workspaceId, name: data.customer.name, email: data.customer.email ?? null, locale: data.customer.locale ?? null },
   });
   return tx.conversation.create({
     data: {
@@ -244,6 +244,11 @@ export async function resolveConversation(
       customerEmail: row.customerEmail,
       creditedTo: row.assigneeId ?? resolvedById,
       widgetOpen: decision.widgetOpen,
+      customerLocale: row.customerLocale,
+      defaultLocale: row.defaultLocale,
+      texts: row.texts,
+      reasons: row.reasons,
+      reasonsAtOrBelow: row.reasonsAtOrBelow,
     };
     const effect = await createSurveyOnFirstResolve(tx, app, key, known, options.via, now);
     return { changed: true, effect, conversation };

@@ -1,4 +1,5 @@
 import { sha256 } from "../tokens.js";
+import { translator, type MessageKey, type SurveyWording } from "./i18n/messages.js";
 
 /** The survey email: HTML with five one-click star links and a plain link, and a plain-text part. */
 export interface SurveyEmail {
@@ -34,40 +35,55 @@ export function unsubscribeUrl(publicUrl: string, surveyTokenHash: string): stri
   return `${publicUrl}/api/csat/unsubscribe/${surveyTokenHash}`;
 }
 
-export function renderSurveyEmail(opts: { workspaceName: string; publicUrl: string; token: string; question: string }): SurveyEmail {
+/**
+ * The survey email in the survey's language (`wording.locale`; `dir="rtl"` for Arabic): the team's
+ * question or the built-in one, five one-click star links, the rating page's link, until when it
+ * works (a date in that locale) and the unsubscribe link. Every word comes from the catalogs.
+ */
+export function renderSurveyEmail(opts: {
+  workspaceName: string;
+  publicUrl: string;
+  token: string;
+  wording: SurveyWording;
+  expiresAt: Date;
+}): SurveyEmail {
+  const { t, rich, dir, locale } = translator(opts.wording.locale);
   const link = `${opts.publicUrl}/csat/${opts.token}`;
   const unsubscribe = unsubscribeUrl(opts.publicUrl, sha256(opts.token));
   // A name from before names were checked may still hold line breaks: never in a header, nor a line of its own.
   const name = oneLine(opts.workspaceName);
-  const subjectName = truncate(name, MAX_SUBJECT_LENGTH - "How was your experience with ?".length);
+  const fullSubject = t("email.subject", { workspace: name });
+  const over = [...fullSubject].length - MAX_SUBJECT_LENGTH;
+  const subject = over > 0 ? t("email.subject", { workspace: truncate(name, Math.max(1, [...name].length - over)) }) : fullSubject;
   const ws = escapeHtml(name);
   const stars = [1, 2, 3, 4, 5]
     .map(
       (n) =>
-        `<a href="${escapeHtml(`${link}?score=${n}`)}" style="display:inline-block;margin:0 4px;padding:10px 12px;border:1px solid #c7cbd1;border-radius:8px;color:#1f2933;text-decoration:none;font-size:18px" aria-label="${n} star${n > 1 ? "s" : ""}">${"★".repeat(n)}</a>`,
+        `<a href="${escapeHtml(`${link}?score=${n}`)}" style="display:inline-block;margin:0 4px;padding:10px 12px;border:1px solid #c7cbd1;border-radius:8px;color:#1f2933;text-decoration:none;font-size:18px" aria-label="${escapeHtml(t("stars", { count: n }))}" title="${escapeHtml(t(`scale.${n}` as MessageKey))}">${"★".repeat(n)}</a>`,
     )
     .join("");
+  const until = { expiresAt: opts.expiresAt };
   const html = `<!doctype html>
-<html lang="en"><body style="margin:0;padding:24px;background:#f5f7fa;font-family:system-ui,-apple-system,Segoe UI,Roboto,sans-serif;color:#1f2933">
+<html lang="${locale}" dir="${dir}"><body dir="${dir}" style="margin:0;padding:24px;background:#f5f7fa;font-family:system-ui,-apple-system,Segoe UI,Roboto,sans-serif;color:#1f2933">
 <div style="max-width:520px;margin:0 auto;background:#fff;border-radius:12px;padding:24px">
 <p style="margin:0 0 8px;color:#52606d">${ws}</p>
-<h1 style="margin:0 0 16px;font-size:22px">${escapeHtml(opts.question)}</h1>
-<p style="margin:0 0 16px">Rate your recent conversation with ${ws} — one click is enough:</p>
-<p style="margin:0 0 20px">${stars}</p>
-<p style="margin:0;font-size:14px">Or open the rating page: <a href="${escapeHtml(link)}">${escapeHtml(link)}</a></p>
-<p style="margin:16px 0 0;font-size:12px;color:#7b8794">The link works for 30 days.</p>
-<p style="margin:8px 0 0;font-size:12px;color:#7b8794"><a href="${escapeHtml(unsubscribe)}" style="color:#7b8794">Unsubscribe</a> from survey emails of ${ws}.</p>
+<h1 style="margin:0 0 16px;font-size:22px">${escapeHtml(opts.wording.question)}</h1>
+<p style="margin:0 0 16px">${escapeHtml(t("email.intro", { workspace: name }))}</p>
+<p style="margin:0 0 20px" dir="ltr">${stars}</p>
+<p style="margin:0;font-size:14px">${escapeHtml(t("email.openPage"))} <a href="${escapeHtml(link)}">${escapeHtml(link)}</a></p>
+<p style="margin:16px 0 0;font-size:12px;color:#7b8794">${escapeHtml(t("email.validUntil", until))}</p>
+<p style="margin:8px 0 0;font-size:12px;color:#7b8794">${rich("email.unsubscribe", { workspace: ws }, { a: (chunks) => `<a href="${escapeHtml(unsubscribe)}" style="color:#7b8794">${escapeHtml(chunks)}</a>` })}</p>
 </div></body></html>`;
   const text = [
-    `${opts.question}`,
+    opts.wording.question,
     "",
-    `Rate your recent conversation with ${name}:`,
-    ...[1, 2, 3, 4, 5].map((n) => `${n} star${n > 1 ? "s" : ""}: ${link}?score=${n}`),
+    t("email.textIntro", { workspace: name }),
+    ...[1, 2, 3, 4, 5].map((n) => `${t("stars", { count: n })}: ${link}?score=${n}`),
     "",
-    `Rating page: ${link}`,
-    "The link works for 30 days.",
+    t("email.textPage", { link }),
+    t("email.validUntil", until),
     "",
-    `No more survey emails from ${name}: ${unsubscribe}`,
+    t("email.textUnsubscribe", { workspace: name, link }),
   ].join("\n");
-  return { subject: `How was your experience with ${subjectName}?`, html, text };
+  return { subject, html, text };
 }

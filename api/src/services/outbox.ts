@@ -7,6 +7,7 @@ import type { App } from "../deps.js";
 import { olderThan } from "./paging.js";
 import { pageSize } from "./validation.js";
 import { randomUUID } from "node:crypto";
+import { reminderSubjects } from "./i18n/messages.js";
 import { claimBatch, markFailed, markRetry, markSent, rebatch, releaseBatch, renewLease, type ClaimedEmail } from "../db/outbox.js";
 import { unsubscribeUrl } from "./email.js";
 import { countBouncedSurveys, recordDeliveryEvent, type EmailDeliveryState } from "../db/outbox.js";
@@ -14,6 +15,9 @@ import { listSuppressions, removeSuppression, suppressEmail } from "../db/suppre
 import { insertAuditEntry } from "../db/audit.js";
 import { auditedBy } from "./audit.js";
 import { sleep, type ProviderPacer } from "./providerPacing.js";
+
+/** The reminder's subject in each survey's language, around the survey email's own subject. */
+const REMINDER_SUBJECTS = reminderSubjects();
 
 /** Emails per provider call: Resend's /emails/batch takes up to 100. */
 export const BATCH_SIZE = 100;
@@ -175,7 +179,7 @@ async function sendBatch(app: App, sender: EmailSender, batchId: string, emails:
     const at = app.clock.now();
     if (outcome.ok) {
       faultPoint("outbox:after-send");
-      const marked = await app.sql.transaction((tx) => markSent(tx, emails.map((e, i) => ({ id: e.id, providerId: outcome.ids[i] ?? "" })), at));
+      const marked = await app.sql.transaction((tx) => markSent(tx, emails.map((e, i) => ({ id: e.id, providerId: outcome.ids[i] ?? "" })), at, REMINDER_SUBJECTS));
       app.metrics.emailsSent(marked);
       result.sent += emails.length;
       app.log.info(`[outbox] sent ${emails.length} survey email(s) in batch ${batchId}`);

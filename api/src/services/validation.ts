@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { badInput } from "../errors.js";
 import { isSupportedLocale, SUPPORTED_LOCALES } from "./i18n/locales.js";
+import { canonicalLocale } from "./i18n/messages.js";
 
 /** Parses `value` with `schema`, turning the first issue into a clear BAD_USER_INPUT error. */
 export function parseInput<T>(schema: z.ZodType<T>, value: unknown): T {
@@ -122,6 +123,17 @@ export const csatSettingsInputSchema = z.object({
   reasonsAtOrBelow: wholeNumber("reasonsAtOrBelow", 1, 5).nullish(),
   followUpAtOrBelow: wholeNumber("followUpAtOrBelow", 0, 5, " (0 = off)").nullish(),
 });
+
+/** A customer's language as BCP 47 (`es`, `pt-BR`), kept in its canonical form. */
+export const localeSchema = z
+  .string({ error: "locale must be text" })
+  .trim()
+  .max(35, "locale must be at most 35 characters")
+  .transform((tag, ctx) => {
+    const canonical = canonicalLocale(tag);
+    if (!canonical) ctx.addIssue({ code: "custom", message: "locale must be a BCP 47 language tag, such as es or pt-BR" });
+    return canonical ?? tag;
+  });
 
 export const scoreSchema = z
   .number({ error: "score must be a whole number from 1 to 5" })

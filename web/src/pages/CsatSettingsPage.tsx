@@ -8,6 +8,7 @@ import { graphql } from "../gql";
 import { RulesSection } from "./settings/RulesSection";
 import { DELAY_PRESETS, MAX_DELAY_MINUTES, describeDelay, isPreset, parseCustomDelay } from "../lib/delay";
 import { useDocumentTitle } from "../useDocumentTitle";
+import { WordingSection } from "./settings/WordingSection";
 
 const CsatSettingsQuery = graphql(`
   query CsatSettings {
@@ -232,6 +233,7 @@ export function CsatSettingsPage() {
         </form>
       ) : null}
       <RulesSection />
+      {draft ? <WordingSection /> : null}
     </section>
   );
 }

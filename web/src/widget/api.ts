@@ -45,8 +45,8 @@ export const SendMessageMutation = graphql(`
 `);
 
 export const SubmitCsatMutation = graphql(`
-  mutation WidgetSubmitCsat($token: String!, $score: Int!, $comment: String) {
-    submitCsat(token: $token, score: $score, comment: $comment) {
+  mutation WidgetSubmitCsat($token: String!, $score: Int!, $comment: String, $reason: String) {
+    submitCsat(token: $token, score: $score, comment: $comment, reason: $reason) {
       outcome
       survey {
         score
@@ -64,6 +64,11 @@ export const ConversationUpdatedSubscription = graphql(`
         surveyId
         token
         expiresAt
+        locale
+        question
+        thankYou
+        reasons
+        reasonsAtOrBelow
       }
     }
   }

@@ -68,13 +68,16 @@ export function openChat(options: ChatOptions, focus = false): Chat {
     onComment: (comment) => {
       if (cardState?.kind === "ask") cardState = { ...cardState, comment };
     },
+    onReason: (reason) => {
+      if (cardState?.kind === "ask") setCard({ ...cardState, reason, error: null });
+    },
     onSubmitRating: () => void submitRating(),
     onStartOver: () => end(null),
   });
 
   function setCard(state: CardState | null) {
     cardState = state;
-    view.setCard(state);
+    view.setCard(state, session.prompt);
   }
 
   function reportConnection() {
@@ -123,7 +126,7 @@ export function openChat(options: ChatOptions, focus = false): Chat {
     session.prompt = prompt;
     session.answer = null;
     options.save(session);
-    setCard({ kind: "ask", score: null, comment: "", busy: false, error: null });
+    setCard({ kind: "ask", score: null, comment: "", reason: null, busy: false, error: null });
     options.onAttention();
     void refresh();
   }
@@ -133,13 +136,15 @@ export function openChat(options: ChatOptions, focus = false): Chat {
     const prompt = session.prompt;
     if (state?.kind !== "ask" || state.busy || !prompt) return;
     if (!state.score) {
-      setCard({ ...state, error: "Choose a rating from 1 to 5 stars." });
+      setCard({ ...state, error: "errorNoScore" });
       return;
     }
     setCard({ ...state, busy: true, error: null });
     const comment = state.comment.trim();
+    // A reason goes only with a score it is offered for.
+    const reason = state.score <= (prompt.reasonsAtOrBelow ?? 0) ? state.reason : null;
     try {
-      const { submitCsat } = await request(SubmitCsatMutation, { token: prompt.token, score: state.score, comment: comment || null });
+      const { submitCsat } = await request(SubmitCsatMutation, { token: prompt.token, score: state.score, comment: comment || null, reason });
       if (closed) return;
       if (submitCsat.outcome === "ACCEPTED") {
         session.answer = { score: state.score, comment };
@@ -150,12 +155,12 @@ export function openChat(options: ChatOptions, focus = false): Chat {
       } else {
         setCard({ kind: "expired" });
       }
-    } catch (err) {
+    } catch {
       if (closed) return;
       setCard({
         ...state,
         busy: false,
-        error: err instanceof RequestError && err.code === "BAD_USER_INPUT" ? err.message : "Your rating wasn't sent. Check your connection and try again.",
+        error: "errorNotSent",
       });
     }
   }
@@ -188,7 +193,7 @@ export function openChat(options: ChatOptions, focus = false): Chat {
         if (closed) return;
         const update = (result.data as { conversationUpdated?: { csatPrompt?: StoredPrompt | null } } | null | undefined)?.conversationUpdated;
         const prompt = update?.csatPrompt;
-        if (prompt) onPrompt({ surveyId: prompt.surveyId, token: prompt.token, expiresAt: prompt.expiresAt });
+        if (prompt) onPrompt(prompt);
         else if (update) void refresh();
       },
       error: () => undefined,
@@ -203,7 +208,7 @@ export function openChat(options: ChatOptions, focus = false): Chat {
         ? { kind: "thanks", score: session.answer.score }
         : new Date(session.prompt.expiresAt) < new Date()
           ? { kind: "expired" }
-          : { kind: "ask", score: null, comment: "", busy: false, error: null },
+          : { kind: "ask", score: null, comment: "", reason: null, busy: false, error: null },
     );
   }
 

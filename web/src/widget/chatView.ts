@@ -1,4 +1,4 @@
-import { createRatingCard, type CardState, type RatingCard } from "./card";
+import { createRatingCard, type CardState, type CardWording, type RatingCard } from "./card";
 import { h, hidden, timeOf } from "./dom";
 import type { WidgetConversationQuery } from "./gql/graphql";
 import { messages as text } from "./messages";
@@ -11,6 +11,7 @@ export interface ChatViewHandlers {
   onSend(text: string): Promise<{ ok: true } | { ok: false; error: string }>;
   onScore(score: number): void;
   onComment(comment: string): void;
+  onReason(reason: string | null): void;
   onSubmitRating(): void;
   onStartOver(): void;
 }
@@ -20,7 +21,7 @@ export interface ChatView {
   elements: HTMLElement[];
   addMessages(messages: readonly Message[]): void;
   /** Shows the rating card in `state` as the log's last item, or takes it away (null). */
-  setCard(state: CardState | null): void;
+  setCard(state: CardState | null, wording?: CardWording | null): void;
   hasCard(): boolean;
   /**
    * Resolved: a note ends the log (above the rating card when there is one) and "Start a new
@@ -53,7 +54,12 @@ export function createChatView(handlers: ChatViewHandlers): ChatView {
   const messages = new Map<string, HTMLLIElement>();
   const resolvedNote = h("li", { class: "note", "data-testid": "resolved-note" }, h("strong", null, text.resolvedNote), " ", text.resolvedHint);
   const cardItem = h("li", { class: "card-item" });
-  const card: RatingCard = createRatingCard({ onScore: handlers.onScore, onComment: handlers.onComment, onSubmit: handlers.onSubmitRating });
+  const card: RatingCard = createRatingCard({
+    onScore: handlers.onScore,
+    onComment: handlers.onComment,
+    onReason: handlers.onReason,
+    onSubmit: handlers.onSubmitRating,
+  });
   cardItem.append(card.element);
 
   async function sendMessage(event: Event) {
@@ -110,12 +116,12 @@ export function createChatView(handlers: ChatViewHandlers): ChatView {
       }
       if (added) scrollToEnd();
     },
-    setCard(state) {
+    setCard(state, wording) {
       if (!state) {
         cardItem.remove();
         return;
       }
-      card.update(state);
+      card.update(state, wording);
       if (!cardItem.isConnected) {
         log.append(cardItem);
         scrollToEnd();

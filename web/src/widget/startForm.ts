@@ -4,6 +4,18 @@ import type { StoredSession } from "./store";
 
 const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
 
+/**
+ * The browser's language as BCP 47, which the survey is asked in when the workspace has its words;
+ * null when the browser reports none or something else (a headless "C" locale, for one).
+ */
+function browserLocale(): string | null {
+  try {
+    return Intl.getCanonicalLocales(navigator.language)[0] ?? null;
+  } catch {
+    return null;
+  }
+}
+
 function field(id: string, label: string, control: HTMLElement, hint?: string) {
   return h("div", { class: "field" }, h("label", { for: id }, label, hint ? h("span", { class: "muted" }, ` ${hint}`) : null), control);
 }
@@ -36,7 +48,7 @@ export function createStartForm(options: { channelId: string; notice: string | n
   async function start(event: Event) {
     event.preventDefault();
     if (busy) return;
-    const customer = { name: name.value.trim(), email: email.value.trim() || null };
+    const customer = { name: name.value.trim(), email: email.value.trim() || null, locale: browserLocale() };
     const firstMessage = message.value.trim();
     if (!customer.name) return fail("Enter your name.", name);
     if (customer.email && !EMAIL.test(customer.email)) return fail("Enter a valid email address, or leave it empty.", email);

@@ -3,6 +3,12 @@ export interface StoredPrompt {
   surveyId: string;
   token: string;
   expiresAt: string;
+  /** The survey's language and wording (CsatPrompt); absent in a prompt kept by an older widget. */
+  locale?: string;
+  question?: string;
+  thankYou?: string;
+  reasons?: string[];
+  reasonsAtOrBelow?: number;
 }
 
 export interface StoredAnswer {
@@ -29,8 +35,19 @@ const isString = (value: unknown): value is string => typeof value === "string" 
 
 function readPrompt(value: unknown): StoredPrompt | null {
   if (typeof value !== "object" || value === null) return null;
-  const { surveyId, token, expiresAt } = value as Record<string, unknown>;
-  return isString(surveyId) && isString(token) && isString(expiresAt) ? { surveyId, token, expiresAt } : null;
+  const { surveyId, token, expiresAt, locale, question, thankYou, reasons, reasonsAtOrBelow } = value as Record<string, unknown>;
+  if (!isString(surveyId) || !isString(token) || !isString(expiresAt)) return null;
+  // The survey's language and wording, when the prompt that was kept carried them.
+  return {
+    surveyId,
+    token,
+    expiresAt,
+    ...(isString(locale) ? { locale } : {}),
+    ...(isString(question) ? { question } : {}),
+    ...(isString(thankYou) ? { thankYou } : {}),
+    ...(Array.isArray(reasons) && reasons.every(isString) ? { reasons } : {}),
+    ...(typeof reasonsAtOrBelow === "number" ? { reasonsAtOrBelow } : {}),
+  };
 }
 
 function readAnswer(value: unknown): StoredAnswer | null {

@@ -210,9 +210,9 @@ describe("web app and chat widget in a real browser", () => {
       await card.getByLabel("Comment (optional)").fill("Quick and friendly, thanks!");
       await card.getByRole("button", { name: "Submit" }).focus();
       await site.keyboard.press("Enter");
-      await chat.getByRole("heading", { name: "Thank you!" }).waitFor();
+      await chat.getByRole("heading", { name: "Thank you for your feedback!" }).waitFor();
       // Focus lands on the outcome, not on a button that has gone.
-      expect(await chat.locator(":focus").textContent()).toBe("Thank you!");
+      expect(await chat.locator(":focus").textContent()).toBe("Thank you for your feedback!");
       await screenshot(site, "widget-thanks");
 
       // The inbox shows the answer.
@@ -262,10 +262,10 @@ describe("web app and chat widget in a real browser", () => {
       // The file itself: the header and exactly this one answer.
       const csv = await readFile((await download.path())!, "utf8");
       const lines = csv.split("\r\n");
-      expect(lines[0]).toBe("survey_id,conversation_id,dispatched_at,answered_at,score,comment,bot_id,bot,channel_id,channel,resolved_via,answered_via");
+      expect(lines[0]).toBe("survey_id,conversation_id,dispatched_at,answered_at,score,comment,bot_id,bot,channel_id,channel,resolved_via,answered_via,reason");
       expect(lines.at(-1)).toBe("");
       const answerRow = new RegExp(
-        `^[0-9a-f-]{36},${conversationId},\\d{4}-\\d\\d-\\d\\dT[\\d:.]+Z,\\d{4}-\\d\\d-\\d\\dT[\\d:.]+Z,4,"Quick and friendly, thanks!",,— Unattributed —,${widgetChannelId},Website chat,INBOX,WIDGET$`,
+        `^[0-9a-f-]{36},${conversationId},\\d{4}-\\d\\d-\\d\\dT[\\d:.]+Z,\\d{4}-\\d\\d-\\d\\dT[\\d:.]+Z,4,"Quick and friendly, thanks!",,— Unattributed —,${widgetChannelId},Website chat,INBOX,WIDGET,$`,
       );
       expect(check("11.19", lines.length === 3 && answerRow.test(lines[1]!)), csv).toBe(true);
       await screenshot(page, "reports");

@@ -13,11 +13,13 @@ import {
   insertScheduledSurvey,
   resumeHeldSurvey,
   type DispatchFacts,
+  type LanguageFacts,
   type OutboxEmail,
 } from "../../db/surveys.js";
 import { renderSurveyEmail } from "../email.js";
 import type { CsatSettingsValues } from "./settings.js";
-import { CSAT_QUESTION, promptOf } from "./prompts.js";
+import { promptOf } from "./prompts.js";
+import { pickLocale, surveyWording, type SurveyWording } from "../i18n/messages.js";
 
 export type { DispatchFacts } from "../../db/surveys.js";
 
@@ -43,7 +45,7 @@ interface ResolvedConversation {
 }
 
 /** What the resolve read with its row lock already, so the survey is made without reading it again. */
-export interface ResolveFacts {
+export interface ResolveFacts extends LanguageFacts {
   settings: Pick<CsatSettingsValues, "enabled" | "delayMinutes"> | null;
   workspaceName: string;
   customerEmail: string | null;
@@ -83,7 +85,13 @@ export async function createSurveyOnFirstResolve(
   }
   const plan = await planDispatch(
     app,
-    { workspaceId: conversation.workspaceId, conversationId: conversation.id, workspaceName: known.workspaceName, email: known.customerEmail },
+    {
+      ...languageFacts(known),
+      workspaceId: conversation.workspaceId,
+      conversationId: conversation.id,
+      workspaceName: known.workspaceName,
+      email: known.customerEmail,
+    },
     now,
     known.widgetOpen,
   );
@@ -98,6 +106,7 @@ export async function createSurveyOnFirstResolve(
       email: plan.email,
       emailState: outboxState(app),
       teammateId: known.creditedTo,
+      locale: plan.wording.locale,
     },
     now,
   );
@@ -154,7 +163,13 @@ export async function dispatchSurveys(tx: Queryable, app: App, surveys: DueSurve
   const expiresAt = new Date(now.getTime() + SURVEY_LIFETIME_MS);
   const dispatched = await dispatchScheduledSurveys(
     tx,
-    surveys.map((survey, i) => ({ id: survey.id, tokenHash: sha256(plans[i]!.token), deliveredToWidget: plans[i]!.widgetOpen, email: plans[i]!.email })),
+    surveys.map((survey, i) => ({
+      id: survey.id,
+      tokenHash: sha256(plans[i]!.token),
+      deliveredToWidget: plans[i]!.widgetOpen,
+      locale: plans[i]!.wording.locale,
+      email: plans[i]!.email,
+    })),
     { now, expiresAt, emailState: outboxState(app) },
   );
   const done = new Set(dispatched);
@@ -166,23 +181,37 @@ export async function dispatchSurveys(tx: Queryable, app: App, surveys: DueSurve
 }
 
 /** What a dispatch writes, decided before the row is: the token, whether the widget is open, the email. */
-interface DispatchPlan {
+export interface DispatchPlan {
   token: string;
   expiresAt: Date;
   widgetOpen: boolean;
   email: OutboxEmail | null;
+  /** The language the customer is asked in, with the team's wording for it or the built-in one. */
+  wording: SurveyWording;
+  reasons: string[];
+  reasonsAtOrBelow: number;
 }
+
+const languageFacts = (facts: LanguageFacts): LanguageFacts => ({
+  customerLocale: facts.customerLocale,
+  defaultLocale: facts.defaultLocale,
+  texts: facts.texts,
+  reasons: facts.reasons,
+  reasonsAtOrBelow: facts.reasonsAtOrBelow,
+});
 
 async function planDispatch(app: App, facts: DispatchFacts, now: Date, knownWidgetOpen?: boolean): Promise<DispatchPlan> {
   const token = newSurveyToken();
+  const expiresAt = new Date(now.getTime() + SURVEY_LIFETIME_MS);
   const widgetOpen = knownWidgetOpen ?? (await app.presence.isOpen(facts.conversationId));
+  const wording = surveyWording(pickLocale(facts.customerLocale, facts.defaultLocale), facts.texts);
   const email = facts.email
     ? {
         to: facts.email,
-        ...renderSurveyEmail({ workspaceName: facts.workspaceName, publicUrl: app.config.publicUrl, token, question: CSAT_QUESTION }),
+        ...renderSurveyEmail({ workspaceName: facts.workspaceName, publicUrl: app.config.publicUrl, token, wording, expiresAt }),
       }
     : null;
-  return { token, expiresAt: new Date(now.getTime() + SURVEY_LIFETIME_MS), widgetOpen, email };
+  return { token, expiresAt, widgetOpen, email, wording, reasons: facts.reasons, reasonsAtOrBelow: facts.reasonsAtOrBelow };
 }
 
 /** Survey emails wait for the outbox worker with Resend configured; without it they are only recorded. */

@@ -1,17 +1,26 @@
 import { csatPromptsOf, publishCsatPrompt, type CsatPrompt } from "../../pubsub.js";
 import { requirePromptWatch, type Actor } from "../actors.js";
 import type { App } from "../../deps.js";
+import type { SurveyWording } from "../i18n/messages.js";
 
-export const CSAT_QUESTION = "How was your experience?";
-
-/** The prompt to publish after commit, when the widget is open. */
+/** The prompt to publish after commit, when the widget is open: in the survey's language and wording, with its reasons. */
 export function promptOf(
   surveyId: string,
   conversationId: string,
-  dispatch: { token: string; expiresAt: Date; widgetOpen: boolean },
+  dispatch: { token: string; expiresAt: Date; widgetOpen: boolean; wording: SurveyWording; reasons: string[]; reasonsAtOrBelow: number },
 ): CsatPrompt | null {
   if (!dispatch.widgetOpen) return null;
-  return { surveyId, conversationId, question: CSAT_QUESTION, token: dispatch.token, expiresAt: dispatch.expiresAt };
+  return {
+    surveyId,
+    conversationId,
+    question: dispatch.wording.question,
+    token: dispatch.token,
+    expiresAt: dispatch.expiresAt,
+    locale: dispatch.wording.locale,
+    thankYou: dispatch.wording.thankYou,
+    reasons: dispatch.reasons,
+    reasonsAtOrBelow: dispatch.reasonsAtOrBelow,
+  };
 }
 
 export function publishPrompt(app: App, prompt: CsatPrompt | null): void {

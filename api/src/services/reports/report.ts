@@ -1,5 +1,5 @@
 import type { Bot, Channel } from "../../generated/prisma/client.js";
-import { compactTallyShards, readComments as readCommentRows, readTallies, type TallyRow } from "../../db/reports.js";
+import { compactTallyShards, readComments as readCommentRows, readTallies, reasonCounts, type ReasonCountRow, type TallyRow } from "../../db/reports.js";
 import { badInput } from "../../errors.js";
 import type { Actor } from "../actors.js";
 import { requireMember } from "../actors.js";
@@ -226,4 +226,9 @@ async function readComments(app: App, workspaceId: string, window: CsatWindow, l
     bot: r.botId ? { id: r.botId, workspaceId, name: r.botName, createdAt: r.botCreatedAt } : null,
     channel: r.channelId ? { id: r.channelId, workspaceId, name: r.channelName, kind: r.channelKind, createdAt: r.channelCreatedAt } : null,
   }));
+}
+
+/** How many answers in the report's window gave each reason, most given first (read only when asked for). */
+export async function reasonsOf(app: App, report: CsatReport): Promise<ReasonCountRow[]> {
+  return reasonCounts(app.sql, report.workspaceId, { from: report.from, to: report.to });
 }
