@@ -44,6 +44,7 @@ const CsatResponsesDocument = graphql(`
           score
           comment
           answeredAt
+          reason
           teammate {
             id
             name
@@ -379,6 +380,7 @@ function ResponseItem({ edge }: { edge: Edge }) {
         {s.answeredAt ? <Time value={s.answeredAt} /> : null}
         {s.followUp ? <FollowUpStatusPill status={s.followUp.status} /> : null}
       </div>
+      {s.reason ? <p className="response__reason">Reason: {s.reason}</p> : null}
       {s.comment ? <blockquote className="response__comment">{s.comment}</blockquote> : <p className="muted response__comment">No comment.</p>}
       <p className="muted response__source">
         {customer.name}
