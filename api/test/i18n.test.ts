@@ -83,6 +83,20 @@ describe.each(DB_KINDS)("the survey in the customer's language on %s", (db: DbKi
     expect(html).toContain("Excelente");
     const survey = await gqlOk(server.url, `query($t: String!) { csatSurveyByToken(token: $t) { locale question thankYou } }`, { t: token });
     expect(survey.csatSurveyByToken).toEqual({ locale: "es", question: "¿Qué tal fue tu experiencia?", thankYou: "¡Gracias por tu opinión!" });
+    // The unsubscribe page speaks the survey's language too, asking and answering.
+    const unsubscribePath = es.email!.html.match(/\/api\/csat\/unsubscribe\/[0-9a-f]{64}/)![0];
+    const ask = await (await fetch(`${server.url}${unsubscribePath}`, { headers: { "accept-language": "fr" } })).text();
+    expect(ask).toContain('<html lang="es" dir="ltr">');
+    expect(ask).toContain("¿Darte de baja de los correos de encuesta?");
+    expect(ask).toContain(">Darme de baja</button>");
+    const done = await (await fetch(`${server.url}${unsubscribePath}`, { method: "POST" })).text();
+    expect(done).toContain("Te has dado de baja");
+    expect(done).toContain("Ya no recibirás más correos de encuestas de satisfacción de Acme.");
+    const unknownLink = await fetch(`${server.url}/api/csat/unsubscribe/${"0".repeat(64)}`, { headers: { "accept-language": "ar" } });
+    expect(unknownLink.status).toBe(404);
+    const unknownPage = await unknownLink.text();
+    expect(unknownPage).toContain('<html lang="ar" dir="rtl">');
+    expect(unknownPage).toContain("هذا الرابط لا يعمل");
 
     const br = await resolvedSurvey({ name: "Bia", email: "bia@example.com", locale: "pt-br" });
     expect(br).toMatchObject({ customerLocale: "pt-BR", locale: "pt" });

@@ -5,12 +5,14 @@ export interface UnsubscribeTarget {
   workspaceId: string;
   workspaceName: string;
   email: string | null;
+  /** The language the survey was asked in: the page speaks it too. */
+  locale: string;
 }
 
 /** The survey whose token hashes to `tokenHash`, as its unsubscribe link sees it; undefined when none. */
 export async function findUnsubscribeTarget(db: Queryable, tokenHash: string): Promise<UnsubscribeTarget | undefined> {
   const [row] = await db.query<UnsubscribeTarget>(
-    `SELECT s.workspace_id AS "workspaceId", w.name AS "workspaceName", lower(cu.email) AS email
+    `SELECT s.workspace_id AS "workspaceId", w.name AS "workspaceName", lower(cu.email) AS email, s.locale
      FROM csat_survey s
      JOIN workspace w ON w.id = s.workspace_id
      JOIN conversation c ON c.id = s.conversation_id

@@ -12,18 +12,18 @@ async function target(app: App, token: string) {
 }
 
 /** What the unsubscribe page asks about: the workspace whose survey emails stop. */
-export async function describeUnsubscribe(app: App, token: string): Promise<{ workspaceName: string }> {
-  const { workspaceName } = await target(app, token);
-  return { workspaceName };
+export async function describeUnsubscribe(app: App, token: string): Promise<{ workspaceName: string; locale: string }> {
+  const { workspaceName, locale } = await target(app, token);
+  return { workspaceName, locale };
 }
 
 /**
  * One-click unsubscribe: the survey's customer address gets no more survey emails from its
  * workspace, starting with those waiting in the outbox. Repeating it changes nothing.
  */
-export async function unsubscribe(app: App, token: string): Promise<{ workspaceName: string }> {
-  const { workspaceId, workspaceName, email } = await target(app, token);
+export async function unsubscribe(app: App, token: string): Promise<{ workspaceName: string; locale: string }> {
+  const { workspaceId, workspaceName, email, locale } = await target(app, token);
   const stopped = await app.sql.transaction((tx) => suppressEmail(tx, workspaceId, email, "UNSUBSCRIBED", app.clock.now()));
   app.log.info(`[outbox] an address unsubscribed from workspace ${workspaceId}${stopped ? `; ${stopped} waiting email(s) suppressed` : ""}`);
-  return { workspaceName };
+  return { workspaceName, locale };
 }

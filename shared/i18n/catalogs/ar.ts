@@ -54,4 +54,10 @@ export const server: Catalog<ServerMessages> = {
   "email.validUntil": "يعمل الرابط حتى {expiresAt, date, long}.",
   "email.unsubscribe": "<a>إلغاء الاشتراك</a> في رسائل الاستطلاع من {workspace}.",
   "email.textUnsubscribe": "لا مزيد من رسائل الاستطلاع من {workspace}: {link}",
+  "unsubscribe.askHeading": "إلغاء الاشتراك في رسائل الاستبيان؟",
+  "unsubscribe.body": "لن تصلك بعد الآن رسائل استبيان الرضا من {workspace}.",
+  "unsubscribe.button": "إلغاء الاشتراك",
+  "unsubscribe.doneHeading": "تم إلغاء اشتراكك",
+  "unsubscribe.notFoundHeading": "هذا الرابط لا يعمل",
+  "unsubscribe.notFoundBody": "رابط إلغاء الاشتراك هذا غير معروف هنا، أو تم محو عنوانه.",
 };

@@ -54,4 +54,10 @@ export const server: Catalog<ServerMessages> = {
   "email.validUntil": "Der Link funktioniert bis zum {expiresAt, date, long}.",
   "email.unsubscribe": "<a>Abmelden</a> von Umfrage-E-Mails von {workspace}.",
   "email.textUnsubscribe": "Keine Umfrage-E-Mails mehr von {workspace}: {link}",
+  "unsubscribe.askHeading": "Von Umfrage-E-Mails abmelden?",
+  "unsubscribe.body": "Sie erhalten keine Zufriedenheitsumfragen mehr per E-Mail von {workspace}.",
+  "unsubscribe.button": "Abmelden",
+  "unsubscribe.doneHeading": "Sie sind abgemeldet",
+  "unsubscribe.notFoundHeading": "Dieser Link funktioniert nicht",
+  "unsubscribe.notFoundBody": "Dieser Abmeldelink ist hier nicht bekannt, oder seine Adresse wurde gelöscht.",
 };

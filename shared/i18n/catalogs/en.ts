@@ -59,6 +59,12 @@ export const server = {
   "email.validUntil": "The link works until {expiresAt, date, long}.",
   "email.unsubscribe": "<a>Unsubscribe</a> from survey emails of {workspace}.",
   "email.textUnsubscribe": "No more survey emails from {workspace}: {link}",
+  "unsubscribe.askHeading": "Unsubscribe from survey emails?",
+  "unsubscribe.body": "You will get no more satisfaction survey emails from {workspace}.",
+  "unsubscribe.button": "Unsubscribe",
+  "unsubscribe.doneHeading": "You are unsubscribed",
+  "unsubscribe.notFoundHeading": "This link does not work",
+  "unsubscribe.notFoundBody": "The unsubscribe link is not known here, or its address was erased.",
 };
 
 export type WidgetMessages = typeof widget;

@@ -54,4 +54,10 @@ export const server: Catalog<ServerMessages> = {
   "email.validUntil": "El enlace funciona hasta el {expiresAt, date, long}.",
   "email.unsubscribe": "<a>Darse de baja</a> de las encuestas por correo de {workspace}.",
   "email.textUnsubscribe": "No recibir más encuestas por correo de {workspace}: {link}",
+  "unsubscribe.askHeading": "¿Darte de baja de los correos de encuesta?",
+  "unsubscribe.body": "Ya no recibirás más correos de encuestas de satisfacción de {workspace}.",
+  "unsubscribe.button": "Darme de baja",
+  "unsubscribe.doneHeading": "Te has dado de baja",
+  "unsubscribe.notFoundHeading": "Este enlace no funciona",
+  "unsubscribe.notFoundBody": "No reconocemos este enlace para darte de baja, o su dirección fue borrada.",
 };

@@ -54,4 +54,10 @@ export const server: Catalog<ServerMessages> = {
   "email.validUntil": "Le lien fonctionne jusqu'au {expiresAt, date, long}.",
   "email.unsubscribe": "<a>Se désabonner</a> des enquêtes par e-mail de {workspace}.",
   "email.textUnsubscribe": "Ne plus recevoir d'enquêtes par e-mail de {workspace} : {link}",
+  "unsubscribe.askHeading": "Se désabonner des e-mails d'enquête ?",
+  "unsubscribe.body": "Vous ne recevrez plus d'e-mails d'enquête de satisfaction de {workspace}.",
+  "unsubscribe.button": "Se désabonner",
+  "unsubscribe.doneHeading": "Vous êtes désabonné",
+  "unsubscribe.notFoundHeading": "Ce lien ne fonctionne pas",
+  "unsubscribe.notFoundBody": "Ce lien de désabonnement est inconnu ici, ou son adresse a été effacée.",
 };

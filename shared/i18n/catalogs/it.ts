@@ -54,4 +54,10 @@ export const server: Catalog<ServerMessages> = {
   "email.validUntil": "Il link funziona fino al {expiresAt, date, long}.",
   "email.unsubscribe": "<a>Annulla l'iscrizione</a> ai sondaggi via email di {workspace}.",
   "email.textUnsubscribe": "Non ricevere più sondaggi via email da {workspace}: {link}",
+  "unsubscribe.askHeading": "Annullare l'iscrizione alle e-mail dei sondaggi?",
+  "unsubscribe.body": "Non riceverai più e-mail con sondaggi di soddisfazione da {workspace}.",
+  "unsubscribe.button": "Annulla iscrizione",
+  "unsubscribe.doneHeading": "Iscrizione annullata",
+  "unsubscribe.notFoundHeading": "Questo link non funziona",
+  "unsubscribe.notFoundBody": "Questo link di disiscrizione non è riconosciuto, oppure il suo indirizzo è stato cancellato.",
 };

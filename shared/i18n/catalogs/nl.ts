@@ -54,4 +54,10 @@ export const server: Catalog<ServerMessages> = {
   "email.validUntil": "De link werkt tot {expiresAt, date, long}.",
   "email.unsubscribe": "<a>Afmelden</a> voor enquête-e-mails van {workspace}.",
   "email.textUnsubscribe": "Geen enquête-e-mails meer van {workspace}: {link}",
+  "unsubscribe.askHeading": "Afmelden voor enquête-e-mails?",
+  "unsubscribe.body": "U ontvangt geen tevredenheidsenquêtes meer per e-mail van {workspace}.",
+  "unsubscribe.button": "Afmelden",
+  "unsubscribe.doneHeading": "U bent afgemeld",
+  "unsubscribe.notFoundHeading": "Deze link werkt niet",
+  "unsubscribe.notFoundBody": "Deze afmeldlink is hier niet bekend, of het adres is gewist.",
 };

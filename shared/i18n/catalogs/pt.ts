@@ -54,4 +54,10 @@ export const server: Catalog<ServerMessages> = {
   "email.validUntil": "O link funciona até {expiresAt, date, long}.",
   "email.unsubscribe": "<a>Cancelar a subscrição</a> dos inquéritos por email de {workspace}.",
   "email.textUnsubscribe": "Não receber mais inquéritos por email de {workspace}: {link}",
+  "unsubscribe.askHeading": "Cancelar a inscrição nos e-mails de pesquisa?",
+  "unsubscribe.body": "Você não receberá mais e-mails de pesquisa de satisfação de {workspace}.",
+  "unsubscribe.button": "Cancelar inscrição",
+  "unsubscribe.doneHeading": "Sua inscrição foi cancelada",
+  "unsubscribe.notFoundHeading": "Este link não funciona",
+  "unsubscribe.notFoundBody": "Este link de cancelamento não é reconhecido aqui, ou o endereço foi apagado.",
 };
