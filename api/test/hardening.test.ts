@@ -104,7 +104,8 @@ describe("the public HTTP surface", () => {
   });
 
   it("limits depth, aliases, tokens and body size, and needs the CSRF header on GET", async () => {
-    const deep = `{ conversations { customer { conversations { customer { conversations { customer { conversations { customer { conversations { id } } } } } } } } } }`;
+    // Deeper than the limit (10: a connection's edges { node } adds two levels to what a list has).
+    const deep = `{ conversations { customer { conversations { customer { conversations { customer { conversations { customer { conversations { customer { conversations { id } } } } } } } } } } } }`;
     const res = await gql(server.url, deep, {}, ws.token);
     expect(res.errors?.[0]?.message).toMatch(/depth/i);
     const aliases = `{ ${Array.from({ length: 40 }, (_, i) => `a${i}: me { id }`).join(" ")} }`;
@@ -637,8 +638,12 @@ describe("bad input, fuzzed", () => {
     const tablesAfter = await snapshotTables();
     expect(Object.keys(tablesAfter).sort()).toEqual(Object.keys(tablesBefore).sort());
     expect(Object.keys(tablesBefore).length).toBeGreaterThanOrEqual(12);
+    // A valid answer at or below the follow-up threshold (2 by default) opens its one follow-up; nothing else does.
+    const lowAnswered = after.filter((row) => (acceptedByHash.get(row.tokenHash!)?.score ?? 9) <= 2).map((row) => row.id);
+    const followUpSurveys = (rows: string[]) => rows.map((r) => (JSON.parse(r) as { survey_id: string }).survey_id).sort();
+    expect(followUpSurveys(tablesAfter.csat_follow_up ?? [])).toEqual([...followUpSurveys(tablesBefore.csat_follow_up ?? []), ...lowAnswered].sort());
     for (const table of Object.keys(tablesBefore)) {
-      if (table === "csat_survey" || table === "csat_tally") continue;
+      if (table === "csat_survey" || table === "csat_tally" || table === "csat_follow_up") continue;
       expect(check("11.19", JSON.stringify(tablesAfter[table]) === JSON.stringify(tablesBefore[table])), `table ${table} changed`).toBe(true);
     }
     const expectedTallies = new Map(talliesBefore);

@@ -83,7 +83,7 @@ export function renderSurveyEmail(opts: {
     t("email.textPage", { link }),
     t("email.validUntil", until),
     "",
-    t("email.textUnsubscribe", { workspace: name, link }),
+    t("email.textUnsubscribe", { workspace: name, link: unsubscribe }),
   ].join("\n");
   return { subject, html, text };
 }

@@ -127,11 +127,11 @@ describe("web app and chat widget in a real browser", () => {
     // A custom delay out of range is refused with a message, and nothing is saved.
     await page.getByRole("radio", { name: "Custom" }).check();
     await page.getByLabel(/Minutes after resolving/).fill("20000");
-    await page.getByRole("button", { name: "Save" }).click();
+    await page.getByRole("button", { name: "Save", exact: true }).click();
     await page.getByText("The delay can be at most 10,080 minutes (7 days).").waitFor();
     await screenshot(page, "settings-csat-validation");
     await page.getByRole("radio", { name: "Immediately" }).check();
-    await page.getByRole("button", { name: "Save" }).click();
+    await page.getByRole("button", { name: "Save", exact: true }).click();
     await page.getByText("Saved. Surveys are sent immediately after a conversation is resolved.").waitFor();
     await screenshot(page, "settings-csat");
 
@@ -328,7 +328,7 @@ describe("web app and chat widget in a real browser", () => {
       const toggle = agent.getByRole("switch", { name: "Send CSAT survey when a conversation resolves" });
       expect(await toggle.isDisabled()).toBe(true);
       expect(await agent.getByRole("radio", { name: "Immediately" }).isDisabled()).toBe(true);
-      expect(await agent.getByRole("button", { name: "Save" }).count()).toBe(0);
+      expect(await agent.getByRole("button", { name: "Save", exact: true }).count()).toBe(0);
       await screenshot(agent, "settings-csat-agent");
 
       // And the API refuses the change even when asked directly.

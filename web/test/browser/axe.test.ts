@@ -84,7 +84,7 @@ describe("accessibility (axe-core) of every page and state", () => {
     await open("/settings/csat", (p) => p.getByRole("switch").waitFor());
     await check(page, "settings: CSAT");
     await page.getByRole("switch").uncheck();
-    await page.getByRole("button", { name: "Save" }).click();
+    await page.getByRole("button", { name: "Save", exact: true }).click();
     await page.getByRole("dialog").waitFor();
     await check(page, "settings: CSAT off dialog");
     await page.keyboard.press("Escape");

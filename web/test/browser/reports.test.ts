@@ -188,7 +188,7 @@ describe("reports, settings and smaller fixes in a real browser", () => {
     await toggle.waitFor();
     await toggle.uncheck();
     expect(await page.getByRole("radio", { name: "Immediately" }).isDisabled()).toBe(true);
-    await page.getByRole("button", { name: "Save" }).click();
+    await page.getByRole("button", { name: "Save", exact: true }).click();
     const dialog = page.getByRole("dialog", { name: "Turn CSAT surveys off?" });
     await dialog.waitFor();
     await expect.poll(() => dialog.getByTestId("csat-off-count").innerText()).toBe("2 scheduled surveys that have not been sent yet will be cancelled.");
@@ -201,7 +201,7 @@ describe("reports, settings and smaller fixes in a real browser", () => {
     await page.keyboard.press("Escape");
     await dialog.waitFor({ state: "detached" });
     expect((await gqlOk(server.url, `{ csatSettings { enabled scheduledCount } }`, {}, token)).csatSettings).toEqual({ enabled: true, scheduledCount: 2 });
-    await page.getByRole("button", { name: "Save" }).click();
+    await page.getByRole("button", { name: "Save", exact: true }).click();
     await dialog.getByRole("button", { name: "Turn off" }).click();
     await page.getByText("Saved. No surveys are sent.").waitFor();
     expect((await gqlOk(server.url, `{ csatSettings { enabled scheduledCount } }`, {}, token)).csatSettings).toEqual({ enabled: false, scheduledCount: 0 });

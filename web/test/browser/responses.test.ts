@@ -45,7 +45,7 @@ describe("the Responses and Follow-ups pages in a real browser", () => {
     await server?.stop();
   });
 
-  it("a lead opens a bot's answers, opens a 1-star answer's conversation, and closes its follow-up", async () => {
+  it("a lead opens Reports, clicks a bot's row, sees its answers, opens a 1-star answer's conversation, and closes its follow-up", async () => {
     const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
     const errors = watchErrors(context);
     const page = await context.newPage();
@@ -53,8 +53,11 @@ describe("the Responses and Follow-ups pages in a real browser", () => {
       await signIn(page, server.url, ws.adminEmail, "correct horse battery");
       // The open follow-up shows in the nav.
       await expect.poll(() => page.getByTestId("open-follow-ups").textContent(), { timeout: 10_000 }).toBe("1 open");
-      await page.goto(`${server.url}/responses?botId=${ws.botId}`);
+      // From the report: the "By bot" table's row for Ava leads to Ava's answers.
+      await page.goto(`${server.url}/reports`);
+      await page.getByRole("table", { name: "By bot" }).getByRole("link", { name: "Ava" }).click();
       await page.getByRole("heading", { name: "Responses", level: 1 }).waitFor();
+      expect(new URL(page.url()).searchParams.get("botId")).toBe(ws.botId);
       await page.getByText("Still no refund after three weeks").waitFor();
       await page.getByText("2 answers").waitFor();
       expect(await page.getByText("Bob was great").count()).toBe(0);
