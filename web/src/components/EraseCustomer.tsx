@@ -1,5 +1,6 @@
 import { useEffect, useId, useRef, useState } from "react";
 import { useMutation } from "urql";
+import { CONVERSATIONS_STALE } from "../conversationsStale";
 import { useCurrentTeammate } from "../currentTeammate";
 import { describeError } from "../errors";
 import { graphql } from "../gql";
@@ -43,6 +44,8 @@ export function EraseCustomer({ customerId, customerName, onErased }: { customer
       return;
     }
     setConfirming(false);
+    // The inbox keeps its rows itself (infinite scroll): tell it to load them afresh.
+    window.dispatchEvent(new Event(CONVERSATIONS_STALE));
     onErased();
   }
 

@@ -1,5 +1,6 @@
 import { useCallback, useEffect, useId, useRef, useState, type FormEvent } from "react";
 import { useClient, useQuery } from "urql";
+import { CONVERSATIONS_STALE } from "../conversationsStale";
 import { ConversationDetail } from "../components/ConversationDetail";
 import { ConversationItem } from "../components/ConversationItem";
 import { useCurrentTeammate } from "../currentTeammate";
@@ -186,6 +187,16 @@ export function InboxPage({ conversationId }: { conversationId: string | null })
     void loadFirst({ changed: change.conversationId });
     refetchCounts({ requestPolicy: "network-only" });
   });
+
+  // An erased customer's name and messages must not linger in rows already scrolled to.
+  useEffect(() => {
+    const reload = () => {
+      setNext(null);
+      void loadFirst();
+    };
+    window.addEventListener(CONVERSATIONS_STALE, reload);
+    return () => window.removeEventListener(CONVERSATIONS_STALE, reload);
+  }, [loadFirst]);
 
   // Infinite scroll: the row after the last one asks for the next page when it comes into view.
   const sentinel = useRef<HTMLDivElement>(null);

@@ -190,7 +190,7 @@ describe("web app and chat widget in a real browser", () => {
       await detail.getByRole("button", { name: "Send reply" }).click();
       // The widget shows the reply at once (conversationUpdated), long before its fallback check (30 s).
       await chat.getByText("It is on its way — tracking number 42.").waitFor({ timeout: 8000 });
-      await detail.getByRole("button", { name: "Resolve" }).click();
+      await detail.getByRole("button", { name: "Resolve", exact: true }).click();
       await detail.getByRole("button", { name: "Reopen" }).waitFor();
       await detail.getByText("Shown in the chat widget.").waitFor();
       await screenshot(page, "inbox");
@@ -390,7 +390,7 @@ describe("web app and chat widget in a real browser", () => {
       const phone = await phoneContext.newPage();
       await signIn(phone, server.url, ADMIN, PASSWORD);
       await phone.goto(`${server.url}/inbox/${conversationId}`);
-      await phone.getByRole("button", { name: "Resolve" }).waitFor();
+      await phone.getByRole("button", { name: "Resolve", exact: true }).waitFor();
       await screenshot(phone, "inbox-phone");
       expect(check("11.19", (await horizontalOverflow(phone)) <= 0), `the inbox overflows by ${await horizontalOverflow(phone)} px`).toBe(true);
       await phone.goto(`${server.url}/reports`);

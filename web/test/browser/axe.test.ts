@@ -75,7 +75,7 @@ describe("accessibility (axe-core) of every page and state", () => {
   it("the web app's pages", async () => {
     await open("/inbox", (p) => p.getByRole("list", { name: "Conversations" }).waitFor());
     await check(page, "inbox");
-    await open(`/inbox/${answers[0]!.conversationId}`, (p) => p.getByRole("button", { name: /Reopen|Resolve/ }).waitFor());
+    await open(`/inbox/${answers[0]!.conversationId}`, (p) => p.getByRole("button", { name: /^(Reopen|Resolve)$/ }).waitFor());
     await check(page, "conversation");
     await open("/reports?range=LAST_30_DAYS", (p) => p.getByRole("list", { name: /Totals/ }).waitFor());
     await check(page, "reports");
@@ -138,7 +138,7 @@ describe("accessibility (axe-core) of every page and state", () => {
       await card.getByRole("button", { name: "4 stars" }).click();
       await check(widget, "widget: card");
       await card.getByRole("button", { name: "Submit" }).click();
-      await widget.getByRole("heading", { name: "Thank you!" }).waitFor();
+      await widget.getByRole("heading", { name: "Thank you for your feedback!" }).waitFor();
       await check(widget, "widget: thanks");
     } finally {
       await widget.context().close();

@@ -81,7 +81,7 @@ describe("the inbox at volume (1,000 conversations)", () => {
     await page.waitForURL(`**/inbox/${target}?q=capacitor`);
     const detail = page.getByRole("region", { name: "Customer 640" });
     await detail.getByText("My flux capacitor hums at night").waitFor();
-    await detail.getByRole("button", { name: "Resolve" }).click();
+    await detail.getByRole("button", { name: "Resolve", exact: true }).click();
     await detail.getByRole("button", { name: "Reopen" }).waitFor();
     // The list hears of it and shows it resolved.
     await list.getByRole("listitem").getByText("Resolved", { exact: true }).waitFor();

@@ -86,7 +86,7 @@ describe("teammates, assignment, labels and survey rules in a real browser", () 
     await page.keyboard.press("Enter");
     await page.getByRole("status").filter({ hasText: "Added Robin Reyes" }).waitFor();
     const robin = table.getByRole("row", { name: /Robin Reyes/ });
-    await expect(robin.getByRole("cell", { name: "Admin" }).count()).resolves.toBe(1);
+    await expect.poll(() => robin.getByRole("cell", { name: "Admin" }).count(), { timeout: 10_000 }).toBe(1);
 
     // A taken address is refused with the reason, and the form keeps what was typed.
     await page.getByLabel("Name").fill("Robin Again");
@@ -146,7 +146,7 @@ describe("teammates, assignment, labels and survey rules in a real browser", () 
     const read = await gqlOk(server.url, `query($id: ID!) { conversation(id: $id) { labels assignee { name } } }`, { id }, adminToken);
     expect(read.conversation).toEqual({ labels: ["spam"], assignee: { name: "Alan Agent" } });
 
-    await page.getByRole("button", { name: "Resolve" }).click();
+    await page.getByRole("button", { name: "Resolve", exact: true }).click();
     const panel = page.getByRole("region", { name: "Satisfaction survey" });
     await panel.getByText("it has a label the survey rules exclude").waitFor();
     await shot(page, "conversation-assignment-1280");

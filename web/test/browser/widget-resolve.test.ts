@@ -93,7 +93,7 @@ describe("the chat widget after resolve", () => {
 
       await card.getByRole("button", { name: "5 stars" }).click();
       await card.getByRole("button", { name: "Submit" }).click();
-      await chat.getByRole("heading", { name: "Thank you!" }).waitFor();
+      await chat.getByRole("heading", { name: "Thank you for your feedback!" }).waitFor();
       const surveys = await server.running.app.prisma.csatSurvey.findMany({ where: { conversationId: id } });
       expect(surveys).toMatchObject([{ state: "SUBMITTED", score: 5 }]);
 
