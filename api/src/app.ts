@@ -119,7 +119,8 @@ export async function buildApp(options: AppOptions): Promise<RunningApp> {
     },
     async stop() {
       // The workers stop beside the drain: an email being sent is aborted, never waited for.
-      const workersStopped = workers?.stop();
+      // Its failure is logged at once: a rejection waiting for the drain would go unhandled.
+      const workersStopped = workers?.stop().catch((err: unknown) => log.error("[workers] stop failed", err));
       for (const socket of wss.clients) socket.close(1001, "Server shutting down");
       const sockets = new Promise<void>((resolve) => wss.close(() => resolve()));
       // Every request already received is answered; whatever still runs after a while is cut,

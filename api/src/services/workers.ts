@@ -177,7 +177,15 @@ export function startWorkers(
       stopped = true;
       clearInterval(timer);
       stopping.abort();
-      await Promise.all([(await unlisten)?.(), (await unlistenWebhooks)?.()]);
+      // UNLISTEN fails once the database is gone (closed PGlite, a dropped connection); stopping goes on.
+      const quiet = async (pending: Promise<(() => Promise<void>) | null>, name: string) => {
+        try {
+          await (await pending)?.();
+        } catch (err) {
+          app.log.warn(`[${name}] UNLISTEN failed while stopping: ${(err as Error).message}`);
+        }
+      };
+      await Promise.all([quiet(unlisten, "outbox"), quiet(unlistenWebhooks, "webhooks")]);
       await Promise.all([scheduler.settled(), outbox.settled(), webhooks.settled()]);
     },
   };
