@@ -140,6 +140,29 @@ describe.each(DB_KINDS)("the answers explorer on %s", (db: DbKind) => {
     expect((await ids({ search: " '&|!:* " })).length).toBe(5);
   });
 
+  it("a search gives the same answers a page at a time (found down the list) as all at once (from its matches)", async () => {
+    // A page of one fills within the first answers walked; a page of a hundred does not, and is
+    // found from the search's matches.
+    const oneByOne = async (filter: Record<string, unknown>) => {
+      const seen: string[] = [];
+      let after: string | null = null;
+      for (;;) {
+        const page = (await gqlOk(server.url, RESPONSES, { filter, first: 1, after }, ws.token)).csatResponses as {
+          pageInfo: { hasNextPage: boolean; endCursor: string | null };
+          edges: { node: { id: string } }[];
+        };
+        seen.push(...page.edges.map((e) => e.node.id));
+        if (!page.pageInfo.hasNextPage) return seen;
+        after = page.pageInfo.endCursor;
+      }
+    };
+    for (const filter of [{ search: "refund" }, { search: "test" }, { search: "scully" }, { search: "casey", scores: [1] }, { search: "thanks" }, { search: "nothing-like-this" }]) {
+      const all = (await gqlOk(server.url, RESPONSES, { filter, first: 100 }, ws.token)).csatResponses.edges.map((e: { node: { id: string } }) => e.node.id);
+      expect(await oneByOne(filter), JSON.stringify(filter)).toEqual(all);
+    }
+    expect(await oneByOne({ search: "test" })).toHaveLength(4);
+  });
+
   it("refuses bad input and strangers", async () => {
     for (const filter of [{ scores: [6] }, { botId: "bot-1" }, { teammateId: "nobody" }, { range: "LAST_7_DAYS", from: new Date().toISOString() }, { range: "CUSTOM" }]) {
       expect(codes(await gql(server.url, RESPONSES, { filter }, ws.token)), JSON.stringify(filter)).toEqual(["BAD_USER_INPUT"]);

@@ -1,6 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { codes, gql, gqlOk } from "../testkit/client.js";
 import { seedConversations } from "../testkit/conversations.js";
+import { SEARCH_WALK_CANDIDATES } from "../src/db/conversationSearch.js";
+import { statementsOf } from "../testkit/statements.js";
 import { createWorkspaceFixture, enableCsat, type WorkspaceFixture } from "../testkit/fixtures.js";
 import { DB_KINDS, startTestServer, type DbKind, type TestServer } from "../testkit/server.js";
 
@@ -188,6 +190,50 @@ describe.each(DB_KINDS)("searchConversations on %s", (db: DbKind) => {
     const theirs = await search({ filter: { search: "zebracorn" }, first: 100 }, other.token);
     expect(theirs.edges.map((e) => e.node.customer.name)).toEqual(["Zebracorn Fan"]);
   });
+
+  it("a common word is found down the list, a rare one from its matches, with the same answer either way", async () => {
+    // A workspace of its own, longer than a search walks before it turns to the matches.
+    const big = await createWorkspaceFixture(server.url, "Busy");
+    const count = SEARCH_WALK_CANDIDATES + 100;
+    await seedConversations(server.running.app.sql, { workspaceId: big.workspaceId, channelId: big.channelId, botId: big.botId, count, newest: new Date(Date.now() - HOUR) });
+    const walkAll = async (filter: Record<string, unknown> | null) => {
+      const seen: string[] = [];
+      let after: string | null = null;
+      for (;;) {
+        const page: Page = await search({ filter, first: 100, after }, big.token);
+        seen.push(...page.edges.map((e) => e.node.id));
+        if (!page.pageInfo.hasNextPage) return { seen, total: page.totalCount };
+        after = page.pageInfo.endCursor;
+      }
+    };
+    const everything = (await walkAll(null)).seen;
+    expect(everything).toHaveLength(count);
+    const topicOf = new Map(
+      (await server.running.app.prisma.message.findMany({ where: { workspaceId: big.workspaceId }, select: { conversationId: true, body: true } })).map((m) => [
+        m.conversationId,
+        m.body.split(" ").at(-1),
+      ]),
+    );
+    // Every seeded message says "Question i about <topic>": "question" is in all, "refund" in one of five.
+    expect(await walkAll({ search: "question" })).toEqual({ seen: everything, total: count });
+    const refunds = everything.filter((id) => topicOf.get(id) === "refund");
+    expect(refunds).toHaveLength(count / 5);
+    expect(await walkAll({ search: "refund" })).toEqual({ seen: refunds, total: count / 5 });
+    expect(await walkAll({ search: "refund", status: "OPEN" })).toEqual({ seen: refunds, total: count / 5 });
+    // A rare word, in a message and in a customer's name, past the walk's reach (the list's end).
+    const last = everything.at(-1)!;
+    const lastNumber = count; // the oldest conversation is the seed's last
+    expect((await walkAll({ search: `question ${lastNumber}` })).seen).toEqual([last]);
+    expect((await walkAll({ search: `customer ${lastNumber}` })).seen).toContain(last);
+    if (db === "postgres") {
+      // How each was found: one placement for the common word (its page within the walk), two for
+      // the rare one (the walk, then its matches).
+      const placements = async (text: string) =>
+        (await statementsOf(() => search({ filter: { search: text }, first: 50 }, big.token))).filter((sql) => sql.includes("pg_visible_in_snapshot(c.order_xid")).length;
+      expect(await placements("refund")).toBe(1);
+      expect(await placements(`question ${lastNumber}`)).toBe(2);
+    }
+  }, 120_000);
 
   it("keeps each workspace to its own conversations", async () => {
     const theirs = await search({ first: 100 }, other.token);

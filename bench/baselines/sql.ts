@@ -1,8 +1,14 @@
-// What the baselines do, written once with plain pg: the same statements a careful hand-written
-// server would send, on the same tables as Hydra. Validation mirrors the product's (token shape,
-// score 1–5, comment length), so the baselines refuse what Hydra refuses.
+// What the baselines do, written once with plain pg: the statements Hydra sends, on the same tables.
+// The writes call Hydra's own statement functions (api/src/db) over a bare pg client, so the
+// baselines' SQL is Hydra's by construction: a feature that makes a statement heavier (follow-ups,
+// webhook events, rules) weighs on both sides, and the ratios measure the server around the SQL.
+// Validation mirrors the product's (token shape, score 1–5, comment length), so the baselines
+// refuse what Hydra refuses.
 import { createHash, randomBytes } from "node:crypto";
 import pg from "pg";
+import type { Queryable } from "../../api/src/db/client.js";
+import { lockConversation, markResolved } from "../../api/src/db/conversations.js";
+import { answerSurvey, insertDispatchedSurvey } from "../../api/src/db/surveys.js";
 import { renderSurveyEmail } from "../../api/src/services/email.js";
 
 const TOKEN = /^[0-9a-f]{32}$/;
@@ -16,6 +22,10 @@ export function openPool(): pg.Pool {
   pool.on("error", () => {});
   return pool;
 }
+
+/** Hydra's statement functions take a Queryable: a pool or one client, rows out. */
+const onPool = (pool: pg.Pool): Queryable => ({ query: async <T>(text: string, params?: unknown[]) => (await pool.query(text, params)).rows as T[] });
+const onClient = (client: pg.PoolClient): Queryable => ({ query: async <T>(text: string, params?: unknown[]) => (await client.query(text, params)).rows as T[] });
 
 export type Outcome = "ACCEPTED" | "ALREADY_SUBMITTED" | "EXPIRED" | "NOT_FOUND";
 
@@ -37,14 +47,9 @@ export async function submitAnswer(
   }
   if (!TOKEN.test(token)) return { outcome: "NOT_FOUND", survey: null };
   const hash = sha256(token);
-  const { rows } = await pool.query<{ score: number; comment: string | null; workspace_name: string }>(
-    `UPDATE csat_survey s SET state = 'SUBMITTED', score = $2, comment = $3, answered_at = now(), answered_via = $4
-     WHERE token_hash = $1 AND state = 'DISPATCHED' AND answered_at IS NULL AND expires_at > now()
-     RETURNING score, comment, (SELECT name FROM workspace w WHERE w.id = s.workspace_id) AS workspace_name`,
-    [hash, score, comment || null, via],
-  );
-  const row = rows[0];
-  if (row) return { outcome: "ACCEPTED", survey: { score: row.score, comment: row.comment, workspaceName: row.workspace_name } };
+  // Hydra's answer statement: the compare-and-set, its webhook events and its follow-up in one.
+  const row = await answerSurvey(onPool(pool), { tokenHash: hash, score, comment: (comment as string | null | undefined) || null, answeredAt: new Date(), via, reason: null });
+  if (row) return { outcome: "ACCEPTED", survey: { score: row.score, comment: row.comment, workspaceName: row.workspaceName } };
   const { rows: found } = await pool.query<{ answered_at: Date | null; score: number | null; comment: string | null; name: string }>(
     `SELECT s.answered_at, s.score, s.comment, w.name FROM csat_survey s JOIN workspace w ON w.id = s.workspace_id WHERE s.token_hash = $1`,
     [hash],
@@ -89,65 +94,40 @@ const SURVEY_COLUMNS = `id, state, due_at AS "dueAt", dispatched_at AS "dispatch
 export async function resolveConversation(pool: pg.Pool, workspaceId: string, id: string, via: "INBOX" | "API"): Promise<ResolvedConversation | null> {
   if (!UUID.test(id)) return null;
   const client = await pool.connect();
+  const tx = onClient(client);
   try {
     await client.query("BEGIN");
-    const { rows } = await client.query<{
-      status: string; first_resolved_at: Date | null; resolved_at: Date | null; updated_at: Date; bot_id: string | null;
-      channel_id: string | null; email: string | null; enabled: boolean | null; delay_minutes: number | null; workspace_name: string;
-    }>(
-      `SELECT c.status, c.first_resolved_at, c.resolved_at, c.updated_at, c.bot_id, c.channel_id, cu.email,
-              st.enabled, st.delay_minutes, w.name AS workspace_name
-       FROM conversation c JOIN customer cu ON cu.id = c.customer_id JOIN workspace w ON w.id = c.workspace_id
-       LEFT JOIN csat_settings st ON st.workspace_id = c.workspace_id
-       WHERE c.id = $1 AND c.workspace_id = $2 FOR UPDATE OF c`,
-      [id, workspaceId],
-    );
-    const row = rows[0];
+    const row = await lockConversation(tx, workspaceId, id);
     if (!row) {
       await client.query("ROLLBACK");
       return null;
     }
     if (row.status === "RESOLVED") {
+      const { rows: c } = await client.query<{ resolved_at: Date | null; updated_at: Date }>(`SELECT resolved_at, updated_at FROM conversation WHERE id = $1`, [id]);
       const { rows: s } = await client.query(`SELECT ${SURVEY_COLUMNS} FROM csat_survey WHERE conversation_id = $1`, [id]);
       await client.query("COMMIT");
-      return { id, status: row.status, resolvedAt: row.resolved_at, updatedAt: row.updated_at, csatSurvey: s[0] ?? null };
+      return { id, status: row.status, resolvedAt: c[0]!.resolved_at, updatedAt: c[0]!.updated_at, csatSurvey: s[0] ?? null };
     }
     const now = new Date();
     // The statements Hydra sends: the update returning the row, then the survey and its email in one.
-    const { rows: updated } = await client.query<{ resolved_at: Date; updated_at: Date }>(
-      `UPDATE conversation SET status = 'RESOLVED', resolved_at = $2, updated_at = $2, first_resolved_at = coalesce(first_resolved_at, $2)
-       WHERE id = $1 RETURNING resolved_at, updated_at`,
-      [id, now],
-    );
+    const updated = await markResolved(tx, id, now, { resolvedById: null, skipReason: row.csatEnabled ? null : "CSAT_OFF" });
     let survey: Record<string, unknown> | null = null;
-    if (row.first_resolved_at === null && row.enabled) {
-      const delay = row.delay_minutes ?? 0;
-      const dueAt = new Date(now.getTime() + delay * 60_000);
-      const token = delay === 0 ? randomBytes(16).toString("hex") : null;
-      const email = token && row.email
-        ? renderSurveyEmail({ workspaceName: row.workspace_name, publicUrl: "http://localhost", token, wording: WORDING, expiresAt: new Date(now.getTime() + 30 * 86_400_000) })
+    // The bench's workspaces ask at once (delay 0): the survey is born dispatched, its email beside it.
+    if (row.firstResolvedAt === null && row.csatEnabled && (row.csatDelayMinutes ?? 0) === 0) {
+      const token = randomBytes(16).toString("hex");
+      const expiresAt = new Date(now.getTime() + 30 * 86_400_000);
+      const email = row.customerEmail
+        ? { to: row.customerEmail, ...renderSurveyEmail({ workspaceName: row.workspaceName, publicUrl: "http://localhost", token, wording: WORDING, expiresAt }) }
         : null;
-      const { rows: inserted } = await client.query(
-        `WITH survey AS (
-           INSERT INTO csat_survey (workspace_id, conversation_id, bot_id, channel_id, state, resolved_via, due_at, created_at,
-                                    dispatched_at, expires_at, token_hash, emailed)
-           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)
-           ON CONFLICT (conversation_id) DO NOTHING RETURNING *
-         ), outbox AS (
-           INSERT INTO email_outbox (workspace_id, survey_id, "to", subject, html, text, state, created_at, next_attempt_at)
-           SELECT workspace_id, id, $13, $14, $15, $16, 'RECORDED', $8, $8 FROM survey WHERE $12
-         )
-         SELECT ${SURVEY_COLUMNS} FROM survey`,
-        [
-          workspaceId, id, row.bot_id, row.channel_id, token ? "DISPATCHED" : "SCHEDULED", via, dueAt, now,
-          token ? now : null, token ? new Date(now.getTime() + 30 * 86_400_000) : null, token ? sha256(token) : null,
-          email !== null, row.email, email?.subject ?? null, email?.html ?? null, email?.text ?? null,
-        ],
-      );
-      survey = inserted[0] ?? null;
+      survey = ((await insertDispatchedSurvey(
+        tx,
+        { workspaceId, conversationId: id, botId: row.botId, channelId: row.channelId, resolvedVia: via },
+        { tokenHash: sha256(token), expiresAt, deliveredToWidget: false, email, emailState: "RECORDED", teammateId: row.assigneeId, locale: "en" },
+        now,
+      )) ?? null) as Record<string, unknown> | null;
     }
     await client.query("COMMIT");
-    return { id, status: "RESOLVED", resolvedAt: updated[0]!.resolved_at, updatedAt: updated[0]!.updated_at, csatSurvey: survey };
+    return { id, status: "RESOLVED", resolvedAt: updated.resolvedAt, updatedAt: updated.updatedAt, csatSurvey: survey };
   } catch (err) {
     await client.query("ROLLBACK").catch(() => {});
     throw err;

@@ -46,7 +46,14 @@ export async function beginWalk(db: Queryable): Promise<string> {
   return row!.snapshot;
 }
 
-/** The SQL conditions on `c` (a conversation) for a filter, with their parameters from `$first`. */
+/**
+ * A search walks at most this many conversations down the list before it goes to its matches
+ * instead: a word in one conversation of 12 or more fills a page of 50 within them, and a rare
+ * word pays this many index probes (a few milliseconds) before its matches are read.
+ */
+export const SEARCH_WALK_CANDIDATES = 600;
+
+/** The SQL conditions on `c` (a conversation) for a filter but its search, parameters appended to `params`. */
 function filterSql(filter: ConversationSearchFilter, params: unknown[]): string {
   const where: string[] = [];
   const add = (value: unknown) => `$${params.push(value)}`;
@@ -62,21 +69,40 @@ function filterSql(filter: ConversationSearchFilter, params: unknown[]): string 
   if (filter.surveyState) {
     where.push(`EXISTS (SELECT 1 FROM csat_survey s WHERE s.conversation_id = c.id AND s.state = ${add(filter.surveyState)}::"CsatSurveyState")`);
   }
-  if (filter.tsquery !== null) {
-    const q = `to_tsquery('simple', ${add(filter.tsquery)})`;
-    // The matches first (two GIN lookups), then their order: a rare word never walks the whole inbox.
-    where.push(`c.id IN (
-      SELECT m.conversation_id FROM message m WHERE m.workspace_id = $1::uuid AND m.search_vector @@ ${q}
-      UNION
-      SELECT c2.id FROM customer cu JOIN conversation c2 ON c2.customer_id = cu.id
-      WHERE cu.workspace_id = $1::uuid AND cu.search_vector @@ ${q})`);
-  }
   return where.map((w) => ` AND ${w}`).join("");
+}
+
+/**
+ * The search as a condition on one conversation `c`: two index probes (its messages, its customer).
+ * Scalar subqueries, not EXISTS: the planner may run an EXISTS as one hash of every match, which
+ * for a common word means reading all of them to keep fifty.
+ */
+function searchOfOne(q: string): string {
+  return ` AND ((SELECT true FROM message m WHERE m.conversation_id = c.id AND m.search_vector @@ ${q} LIMIT 1)
+      OR (SELECT true FROM customer cu WHERE cu.id = c.customer_id AND cu.search_vector @@ ${q}))`;
+}
+
+/**
+ * The search's matches as a set of conversation ids (two GIN lookups); each matching customer's
+ * conversations by the customer index, whatever the planner guesses of a prefix search's size
+ * (it guesses thousands, and would read the whole table to join them: OFFSET 0 keeps the
+ * per-customer lookup a lookup).
+ */
+function searchMatches(q: string): string {
+  return `SELECT m.conversation_id AS id FROM message m WHERE m.workspace_id = $1::uuid AND m.search_vector @@ ${q}
+      UNION
+      SELECT c2.id FROM customer cu CROSS JOIN LATERAL (SELECT c2.id FROM conversation c2 WHERE c2.customer_id = cu.id OFFSET 0) c2
+      WHERE cu.workspace_id = $1::uuid AND cu.search_vector @@ ${q}`;
 }
 
 /**
  * The next `limit` conversations of the walk after `after` (from the top when null), in the order
  * of the walk's snapshot: updated_at descending, then id descending.
+ *
+ * A search is found one of two ways, with the same answer: first down the list (the next
+ * SEARCH_WALK_CANDIDATES conversations, each probed), which fills the page at once for a common
+ * word and never touches its long index entries; when that does not fill the page, from the
+ * search's matches (a rare word's are few), each placed by its order.
  */
 export async function findConversationPage(
   db: Queryable,
@@ -86,8 +112,25 @@ export async function findConversationPage(
   after: { updatedAt: Date; id: string } | null,
   limit: number,
 ): Promise<PlacedConversation[]> {
+  if (filter.tsquery === null) return (await placePage(db, workspaceId, filter, snapshot, after, limit, "all")).rows;
+  const walked = await placePage(db, workspaceId, filter, snapshot, after, limit, "walk");
+  if (walked.complete) return walked.rows;
+  return (await placePage(db, workspaceId, filter, snapshot, after, limit, "matches")).rows;
+}
+
+async function placePage(
+  db: Queryable,
+  workspaceId: string,
+  filter: ConversationSearchFilter,
+  snapshot: string,
+  after: { updatedAt: Date; id: string } | null,
+  limit: number,
+  way: "all" | "walk" | "matches",
+): Promise<{ rows: PlacedConversation[]; complete: boolean }> {
   const params: unknown[] = [workspaceId, snapshot, limit];
   const filters = filterSql(filter, params);
+  const q = filter.tsquery === null ? "" : `to_tsquery('simple', $${params.push(filter.tsquery)})`;
+  const searched = q ? searchOfOne(q) : "";
   const before = (key: string) => {
     if (!after) return "";
     const at = `$${params.push(after.updatedAt)}`;
@@ -96,33 +139,53 @@ export async function findConversationPage(
   };
   const unmoved = before("c.updated_at");
   const moved = before("h.updated_at");
-  return db.query<PlacedConversation>(
-    `WITH w AS (SELECT $2::pg_snapshot AS snap)
-     SELECT id, "updatedAt" FROM (
-       (SELECT c.id, c.updated_at AS "updatedAt" FROM conversation c, w
-        WHERE c.workspace_id = $1::uuid AND pg_visible_in_snapshot(c.order_xid, w.snap)${filters}${unmoved}
-        ORDER BY c.updated_at DESC, c.id DESC LIMIT $3)
-       UNION ALL
-       (SELECT c.id, h.updated_at FROM conversation c CROSS JOIN w
+  const visible = `c.workspace_id = $1::uuid AND pg_visible_in_snapshot(c.order_xid, w.snap)${filters}${unmoved}`;
+  // Where the conversation stood in the walk: as its row says (unmoved since the snapshot) ...
+  const unmovedPage =
+    way === "all"
+      ? `SELECT c.id, c.updated_at AS "updatedAt" FROM conversation c, w WHERE ${visible} ORDER BY c.updated_at DESC, c.id DESC LIMIT $3`
+      : way === "walk"
+        ? `SELECT c.id, c.updated_at AS "updatedAt" FROM (
+             SELECT c.id, c.updated_at, c.customer_id FROM conversation c, w WHERE ${visible}
+             ORDER BY c.updated_at DESC, c.id DESC LIMIT ${SEARCH_WALK_CANDIDATES}) c
+           WHERE true${searched} ORDER BY c.updated_at DESC, c.id DESC LIMIT $3`
+        : // each match looked up by its id (OFFSET 0: not joined by reading the whole table)
+          `SELECT c.id, c.updated_at AS "updatedAt" FROM matched mt CROSS JOIN LATERAL (
+             SELECT c.id, c.updated_at FROM conversation c, w WHERE c.id = mt.id AND ${visible} OFFSET 0) c
+           ORDER BY c.updated_at DESC, c.id DESC LIMIT $3`;
+  // ... or where it stood before its change (changed since; few, so each is probed).
+  const movedPage = `SELECT c.id, h.updated_at FROM conversation c CROSS JOIN w
         CROSS JOIN LATERAL (
           SELECT h.updated_at FROM conversation_order_change h
           WHERE h.conversation_id = c.id AND NOT pg_visible_in_snapshot(h.xid, w.snap)
           ORDER BY h.id LIMIT 1) h
         WHERE c.workspace_id = $1::uuid AND c.order_xid >= pg_snapshot_xmin(w.snap)
-          AND NOT pg_visible_in_snapshot(c.order_xid, w.snap)${filters}${moved}
-        ORDER BY h.updated_at DESC, c.id DESC LIMIT $3)
+          AND NOT pg_visible_in_snapshot(c.order_xid, w.snap)${filters}${searched}${moved}
+        ORDER BY h.updated_at DESC, c.id DESC LIMIT $3`;
+  const rows = await db.query<PlacedConversation & { walked: number | null }>(
+    `WITH w AS (SELECT $2::pg_snapshot AS snap)${way === "matches" ? `, matched AS MATERIALIZED (${searchMatches(q)})` : ""},
+     unmoved AS (${unmovedPage})
+     SELECT id, "updatedAt", (SELECT count(*) FROM unmoved)::int AS walked FROM (
+       (SELECT id, "updatedAt" FROM unmoved)
+       UNION ALL
+       (${movedPage})
      ) placed
      ORDER BY "updatedAt" DESC, id DESC LIMIT $3`,
     params,
   );
+  // A walk that found a full page among its candidates found the page; otherwise the matches decide.
+  const complete = way !== "walk" || (rows[0]?.walked ?? 0) >= limit;
+  return { rows: rows.map(({ id, updatedAt }) => ({ id, updatedAt })), complete };
 }
 
 /** How many of the workspace's conversations match the filter now. */
 export async function countConversations(db: Queryable, workspaceId: string, filter: ConversationSearchFilter): Promise<number> {
   const params: unknown[] = [workspaceId];
   const filters = filterSql(filter, params);
+  // A search counts from its matches (every match is visited either way; the index finds them).
+  const matches = filter.tsquery === null ? "" : ` AND c.id IN (${searchMatches(`to_tsquery('simple', $${params.push(filter.tsquery)})`)})`;
   const [row] = await db.query<{ count: number }>(
-    `SELECT count(*)::int AS count FROM conversation c WHERE c.workspace_id = $1::uuid${filters}`,
+    `SELECT count(*)::int AS count FROM conversation c WHERE c.workspace_id = $1::uuid${filters}${matches}`,
     params,
   );
   return row!.count;

@@ -27,8 +27,31 @@ export interface ResponseCursor {
   id: string;
 }
 
+/**
+ * A search walks at most this many answers down the list before it turns to its matches: a word
+ * in one answer of 12 or more fills a page of 50 within them.
+ */
+export const ANSWER_WALK_CANDIDATES = 600;
+
+/** How a search is applied: not at all, to each answer in turn, or as the set of its matches. */
+type SearchWay = "none" | "each" | "matches";
+
+/**
+ * A search's matches as a set of answer ids: two GIN lookups (the comments' words, the customers'
+ * names and addresses), each matching customer's answers by the customer index (OFFSET 0: looked
+ * up, not joined by reading the whole table, whatever the planner guesses of a prefix search).
+ */
+function answerMatches(query: string): string {
+  return `SELECT m.id FROM csat_survey m WHERE m.workspace_id = $1::uuid AND m.search_vector @@ ${query}
+      UNION
+      SELECT m.id FROM customer cu
+      CROSS JOIN LATERAL (
+        SELECT m.id FROM conversation c JOIN csat_survey m ON m.conversation_id = c.id WHERE c.customer_id = cu.id OFFSET 0) m
+      WHERE cu.workspace_id = $1::uuid AND cu.search_vector @@ ${query}`;
+}
+
 /** The WHERE clause of a filter (after `s.workspace_id = $1`), its parameters appended to `params`. */
-function conditions(filter: ResponseFilter, params: unknown[]): string {
+function conditions(filter: ResponseFilter, params: unknown[], way: SearchWay = "matches"): string {
   const where = ["s.answered_at IS NOT NULL"];
   const param = (value: unknown, cast: string) => {
     params.push(value);
@@ -47,16 +70,15 @@ function conditions(filter: ResponseFilter, params: unknown[]): string {
   if (filter.scores) where.push(`s.score = ANY(${param(filter.scores, "int[]")})`);
   if (filter.hasComment !== undefined) where.push(`coalesce(s.comment, '') ${filter.hasComment ? "<>" : "="} ''`);
   if (filter.reason !== undefined) where.push(`s.reason = ${param(filter.reason, "text")}`);
-  if (filter.query !== undefined) {
+  if (filter.query !== undefined && way === "each") {
     const query = `to_tsquery('simple', ${param(filter.query, "text")})`;
-    // Two GIN lookups (the comment's words, and the customers whose name or email match), then the rows.
-    where.push(`s.id IN (
-      SELECT m.id FROM csat_survey m WHERE m.workspace_id = $1::uuid AND m.search_vector @@ ${query}
-      UNION
-      SELECT m.id FROM customer cu
-      JOIN conversation c ON c.customer_id = cu.id
-      JOIN csat_survey m ON m.conversation_id = c.id
-      WHERE cu.workspace_id = $1::uuid AND cu.search_vector @@ ${query})`);
+    // This answer's words, then one probe of its customer; a scalar subquery, which the planner
+    // never turns into a hash of every matching customer.
+    where.push(`(s.search_vector @@ ${query} OR (
+      SELECT true FROM conversation c JOIN customer cu ON cu.id = c.customer_id
+      WHERE c.id = s.conversation_id AND cu.search_vector @@ ${query}))`);
+  } else if (filter.query !== undefined && way === "matches") {
+    where.push(`s.id IN (${answerMatches(`to_tsquery('simple', ${param(filter.query, "text")})`)})`);
   }
   return where.join(" AND ");
 }
@@ -64,19 +86,58 @@ function conditions(filter: ResponseFilter, params: unknown[]): string {
 /**
  * One page of answered surveys (their ids and answer times), newest answer first, the id breaking
  * ties, strictly after `after`: a row is on exactly one page however many are answered meanwhile.
+ *
+ * A search is found one of two ways, with the same answer: down the list first (the next
+ * ANSWER_WALK_CANDIDATES answers, each probed), which fills the page at once for a common word
+ * without reading its long index entries; when that does not fill the page, from its matches.
  */
-export function findResponses(
+export async function findResponses(
   q: Queryable,
   workspaceId: string,
   filter: ResponseFilter,
   after: ResponseCursor | null,
   limit: number,
 ): Promise<ResponseCursor[]> {
+  if (filter.query === undefined) return pageOf(q, workspaceId, filter, after, limit, "none");
+  const walked = await pageOf(q, workspaceId, filter, after, limit, "each");
+  if (walked.length >= limit) return walked;
+  return pageOf(q, workspaceId, filter, after, limit, "matches");
+}
+
+function pageOf(q: Queryable, workspaceId: string, filter: ResponseFilter, after: ResponseCursor | null, limit: number, way: SearchWay): Promise<ResponseCursor[]> {
   const params: unknown[] = [workspaceId, limit];
-  let where = conditions(filter, params);
+  // Every condition but the search; the search is added the page's way below.
+  let where = conditions(filter, params, "none");
   if (after) {
     params.push(after.answeredAt, after.id);
     where += ` AND (s.answered_at, s.id) < ($${params.length - 1}::timestamptz, $${params.length}::uuid)`;
+  }
+  if (way === "each") {
+    // The candidates in order, then those the search keeps.
+    const searched = conditions({ from: null, to: null, ...(filter.query !== undefined ? { query: filter.query } : {}) }, params, "each");
+    return q.query<ResponseCursor>(
+      `SELECT s.id, s.answered_at AS "answeredAt" FROM (
+         SELECT s.id, s.answered_at, s.search_vector, s.conversation_id FROM csat_survey s
+         WHERE s.workspace_id = $1::uuid AND ${where}
+         ORDER BY s.answered_at DESC, s.id DESC
+         LIMIT ${ANSWER_WALK_CANDIDATES}) s
+       WHERE ${searched}
+       ORDER BY s.answered_at DESC, s.id DESC
+       LIMIT $2`,
+      params,
+    );
+  }
+  if (way === "matches") {
+    // Each match looked up by its id (OFFSET 0 keeps it a lookup), then the newest first.
+    const matches = answerMatches(`to_tsquery('simple', $${params.push(filter.query)}::text)`);
+    return q.query<ResponseCursor>(
+      `WITH matched AS MATERIALIZED (${matches})
+       SELECT s.id, s.answered_at AS "answeredAt" FROM matched mt CROSS JOIN LATERAL (
+         SELECT s.id, s.answered_at FROM csat_survey s WHERE s.id = mt.id AND s.workspace_id = $1::uuid AND ${where} OFFSET 0) s
+       ORDER BY s.answered_at DESC, s.id DESC
+       LIMIT $2`,
+      params,
+    );
   }
   return q.query<ResponseCursor>(
     `SELECT s.id, s.answered_at AS "answeredAt" FROM csat_survey s

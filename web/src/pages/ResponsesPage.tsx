@@ -32,7 +32,6 @@ const ResponsesOptionsQuery = graphql(`
 const CsatResponsesDocument = graphql(`
   query CsatResponses($filter: CsatResponseFilter, $first: Int, $after: String) {
     csatResponses(filter: $filter, first: $first, after: $after) {
-      totalCount
       pageInfo {
         hasNextPage
         endCursor
@@ -284,10 +283,21 @@ function Filters({ filter, onChange }: { filter: ResponsesFilterState; onChange:
   );
 }
 
+// The count is asked apart from the pages: no page waits for it (at a million answers, counting a
+// common word's matches takes longer than finding a page of them).
+const CsatResponsesCountDocument = graphql(`
+  query CsatResponsesCount($filter: CsatResponseFilter) {
+    csatResponses(filter: $filter, first: 0) {
+      totalCount
+    }
+  }
+`);
+
 /** The answers, page after page: each page is its own query after the one before's end cursor. */
 function ResponseList({ filter, headingId }: { filter: ResponsesFilterState; headingId: string }) {
   const [cursors, setCursors] = useState<(string | null)[]>([null]);
-  const [total, setTotal] = useState<number | null>(null);
+  const [{ data: counted }] = useQuery({ query: CsatResponsesCountDocument, variables: { filter: toResponseFilter(filter) } });
+  const total = counted?.csatResponses.totalCount ?? null;
   return (
     <>
       <p role="status" className="page__status responses__count">
@@ -300,7 +310,6 @@ function ResponseList({ filter, headingId }: { filter: ResponsesFilterState; hea
             filter={filter}
             after={after}
             last={index === cursors.length - 1}
-            onTotal={index === 0 ? setTotal : undefined}
             onMore={(endCursor) => setCursors((list) => (list.includes(endCursor) ? list : [...list, endCursor]))}
           />
         ))}
@@ -313,13 +322,11 @@ function ResponseChunk({
   filter,
   after,
   last,
-  onTotal,
   onMore,
 }: {
   filter: ResponsesFilterState;
   after: string | null;
   last: boolean;
-  onTotal: ((total: number) => void) | undefined;
   onMore: (endCursor: string) => void;
 }) {
   const [{ data, error, fetching }] = useQuery({
@@ -327,9 +334,6 @@ function ResponseChunk({
     variables: { filter: toResponseFilter(filter), first: PAGE_SIZE, after },
   });
   const page = data?.csatResponses;
-  useEffect(() => {
-    if (page && onTotal) onTotal(page.totalCount);
-  }, [page, onTotal]);
   const sentinel = useRef<HTMLLIElement>(null);
   const more = last && page?.pageInfo.hasNextPage ? page.pageInfo.endCursor : null;
   useEffect(() => {
