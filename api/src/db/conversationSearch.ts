@@ -10,6 +10,7 @@
  * place, whatever happens to it meanwhile: none comes twice and none is skipped.
  */
 import type { Queryable } from "./client.js";
+import { nextWalk, SEARCH_WALK_CANDIDATES } from "./searchWalk.js";
 
 /** What the list is narrowed to; null leaves a field out. */
 export interface ConversationSearchFilter {
@@ -45,13 +46,6 @@ export async function beginWalk(db: Queryable): Promise<string> {
   const [row] = await db.query<{ snapshot: string }>(`SELECT pg_current_snapshot()::text AS snapshot`);
   return row!.snapshot;
 }
-
-/**
- * A search walks at most this many conversations down the list before it goes to its matches
- * instead: a word in one conversation of 12 or more fills a page of 50 within them, and a rare
- * word pays this many index probes (a few milliseconds) before its matches are read.
- */
-export const SEARCH_WALK_CANDIDATES = 600;
 
 /** The SQL conditions on `c` (a conversation) for a filter but its search, parameters appended to `params`. */
 function filterSql(filter: ConversationSearchFilter, params: unknown[]): string {
@@ -100,9 +94,10 @@ function searchMatches(q: string): string {
  * of the walk's snapshot: updated_at descending, then id descending.
  *
  * A search is found one of two ways, with the same answer: first down the list (the next
- * SEARCH_WALK_CANDIDATES conversations, each probed), which fills the page at once for a common
- * word and never touches its long index entries; when that does not fill the page, from the
- * search's matches (a rare word's are few), each placed by its order.
+ * SEARCH_WALK_CANDIDATES conversations, each probed, and further when the word was found but too
+ * seldom), which fills the page at once for a common word and never touches its long index
+ * entries; when that does not fill the page, from the search's matches (a rare word's are few),
+ * each placed by its order.
  */
 export async function findConversationPage(
   db: Queryable,
@@ -113,8 +108,12 @@ export async function findConversationPage(
   limit: number,
 ): Promise<PlacedConversation[]> {
   if (filter.tsquery === null) return (await placePage(db, workspaceId, filter, snapshot, after, limit, "all")).rows;
-  const walked = await placePage(db, workspaceId, filter, snapshot, after, limit, "walk");
-  if (walked.complete) return walked.rows;
+  // Down the list, then (a word found but seldom) further down as far as its share says.
+  for (let candidates = SEARCH_WALK_CANDIDATES; candidates > 0; ) {
+    const walked = await placePage(db, workspaceId, filter, snapshot, after, limit, "walk", candidates);
+    if (walked.complete) return walked.rows;
+    candidates = nextWalk(candidates, walked.found, limit);
+  }
   return (await placePage(db, workspaceId, filter, snapshot, after, limit, "matches")).rows;
 }
 
@@ -126,7 +125,8 @@ async function placePage(
   after: { updatedAt: Date; id: string } | null,
   limit: number,
   way: "all" | "walk" | "matches",
-): Promise<{ rows: PlacedConversation[]; complete: boolean }> {
+  candidates = SEARCH_WALK_CANDIDATES,
+): Promise<{ rows: PlacedConversation[]; found: number; complete: boolean }> {
   const params: unknown[] = [workspaceId, snapshot, limit];
   const filters = filterSql(filter, params);
   const q = filter.tsquery === null ? "" : `to_tsquery('simple', $${params.push(filter.tsquery)})`;
@@ -145,9 +145,7 @@ async function placePage(
     way === "all"
       ? `SELECT c.id, c.updated_at AS "updatedAt" FROM conversation c, w WHERE ${visible} ORDER BY c.updated_at DESC, c.id DESC LIMIT $3`
       : way === "walk"
-        ? `SELECT c.id, c.updated_at AS "updatedAt" FROM (
-             SELECT c.id, c.updated_at, c.customer_id FROM conversation c, w WHERE ${visible}
-             ORDER BY c.updated_at DESC, c.id DESC LIMIT ${SEARCH_WALK_CANDIDATES}) c
+        ? `SELECT c.id, c.updated_at AS "updatedAt" FROM candidates c
            WHERE true${searched} ORDER BY c.updated_at DESC, c.id DESC LIMIT $3`
         : // each match looked up by its id (OFFSET 0: not joined by reading the whole table)
           `SELECT c.id, c.updated_at AS "updatedAt" FROM matched mt CROSS JOIN LATERAL (
@@ -162,10 +160,16 @@ async function placePage(
         WHERE c.workspace_id = $1::uuid AND c.order_xid >= pg_snapshot_xmin(w.snap)
           AND NOT pg_visible_in_snapshot(c.order_xid, w.snap)${filters}${searched}${moved}
         ORDER BY h.updated_at DESC, c.id DESC LIMIT $3`;
-  const rows = await db.query<PlacedConversation & { walked: number | null }>(
-    `WITH w AS (SELECT $2::pg_snapshot AS snap)${way === "matches" ? `, matched AS MATERIALIZED (${searchMatches(q)})` : ""},
+  // The walk's candidates: the next rows of the list in order, however many the search keeps.
+  const candidateRows = `SELECT c.id, c.updated_at, c.customer_id FROM conversation c, w WHERE ${visible}
+       ORDER BY c.updated_at DESC, c.id DESC LIMIT ${Math.trunc(candidates)}`;
+  const rows = await db.query<PlacedConversation & { walked: number; scanned: number | null }>(
+    `WITH w AS (SELECT $2::pg_snapshot AS snap)${way === "matches" ? `, matched AS MATERIALIZED (${searchMatches(q)})` : ""}${
+      way === "walk" ? `, candidates AS MATERIALIZED (${candidateRows})` : ""
+    },
      unmoved AS (${unmovedPage})
-     SELECT id, "updatedAt", (SELECT count(*) FROM unmoved)::int AS walked FROM (
+     SELECT id, "updatedAt", (SELECT count(*) FROM unmoved)::int AS walked,
+            ${way === "walk" ? "(SELECT count(*) FROM candidates)::int" : "NULL::int"} AS scanned FROM (
        (SELECT id, "updatedAt" FROM unmoved)
        UNION ALL
        (${movedPage})
@@ -173,9 +177,11 @@ async function placePage(
      ORDER BY "updatedAt" DESC, id DESC LIMIT $3`,
     params,
   );
-  // A walk that found a full page among its candidates found the page; otherwise the matches decide.
-  const complete = way !== "walk" || (rows[0]?.walked ?? 0) >= limit;
-  return { rows: rows.map(({ id, updatedAt }) => ({ id, updatedAt })), complete };
+  // A walk that found a full page among its candidates found the page, as did one that reached the
+  // list's end (fewer candidates than it asked for); otherwise it tells how many it found.
+  const found = rows[0]?.walked ?? 0;
+  const ended = rows[0]?.scanned != null && rows[0].scanned < candidates;
+  return { rows: rows.map(({ id, updatedAt }) => ({ id, updatedAt })), found, complete: found >= limit || ended };
 }
 
 /** How many of the workspace's conversations match the filter now. */

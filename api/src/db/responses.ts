@@ -5,6 +5,7 @@
  * GIN-indexed (migration answers_search).
  */
 import type { Queryable } from "./client.js";
+import { nextWalk, SEARCH_WALK_CANDIDATES } from "./searchWalk.js";
 
 /** The explorer's filters, checked; an undefined attribute means "any", null means "none". */
 export interface ResponseFilter {
@@ -27,11 +28,6 @@ export interface ResponseCursor {
   id: string;
 }
 
-/**
- * A search walks at most this many answers down the list before it turns to its matches: a word
- * in one answer of 12 or more fills a page of 50 within them.
- */
-export const ANSWER_WALK_CANDIDATES = 600;
 
 /** How a search is applied: not at all, to each answer in turn, or as the set of its matches. */
 type SearchWay = "none" | "each" | "matches";
@@ -88,8 +84,9 @@ function conditions(filter: ResponseFilter, params: unknown[], way: SearchWay = 
  * ties, strictly after `after`: a row is on exactly one page however many are answered meanwhile.
  *
  * A search is found one of two ways, with the same answer: down the list first (the next
- * ANSWER_WALK_CANDIDATES answers, each probed), which fills the page at once for a common word
- * without reading its long index entries; when that does not fill the page, from its matches.
+ * SEARCH_WALK_CANDIDATES answers, each probed, and further when the word was found but too
+ * seldom), which fills the page at once for a common word without reading its long index entries;
+ * when that does not fill the page, from its matches.
  */
 export async function findResponses(
   q: Queryable,
@@ -99,12 +96,25 @@ export async function findResponses(
   limit: number,
 ): Promise<ResponseCursor[]> {
   if (filter.query === undefined) return pageOf(q, workspaceId, filter, after, limit, "none");
-  const walked = await pageOf(q, workspaceId, filter, after, limit, "each");
-  if (walked.length >= limit) return walked;
+  // Down the list, then (a word found but seldom) further down as far as its share says.
+  for (let candidates = SEARCH_WALK_CANDIDATES; candidates > 0; ) {
+    const walked = await pageOf(q, workspaceId, filter, after, limit, "each", candidates);
+    // A full page, or the list's end (fewer candidates than asked for): the walk found the page.
+    if (walked.length >= limit || (walked[0]?.scanned ?? candidates) < candidates) return walked.map(({ id, answeredAt }) => ({ id, answeredAt }));
+    candidates = nextWalk(candidates, walked.length, limit);
+  }
   return pageOf(q, workspaceId, filter, after, limit, "matches");
 }
 
-function pageOf(q: Queryable, workspaceId: string, filter: ResponseFilter, after: ResponseCursor | null, limit: number, way: SearchWay): Promise<ResponseCursor[]> {
+function pageOf(
+  q: Queryable,
+  workspaceId: string,
+  filter: ResponseFilter,
+  after: ResponseCursor | null,
+  limit: number,
+  way: SearchWay,
+  candidates = SEARCH_WALK_CANDIDATES,
+): Promise<(ResponseCursor & { scanned?: number })[]> {
   const params: unknown[] = [workspaceId, limit];
   // Every condition but the search; the search is added the page's way below.
   let where = conditions(filter, params, "none");
@@ -115,12 +125,13 @@ function pageOf(q: Queryable, workspaceId: string, filter: ResponseFilter, after
   if (way === "each") {
     // The candidates in order, then those the search keeps.
     const searched = conditions({ from: null, to: null, ...(filter.query !== undefined ? { query: filter.query } : {}) }, params, "each");
-    return q.query<ResponseCursor>(
-      `SELECT s.id, s.answered_at AS "answeredAt" FROM (
+    return q.query<ResponseCursor & { scanned: number }>(
+      `WITH candidates AS MATERIALIZED (
          SELECT s.id, s.answered_at, s.search_vector, s.conversation_id FROM csat_survey s
          WHERE s.workspace_id = $1::uuid AND ${where}
          ORDER BY s.answered_at DESC, s.id DESC
-         LIMIT ${ANSWER_WALK_CANDIDATES}) s
+         LIMIT ${Math.trunc(candidates)})
+       SELECT s.id, s.answered_at AS "answeredAt", (SELECT count(*) FROM candidates)::int AS scanned FROM candidates s
        WHERE ${searched}
        ORDER BY s.answered_at DESC, s.id DESC
        LIMIT $2`,
