@@ -25,8 +25,10 @@ export async function findChromium(env: NodeJS.ProcessEnv = process.env): Promis
     if (await access(path, constants.X_OK).then(() => true, () => false)) return { path, source: "system", extraArgs: [] };
   }
   const { default: packaged } = await import("@sparticuz/chromium");
+  // It unpacks itself into /tmp on first use: one test file at a time, or one spawns the binary
+  // while another is still writing it (ETXTBSY).
+  const path = await underLock("hydra-chromium-unpack.lock", () => packaged.executablePath());
   // Its build has no GPU process of its own: draw with SwiftShader, in-process.
-  const path = await packaged.executablePath();
   return { path, source: "@sparticuz/chromium", extraArgs: ["--no-zygote", "--use-gl=angle", "--use-angle=swiftshader", "--in-process-gpu"] };
 }
 
@@ -63,7 +65,22 @@ async function isStale(): Promise<boolean> {
  */
 export async function ensureWebBuild(): Promise<void> {
   if (!(await isStale())) return;
-  const lock = join(ROOT, "node_modules/.cache/hydra-web-build.lock");
+  await underLock("hydra-web-build.lock", async () => {
+    if (!(await isStale())) return;
+    const bin = (name: string) => resolve(ROOT, "node_modules/.bin", name);
+    // Vitest sets NODE_ENV=test, which would give Vite React's development build.
+    const env = { ...process.env, NODE_ENV: "production" };
+    await run(bin("graphql-codegen"), ["--config", "codegen.ts"], { cwd: ROOT, env });
+    await run(bin("vite"), ["build", "--logLevel", "warn"], { cwd: ROOT, env });
+  });
+}
+
+/**
+ * Runs `fn` holding a lock directory under node_modules/.cache, so test files in other workers wait
+ * for it; a stale lock (a killed run) is taken over after two minutes.
+ */
+async function underLock<T>(name: string, fn: () => Promise<T>): Promise<T> {
+  const lock = join(ROOT, "node_modules/.cache", name);
   await mkdir(join(lock, ".."), { recursive: true });
   const deadline = Date.now() + 120_000;
   for (;;) {
@@ -73,17 +90,12 @@ export async function ensureWebBuild(): Promise<void> {
     } catch {
       const info = await stat(lock).catch(() => null);
       if (info && Date.now() - info.mtimeMs > 120_000) await rm(lock, { recursive: true, force: true });
-      if (Date.now() > deadline) throw new Error("timed out waiting for another web build");
+      if (Date.now() > deadline) throw new Error(`timed out waiting for ${name}`);
       await new Promise((r) => setTimeout(r, 250));
     }
   }
   try {
-    if (!(await isStale())) return;
-    const bin = (name: string) => resolve(ROOT, "node_modules/.bin", name);
-    // Vitest sets NODE_ENV=test, which would give Vite React's development build.
-    const env = { ...process.env, NODE_ENV: "production" };
-    await run(bin("graphql-codegen"), ["--config", "codegen.ts"], { cwd: ROOT, env });
-    await run(bin("vite"), ["build", "--logLevel", "warn"], { cwd: ROOT, env });
+    return await fn();
   } finally {
     await rm(lock, { recursive: true, force: true });
   }
