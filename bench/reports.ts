@@ -69,7 +69,7 @@ const FIGURES = `averageRating responseRate satisfiedRate sent submitted ratingD
 const PERIOD = `totals { ${FIGURES} } byBot { id label figures { ${FIGURES} } } byChannel { id label figures { ${FIGURES} } }`;
 const REPORT = `query Report($range: CsatRange!, $from: DateTime, $to: DateTime) {
   csatReport(range: $range, from: $from, to: $to) {
-    range from to ${PERIOD} byTeammate { id label figures { ${FIGURES} } }
+    range from to ${PERIOD} byTeammate { id label figures { ${FIGURES} } } byReason { reason count } skipped { reason count }
     previous { from to ${PERIOD} }
     recentComments(first: 20) { score comment answeredAt bot { id name } channel { id name } }
   }

@@ -10,7 +10,7 @@
  * place, whatever happens to it meanwhile: none comes twice and none is skipped.
  */
 import type { Queryable } from "./client.js";
-import { nextWalk, SEARCH_WALK_CANDIDATES } from "./searchWalk.js";
+import { nextWalk, rememberedRare, rememberRare, SEARCH_WALK_CANDIDATES } from "./searchWalk.js";
 
 /** What the list is narrowed to; null leaves a field out. */
 export interface ConversationSearchFilter {
@@ -108,11 +108,16 @@ export async function findConversationPage(
   limit: number,
 ): Promise<PlacedConversation[]> {
   if (filter.tsquery === null) return (await placePage(db, workspaceId, filter, snapshot, after, limit, "all")).rows;
-  // Down the list, then (a word found but seldom) further down as far as its share says.
-  for (let candidates = SEARCH_WALK_CANDIDATES; candidates > 0; ) {
-    const walked = await placePage(db, workspaceId, filter, snapshot, after, limit, "walk", candidates);
-    if (walked.complete) return walked.rows;
-    candidates = nextWalk(candidates, walked.found, limit);
+  // Down the list, then (a word found but seldom) further down as far as its share says; unless
+  // this search lately went to its matches.
+  const key = `conversations|${workspaceId}|${JSON.stringify(filter)}`;
+  if (!rememberedRare(key)) {
+    for (let candidates = SEARCH_WALK_CANDIDATES; candidates > 0; ) {
+      const walked = await placePage(db, workspaceId, filter, snapshot, after, limit, "walk", candidates);
+      if (walked.complete) return walked.rows;
+      candidates = nextWalk(candidates, walked.found, limit);
+    }
+    rememberRare(key);
   }
   return (await placePage(db, workspaceId, filter, snapshot, after, limit, "matches")).rows;
 }

@@ -5,7 +5,7 @@
  * GIN-indexed (migration answers_search).
  */
 import type { Queryable } from "./client.js";
-import { nextWalk, SEARCH_WALK_CANDIDATES } from "./searchWalk.js";
+import { nextWalk, rememberedRare, rememberRare, SEARCH_WALK_CANDIDATES } from "./searchWalk.js";
 
 /** The explorer's filters, checked; an undefined attribute means "any", null means "none". */
 export interface ResponseFilter {
@@ -96,12 +96,19 @@ export async function findResponses(
   limit: number,
 ): Promise<ResponseCursor[]> {
   if (filter.query === undefined) return pageOf(q, workspaceId, filter, after, limit, "none");
-  // Down the list, then (a word found but seldom) further down as far as its share says.
-  for (let candidates = SEARCH_WALK_CANDIDATES; candidates > 0; ) {
-    const walked = await pageOf(q, workspaceId, filter, after, limit, "each", candidates);
-    // A full page, or the list's end (fewer candidates than asked for): the walk found the page.
-    if (walked.length >= limit || (walked[0]?.scanned ?? candidates) < candidates) return walked.map(({ id, answeredAt }) => ({ id, answeredAt }));
-    candidates = nextWalk(candidates, walked.length, limit);
+  // Down the list, then (a word found but seldom) further down as far as its share says; unless
+  // this search lately went to its matches.
+  // The whole filter, its window to the hour (a range like LAST_30_DAYS moves with the clock).
+  const hour = (d: Date | null) => (d ? Math.floor(d.getTime() / 3_600_000) : null);
+  const key = `answers|${workspaceId}|${JSON.stringify({ ...filter, from: hour(filter.from), to: hour(filter.to) })}`;
+  if (!rememberedRare(key)) {
+    for (let candidates = SEARCH_WALK_CANDIDATES; candidates > 0; ) {
+      const walked = await pageOf(q, workspaceId, filter, after, limit, "each", candidates);
+      // A full page, or the list's end (fewer candidates than asked for): the walk found the page.
+      if (walked.length >= limit || (walked[0]?.scanned ?? candidates) < candidates) return walked.map(({ id, answeredAt }) => ({ id, answeredAt }));
+      candidates = nextWalk(candidates, walked.length, limit);
+    }
+    rememberRare(key);
   }
   return pageOf(q, workspaceId, filter, after, limit, "matches");
 }

@@ -5,11 +5,11 @@
  */
 
 /**
- * A search first walks this many rows down the list (conversations, answers): a word in one row of 12 or
+ * A search first walks this many rows down the list (conversations, answers): a word in one row of 6 or
  * more fills a page of 50 within them, and a word found in none of them is rare (its matches are
  * read instead) after this many index probes (a few milliseconds).
  */
-export const SEARCH_WALK_CANDIDATES = 600;
+export const SEARCH_WALK_CANDIDATES = 300;
 /** A word found, but too seldom to fill the page, is walked again this far at most, as far as its share says. */
 export const SEARCH_WALK_MOST = 20_000;
 
@@ -21,4 +21,30 @@ export const SEARCH_WALK_MOST = 20_000;
 export function nextWalk(walked: number, found: number, limit: number): number {
   if (found === 0 || walked >= SEARCH_WALK_MOST) return 0;
   return Math.min(SEARCH_WALK_MOST, Math.ceil((walked * limit * 2) / found));
+}
+
+/**
+ * Searches whose page the walk did not find, remembered a while per list, workspace and words: the
+ * inbox asks the same search again on every live change and every page, and a rare word need not
+ * pay the walk each time. Only a hint: a remembered search goes straight to its matches, which
+ * give the same page. Bounded (the oldest goes first) and per process.
+ */
+const RARE_KEPT = 2000;
+const RARE_FOR_MS = 10 * 60_000;
+const rare = new Map<string, number>();
+
+export function rememberedRare(key: string, now = Date.now()): boolean {
+  const at = rare.get(key);
+  if (at === undefined) return false;
+  if (now - at > RARE_FOR_MS) {
+    rare.delete(key);
+    return false;
+  }
+  return true;
+}
+
+export function rememberRare(key: string, now = Date.now()): void {
+  rare.delete(key);
+  rare.set(key, now);
+  if (rare.size > RARE_KEPT) rare.delete(rare.keys().next().value!);
 }
