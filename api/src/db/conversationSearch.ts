@@ -107,28 +107,34 @@ export async function findConversationPage(
   after: { updatedAt: Date; id: string } | null,
   limit: number,
 ): Promise<PlacedConversation[]> {
-  if (filter.tsquery === null) return (await placePage(db, workspaceId, filter, snapshot, after, limit, "all")).rows;
+  const ask: PageAsk = { workspaceId, filter, snapshot, after, limit };
+  if (filter.tsquery === null) return (await placePage(db, ask, "all")).rows;
   // Down the list, then (a word found but seldom) further down as far as its share says; unless
   // this search lately went to its matches.
   const key = `conversations|${workspaceId}|${JSON.stringify(filter)}`;
   if (!rememberedRare(key)) {
     for (let candidates = SEARCH_WALK_CANDIDATES; candidates > 0; ) {
-      const walked = await placePage(db, workspaceId, filter, snapshot, after, limit, "walk", candidates);
+      const walked = await placePage(db, ask, "walk", candidates);
       if (walked.complete) return walked.rows;
       candidates = nextWalk(candidates, walked.found, limit);
     }
     rememberRare(key);
   }
-  return (await placePage(db, workspaceId, filter, snapshot, after, limit, "matches")).rows;
+  return (await placePage(db, ask, "matches")).rows;
+}
+
+/** What a page is asked for: whose list, filtered how, in which walk, after what, how many. */
+interface PageAsk {
+  workspaceId: string;
+  filter: ConversationSearchFilter;
+  snapshot: string;
+  after: { updatedAt: Date; id: string } | null;
+  limit: number;
 }
 
 async function placePage(
   db: Queryable,
-  workspaceId: string,
-  filter: ConversationSearchFilter,
-  snapshot: string,
-  after: { updatedAt: Date; id: string } | null,
-  limit: number,
+  { workspaceId, filter, snapshot, after, limit }: PageAsk,
   way: "all" | "walk" | "matches",
   candidates = SEARCH_WALK_CANDIDATES,
 ): Promise<{ rows: PlacedConversation[]; found: number; complete: boolean }> {
