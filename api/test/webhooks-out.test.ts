@@ -182,6 +182,35 @@ describe.each(DB_KINDS)("outgoing webhooks on %s", (db: DbKind) => {
     }
   });
 
+  it("erasing the customer takes the comment out of an event still waiting to be sent; the event goes with the score", async () => {
+    const receiver = await startWebhookReceiver({ failFirst: 1 });
+    try {
+      const ws = await createWorkspaceFixture(server.url, "Erasing");
+      await enableCsat(server.url, ws.token, 0);
+      const { secret, endpoint } = await register(server.url, ws.token, receiver.url, ["csat.response.created"]);
+      receiver.setSecret(secret);
+      const survey = await dispatchOne(server, ws, "erase-me@example.com");
+      const comment = "Call me back on 555-0100, Dana";
+      await gqlOk(server.url, `mutation($t: String!, $c: String) { submitCsat(token: $t, score: 4, comment: $c) { outcome } }`, { t: survey.token, c: comment });
+      // The first attempt fails: the event waits, its body (with the comment) kept for the retry.
+      await until(() => receiver.received.length === 1, 10_000, "the first attempt");
+      expect(JSON.parse(receiver.received[0]!.body).data.comment).toBe(comment);
+      const payloadOf = async () =>
+        JSON.stringify((await server.running.app.prisma.webhookDelivery.findFirstOrThrow({ where: { endpointId: endpoint.id } })).payload);
+      expect(await payloadOf()).toContain("555-0100");
+      const { customerId } = await server.running.app.prisma.conversation.findUniqueOrThrow({ where: { id: survey.conversationId } });
+      await gqlOk(server.url, `mutation($id: ID!) { eraseCustomer(id: $id) }`, { id: customerId }, ws.token);
+      expect(await payloadOf()).not.toContain("555-0100");
+      clock.advance(5_000);
+      await server.running.workers.runOnce();
+      await until(() => receiver.accepted().length === 1, 10_000, "the retry");
+      expect(receiver.accepted()[0]).toMatchObject({ type: "csat.response.created", data: { surveyId: survey.surveyId, score: 4, comment: null } });
+      expect(receiver.received.every((r) => r.verified)).toBe(true);
+    } finally {
+      await receiver.stop();
+    }
+  });
+
   it("no answer in time is a failed attempt; after a day of failures the delivery is given up (FAILED)", async () => {
     const hanging = (await import("node:http")).createServer(() => {});
     await new Promise<void>((resolve) => hanging.listen(0, "127.0.0.1", resolve));

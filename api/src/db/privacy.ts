@@ -38,9 +38,10 @@ export async function liveVisitorConversations(tx: Queryable, customerIds: strin
  * Erases what identifies the customers: their name and email, the text of every message of their
  * conversations, their surveys' comments, their widget and survey tokens (the hashes go, so the
  * tokens find nothing), surveys still waiting for dispatch (cancelled: there is no one to ask),
- * and their survey emails' stored copies (unsent ones are cancelled). Scores, times, states and
- * bot, channel and teammate links stay, so the report tallies (which count states, times and
- * scores, never comments) do not move. Running it again changes nothing more.
+ * and their survey emails' stored copies (unsent ones are cancelled), and the comment in webhook
+ * events not yet sent. Scores, times, states and bot, channel and teammate links stay, so the
+ * report tallies (which count states, times and scores, never comments) do not move. Running it
+ * again changes nothing more.
  */
 export async function eraseCustomers(tx: Queryable, customerIds: string[], now: Date): Promise<ErasedCounts> {
   if (customerIds.length === 0) return { customers: 0, conversations: 0, messages: 0, comments: 0, surveyTokens: 0, emails: 0 };
@@ -86,6 +87,18 @@ export async function eraseCustomers(tx: Queryable, customerIds: string[], now: 
             OR (e.last_error IS NOT NULL AND e.last_error NOT IN ($2, $3)))
      RETURNING e.id`,
     [customerIds, CANCELLED_EMAIL, ERASED_ERROR],
+  );
+  // Webhook events still waiting to be sent keep a copy of the comment in their body: it goes too
+  // (the event is still sent, with the score, as an erased comment reads: null).
+  await tx.query(
+    `UPDATE webhook_delivery d SET payload = jsonb_set(d.payload, '{data,comment}', 'null'::jsonb)
+     WHERE jsonb_typeof(d.payload #> '{data,comment}') = 'string'
+       AND d.subject_id IN (
+         SELECT s.id FROM csat_survey s JOIN conversation c ON c.id = s.conversation_id WHERE c.customer_id = ANY($1::uuid[])
+         UNION ALL
+         SELECT f.id FROM csat_follow_up f JOIN csat_survey s ON s.id = f.survey_id JOIN conversation c ON c.id = s.conversation_id
+         WHERE c.customer_id = ANY($1::uuid[]))`,
+    [customerIds],
   );
   return {
     customers: customers.length,
