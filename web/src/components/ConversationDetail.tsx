@@ -66,8 +66,8 @@ export const ConversationStateFragment = graphql(`
 `);
 
 const ResolveMutation = graphql(`
-  mutation ResolveConversation($id: ID!) {
-    resolveConversation(id: $id) {
+  mutation ResolveConversation($id: ID!, $skipCsat: Boolean) {
+    resolveConversation(id: $id, skipCsat: $skipCsat) {
       ...ConversationState_Conversation
     }
   }
@@ -142,10 +142,13 @@ export function ConversationDetail({ id }: { id: string }) {
   const open = conversation.status === "OPEN";
   const busy = resolveState.fetching || reopenState.fetching;
 
-  async function toggleStatus() {
+  // The first resolve decides the survey; resolving without one is offered until then.
+  const undecided = open && !conversation.csatSurvey && !conversation.csatSkipReason;
+
+  async function toggleStatus(skipCsat = false) {
     if (busy) return;
     setActionError(null);
-    const result = open ? await resolve({ id }) : await reopen({ id });
+    const result = open ? await resolve({ id, ...(skipCsat ? { skipCsat: true } : {}) }) : await reopen({ id });
     if (result.error) setActionError(describeError(result.error));
   }
 
@@ -169,14 +172,16 @@ export function ConversationDetail({ id }: { id: string }) {
             </div>
           </dl>
         </div>
-        <button
-          type="button"
-          className={`button${open ? "" : " button--secondary"}`}
-          onClick={toggleStatus}
-          aria-busy={busy}
-        >
-          {open ? (busy ? "Resolving…" : "Resolve") : busy ? "Reopening…" : "Reopen"}
-        </button>
+        <div className="detail__actions">
+          <button type="button" className={`button${open ? "" : " button--secondary"}`} onClick={() => void toggleStatus()} aria-busy={busy}>
+            {open ? (busy ? "Resolving…" : "Resolve") : busy ? "Reopening…" : "Reopen"}
+          </button>
+          {undecided ? (
+            <button type="button" className="button button--secondary" onClick={() => void toggleStatus(true)} aria-busy={busy} disabled={busy}>
+              Resolve without survey
+            </button>
+          ) : null}
+        </div>
       </div>
       {actionError ? (
         <p role="alert" className="alert">

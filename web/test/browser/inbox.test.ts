@@ -1,16 +1,15 @@
 import { mkdir } from "node:fs/promises";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
 import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { gqlOk } from "../../../api/testkit/client.js";
 import { seedConversations } from "../../../api/testkit/conversations.js";
 import { createWorkspaceFixture, enableCsat, type WorkspaceFixture } from "../../../api/testkit/fixtures.js";
 import { startTestServer, type TestServer } from "../../../api/testkit/server.js";
-import { ensureWebBuild, horizontalOverflow, launchChromium, signIn, watchErrors } from "./support.js";
+import { ensureWebBuild, horizontalOverflow, launchChromium, SCREENSHOT_DIR, signIn, watchErrors } from "./support.js";
 
-/** The inbox helper's screenshots, for people to look at. */
-const SHOTS = fileURLToPath(new URL("../../../../shots/inbox/", import.meta.url));
+/** The inbox's screenshots, for people to look at (beside the other browser tests' ones). */
+const SHOTS = SCREENSHOT_DIR;
 
 async function shot(page: Page, name: string) {
   await mkdir(SHOTS, { recursive: true });
@@ -109,6 +108,28 @@ describe("the inbox at volume (1,000 conversations)", () => {
     await page.keyboard.press("Enter");
     await page.getByRole("region", { name: "Customer 1" }).waitFor();
     expect(new URL(page.url()).pathname).toMatch(/^\/inbox\/[0-9a-f-]{36}$/);
+  });
+
+  it("resolves a conversation without a survey, and says so where the survey would be", async () => {
+    const [row] = await server.running.app.prisma.conversation.findMany({ where: { customer: { name: "Customer 3" } }, select: { id: true } });
+    await page.goto(`${server.url}/inbox/${row!.id}`);
+    const detail = page.getByRole("region", { name: "Customer 3" });
+    await detail.getByRole("button", { name: "Resolve without survey" }).waitFor();
+    await shot(page, "resolve-offered-1280");
+    await page.setViewportSize({ width: 390, height: 844 });
+    await shot(page, "resolve-offered-390");
+    expect(await horizontalOverflow(page)).toBe(0);
+    await page.setViewportSize({ width: 1280, height: 800 });
+    await detail.getByRole("button", { name: "Resolve without survey" }).click();
+    await detail.getByRole("button", { name: "Reopen" }).waitFor();
+    await detail.getByText("it was resolved without a survey, by choice.", { exact: false }).waitFor();
+    // Decided once: reopened, it offers only Resolve.
+    await detail.getByRole("button", { name: "Reopen" }).click();
+    await detail.getByRole("button", { name: "Resolve", exact: true }).waitFor();
+    expect(await detail.getByRole("button", { name: "Resolve without survey" }).count()).toBe(0);
+    const stored = await server.running.app.prisma.conversation.findUniqueOrThrow({ where: { id: row!.id }, include: { csatSurvey: true } });
+    expect(stored).toMatchObject({ csatSkipReason: "SKIPPED_BY_TEAMMATE", csatSurvey: null });
+    await shot(page, "resolve-without-survey-1280");
   });
 
   it("scrolls to the oldest conversation, each once", async () => {
