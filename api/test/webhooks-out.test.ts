@@ -101,6 +101,8 @@ describe.each(DB_KINDS)("outgoing webhooks on %s", (db: DbKind) => {
         expect(r.verified).toBe(true);
         expect(r.headers["webhook-signature"]).toMatch(/^v1,/);
       }
+      // The receiver has answered; the sender marks each delivery just after (a moment later on a busy machine).
+      await until(async () => (await deliveries(server.url, ws.token, endpoint.id)).every((d) => d.state === "SUCCEEDED"), 10_000, "the deliveries marked");
       const listed = await deliveries(server.url, ws.token, endpoint.id);
       expect(listed.map((d) => [d.event, d.state, d.attempts, d.responseStatus]).sort()).toEqual([
         ["csat.followup.opened", "SUCCEEDED", 1, 204],
@@ -151,7 +153,15 @@ describe.each(DB_KINDS)("outgoing webhooks on %s", (db: DbKind) => {
       receiver.setSecret(secret);
       await dispatchOne(server, ws);
       const attempted = async (n: number) =>
-        until(async () => (await deliveries(server.url, ws.token, endpoint.id))[0]?.attempts === n && receiver.received.length === n, 10_000, `attempt ${n}`);
+        until(
+          async () => {
+            // Counted when claimed, marked once answered: wait for the mark too.
+            const [d] = await deliveries(server.url, ws.token, endpoint.id);
+            return d?.attempts === n && d.responseStatus !== null && receiver.received.length === n;
+          },
+          10_000,
+          `attempt ${n}`,
+        );
       await attempted(1);
       let [delivery] = await deliveries(server.url, ws.token, endpoint.id);
       expect(delivery).toMatchObject({ state: "PENDING", attempts: 1, responseStatus: 500, lastError: "answered 500" });
@@ -193,7 +203,7 @@ describe.each(DB_KINDS)("outgoing webhooks on %s", (db: DbKind) => {
       const comment = "Call me back on 555-0100, Dana";
       await gqlOk(server.url, `mutation($t: String!, $c: String) { submitCsat(token: $t, score: 4, comment: $c) { outcome } }`, { t: survey.token, c: comment });
       // The first attempt fails: the event waits, its body (with the comment) kept for the retry.
-      await until(() => receiver.received.length === 1, 10_000, "the first attempt");
+      await until(async () => (await deliveries(server.url, ws.token, endpoint.id))[0]?.responseStatus === 500, 10_000, "the first attempt, marked");
       expect(JSON.parse(receiver.received[0]!.body).data.comment).toBe(comment);
       const payloadOf = async () =>
         JSON.stringify((await server.running.app.prisma.webhookDelivery.findFirstOrThrow({ where: { endpointId: endpoint.id } })).payload);

@@ -1,3 +1,4 @@
+import { deadline } from "../deadline.js";
 import { Resend } from "resend";
 import type { Prisma } from "../generated/prisma/client.js";
 import { faultPoint } from "../faults.js";
@@ -119,8 +120,8 @@ async function sendWithin(
   timeoutMs: number,
   stop?: AbortSignal,
 ): Promise<BatchOutcome> {
-  const timeout = AbortSignal.timeout(timeoutMs);
-  const signal = stop ? AbortSignal.any([stop, timeout]) : timeout;
+  const limit = deadline(timeoutMs, stop);
+  const { signal } = limit;
   let onAbort = () => {};
   const abandoned = new Promise<BatchOutcome>((resolve) => {
     onAbort = () =>
@@ -140,6 +141,7 @@ async function sendWithin(
     ]);
   } finally {
     signal.removeEventListener("abort", onAbort);
+    limit.clear();
   }
 }
 

@@ -1,3 +1,4 @@
+import { deadline } from "../deadline.js";
 import { lookup as dnsLookup, type LookupAddress } from "node:dns";
 import { request as httpRequest, type IncomingMessage } from "node:http";
 import { request as httpsRequest } from "node:https";
@@ -104,11 +105,13 @@ export function postWebhook(
       return resolve({ status: null, error: "refused: http only to localhost" });
     }
     const send = target.protocol === "https:" ? httpsRequest : httpRequest;
-    const signal = options.signal ? AbortSignal.any([options.signal, AbortSignal.timeout(options.timeoutMs)]) : AbortSignal.timeout(options.timeoutMs);
+    const limit = deadline(options.timeoutMs, options.signal);
+    const { signal } = limit;
     let settled = false;
     const done = (outcome: PostOutcome) => {
       if (!settled) {
         settled = true;
+        limit.clear();
         resolve(outcome);
       }
     };
@@ -131,7 +134,7 @@ export function postWebhook(
       },
     );
     req.on("error", (err: Error) => {
-      const timedOut = signal.aborted && !options.signal?.aborted;
+      const timedOut = limit.timedOut() && !options.signal?.aborted;
       done({ status: null, error: timedOut ? `no answer within ${options.timeoutMs / 1000} s` : err.message });
     });
     req.end(body);

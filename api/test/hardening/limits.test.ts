@@ -306,16 +306,30 @@ describe.each(DB_KINDS)("limits and survey tokens on %s", (db) => {
       await socket.until(() => socket.of(extra).length > 0);
       const refusal = socket.of(extra)[0]!;
       expect(check("11.8", refusal.type === "error" && refusal.payload?.[0]?.extensions?.code === "LIMIT_EXCEEDED"), JSON.stringify(refusal)).toBe(true);
+      // Whether subscription `id` has heard of conversation `conversationId`.
+      const heard = (id: string, conversationId: string) =>
+        socket.of(id).some((m) => m.type === "next" && m.payload.data.conversationChanged.conversationId === conversationId);
+      // A subscription listens once its server side is set up, which the protocol does not announce:
+      // a change made before that is not for it. So a new change each try, until `listening` hears one.
+      const changeUntil = async (listening: (conversationId: string) => boolean) => {
+        for (let attempt = 1; ; attempt++) {
+          const conversationId = await createConversation(dev.url, ws);
+          try {
+            await socket.until(() => listening(conversationId), 2_000);
+            return conversationId;
+          } catch (err) {
+            if (attempt === 5) throw err;
+          }
+        }
+      };
       // The twenty are live: a change reaches each of them.
-      const conversationId = await createConversation(dev.url, ws);
-      await socket.until(() => ids.every((id) => socket.of(id).some((m) => m.type === "next" && m.payload.data.conversationChanged.conversationId === conversationId)));
+      await changeUntil((c) => ids.every((id) => heard(id, c)));
       expect(check("11.8", socket.closeCode === null && ids.every((id) => !socket.of(id).some((m) => m.type === "error")))).toBe(true);
       // One completed makes room for one more, which is live too.
       socket.complete(ids[0]!);
       const again = socket.subscribe(CHANGES);
       const yetAnother = socket.subscribe(CHANGES);
-      const second = await createConversation(dev.url, ws);
-      await socket.until(() => socket.of(again).some((m) => m.type === "next" && m.payload.data.conversationChanged.conversationId === second));
+      await changeUntil((c) => heard(again, c));
       await socket.until(() => socket.of(yetAnother).length > 0);
       expect(check("11.8", socket.of(yetAnother)[0]!.type === "error" && socket.of(again).every((m) => m.type === "next"))).toBe(true);
       await socket.close();
