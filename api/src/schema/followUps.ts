@@ -11,7 +11,7 @@ import {
   watchCsatFollowUps,
   type FollowUpPage,
 } from "../services/csat/followUps.js";
-import { PageInfo } from "./paging.js";
+import { loadedConnection } from "./paging.js";
 import { Teammate } from "./workspaces.js";
 
 const CsatFollowUpStatus = builder.enumType("CsatFollowUpStatus", { values: Object.values(STATUSES) });
@@ -86,29 +86,7 @@ const CsatFollowUpInput = builder.inputType("CsatFollowUpInput", {
 
 type LoadedPage = FollowUpPage & { nodes: FollowUpRow[] };
 
-const CsatFollowUpEdge = builder.objectRef<{ cursor: string; node: FollowUpRow }>("CsatFollowUpEdge").implement({
-  fields: (t) => ({
-    cursor: t.exposeString("cursor"),
-    node: t.field({ type: CsatFollowUp, resolve: (edge) => edge.node }),
-  }),
-});
-
-const CsatFollowUpConnection = builder.objectRef<LoadedPage>("CsatFollowUpConnection").implement({
-  fields: (t) => ({
-    edges: t.field({
-      type: [CsatFollowUpEdge],
-      resolve: (page) => {
-        const byId = new Map(page.nodes.map((n) => [n.id, n]));
-        return page.edges.flatMap((e) => {
-          const node = byId.get(e.id);
-          return node ? [{ cursor: e.cursor, node }] : [];
-        });
-      },
-    }),
-    pageInfo: t.field({ type: PageInfo, resolve: (page) => page }),
-    totalCount: t.int({ resolve: (page, _args, ctx) => countCsatFollowUps(ctx.app, page) }),
-  }),
-});
+const CsatFollowUpConnection = loadedConnection<FollowUpRow, LoadedPage>("CsatFollowUp", CsatFollowUp, (page, ctx) => countCsatFollowUps(ctx.app, page));
 
 builder.queryField("csatFollowUps", (t) =>
   t.field({

@@ -2,7 +2,7 @@ import { getRefFromModel, queryFromInfo } from "@pothos/plugin-prisma";
 import { builder } from "../builder.js";
 import type { CsatSurvey } from "../generated/prisma/client.js";
 import { countCsatResponses, listCsatResponses, loadCsatSurveys, type ResponsePage } from "../services/csat/responses.js";
-import { PageInfo } from "./paging.js";
+import { loadedConnection } from "./paging.js";
 import { CsatRange } from "./scalars.js";
 
 builder.prismaObjectFields("CsatSurvey", (t) => ({
@@ -29,29 +29,7 @@ const CsatSurvey = getRefFromModel("CsatSurvey", builder);
 
 type LoadedPage = ResponsePage & { nodes: CsatSurvey[] };
 
-const CsatResponseEdge = builder.objectRef<{ cursor: string; node: CsatSurvey }>("CsatResponseEdge").implement({
-  fields: (t) => ({
-    cursor: t.exposeString("cursor"),
-    node: t.field({ type: CsatSurvey, resolve: (edge) => edge.node }),
-  }),
-});
-
-const CsatResponseConnection = builder.objectRef<LoadedPage>("CsatResponseConnection").implement({
-  fields: (t) => ({
-    edges: t.field({
-      type: [CsatResponseEdge],
-      resolve: (page) => {
-        const byId = new Map(page.nodes.map((n) => [n.id, n]));
-        return page.edges.flatMap((e) => {
-          const node = byId.get(e.id);
-          return node ? [{ cursor: e.cursor, node }] : [];
-        });
-      },
-    }),
-    pageInfo: t.field({ type: PageInfo, resolve: (page) => page }),
-    totalCount: t.int({ resolve: (page, _args, ctx) => countCsatResponses(ctx.app, page) }),
-  }),
-});
+const CsatResponseConnection = loadedConnection<CsatSurvey, LoadedPage>("CsatResponse", CsatSurvey, (page, ctx) => countCsatResponses(ctx.app, page));
 
 builder.queryField("csatResponses", (t) =>
   t.field({
