@@ -10,7 +10,7 @@
  * place, whatever happens to it meanwhile: none comes twice and none is skipped.
  */
 import type { Queryable } from "./client.js";
-import { nextWalk, rememberedRare, rememberRare, SEARCH_WALK_CANDIDATES } from "./searchWalk.js";
+import { SEARCH_WALK_CANDIDATES, walkThenMatches } from "./searchWalk.js";
 
 /** What the list is narrowed to; null leaves a field out. */
 export interface ConversationSearchFilter {
@@ -109,18 +109,13 @@ export async function findConversationPage(
 ): Promise<PlacedConversation[]> {
   const ask: PageAsk = { workspaceId, filter, snapshot, after, limit };
   if (filter.tsquery === null) return (await placePage(db, ask, "all")).rows;
-  // Down the list, then (a word found but seldom) further down as far as its share says; unless
-  // this search lately went to its matches.
-  const key = `conversations|${workspaceId}|${JSON.stringify(filter)}`;
-  if (!rememberedRare(key)) {
-    for (let candidates = SEARCH_WALK_CANDIDATES; candidates > 0; ) {
-      const walked = await placePage(db, ask, "walk", candidates);
-      if (walked.complete) return walked.rows;
-      candidates = nextWalk(candidates, walked.found, limit);
-    }
-    rememberRare(key);
-  }
-  return (await placePage(db, ask, "matches")).rows;
+  // Down the list, then (a word found but seldom) further down; unless it lately went to its matches.
+  return walkThenMatches(
+    `conversations|${workspaceId}|${JSON.stringify(filter)}`,
+    limit,
+    (candidates) => placePage(db, ask, "walk", candidates),
+    async () => (await placePage(db, ask, "matches")).rows,
+  );
 }
 
 /** What a page is asked for: whose list, filtered how, in which walk, after what, how many. */

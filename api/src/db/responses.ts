@@ -5,7 +5,7 @@
  * GIN-indexed (migration answers_search).
  */
 import type { Queryable } from "./client.js";
-import { nextWalk, rememberedRare, rememberRare, SEARCH_WALK_CANDIDATES } from "./searchWalk.js";
+import { SEARCH_WALK_CANDIDATES, walkThenMatches } from "./searchWalk.js";
 
 /** The explorer's filters, checked; an undefined attribute means "any", null means "none". */
 export interface ResponseFilter {
@@ -28,9 +28,18 @@ export interface ResponseCursor {
   id: string;
 }
 
-
 /** How a search is applied: not at all, to each answer in turn, or as the set of its matches. */
 type SearchWay = "none" | "each" | "matches";
+
+/**
+ * The search as a condition on one answer `s`: its own words, then one probe of its customer (a
+ * scalar subquery, which the planner never turns into a hash of every matching customer).
+ */
+function searchOfOne(query: string): string {
+  return `(s.search_vector @@ ${query} OR (
+      SELECT true FROM conversation c JOIN customer cu ON cu.id = c.customer_id
+      WHERE c.id = s.conversation_id AND cu.search_vector @@ ${query}))`;
+}
 
 /**
  * A search's matches as a set of answer ids: two GIN lookups (the comments' words, the customers'
@@ -47,7 +56,7 @@ function answerMatches(query: string): string {
 }
 
 /** The WHERE clause of a filter (after `s.workspace_id = $1`), its parameters appended to `params`. */
-function conditions(filter: ResponseFilter, params: unknown[], way: SearchWay = "matches"): string {
+function conditions(filter: ResponseFilter, params: unknown[], way: "none" | "matches" = "matches"): string {
   const where = ["s.answered_at IS NOT NULL"];
   const param = (value: unknown, cast: string) => {
     params.push(value);
@@ -66,14 +75,7 @@ function conditions(filter: ResponseFilter, params: unknown[], way: SearchWay = 
   if (filter.scores) where.push(`s.score = ANY(${param(filter.scores, "int[]")})`);
   if (filter.hasComment !== undefined) where.push(`coalesce(s.comment, '') ${filter.hasComment ? "<>" : "="} ''`);
   if (filter.reason !== undefined) where.push(`s.reason = ${param(filter.reason, "text")}`);
-  if (filter.query !== undefined && way === "each") {
-    const query = `to_tsquery('simple', ${param(filter.query, "text")})`;
-    // This answer's words, then one probe of its customer; a scalar subquery, which the planner
-    // never turns into a hash of every matching customer.
-    where.push(`(s.search_vector @@ ${query} OR (
-      SELECT true FROM conversation c JOIN customer cu ON cu.id = c.customer_id
-      WHERE c.id = s.conversation_id AND cu.search_vector @@ ${query}))`);
-  } else if (filter.query !== undefined && way === "matches") {
+  if (filter.query !== undefined && way === "matches") {
     where.push(`s.id IN (${answerMatches(`to_tsquery('simple', ${param(filter.query, "text")})`)})`);
   }
   return where.join(" AND ");
@@ -96,21 +98,20 @@ export async function findResponses(
   limit: number,
 ): Promise<ResponseCursor[]> {
   if (filter.query === undefined) return pageOf(q, workspaceId, filter, after, limit, "none");
-  // Down the list, then (a word found but seldom) further down as far as its share says; unless
-  // this search lately went to its matches.
-  // The whole filter, its window to the hour (a range like LAST_30_DAYS moves with the clock).
+  // Down the list, then (a word found but seldom) further down; unless it lately went to its matches.
+  // The key is the whole filter, its window to the hour (a range like LAST_30_DAYS moves with the clock).
   const hour = (d: Date | null) => (d ? Math.floor(d.getTime() / 3_600_000) : null);
-  const key = `answers|${workspaceId}|${JSON.stringify({ ...filter, from: hour(filter.from), to: hour(filter.to) })}`;
-  if (!rememberedRare(key)) {
-    for (let candidates = SEARCH_WALK_CANDIDATES; candidates > 0; ) {
+  return walkThenMatches(
+    `answers|${workspaceId}|${JSON.stringify({ ...filter, from: hour(filter.from), to: hour(filter.to) })}`,
+    limit,
+    async (candidates) => {
       const walked = await pageOf(q, workspaceId, filter, after, limit, "each", candidates);
       // A full page, or the list's end (fewer candidates than asked for): the walk found the page.
-      if (walked.length >= limit || (walked[0]?.scanned ?? candidates) < candidates) return walked.map(({ id, answeredAt }) => ({ id, answeredAt }));
-      candidates = nextWalk(candidates, walked.length, limit);
-    }
-    rememberRare(key);
-  }
-  return pageOf(q, workspaceId, filter, after, limit, "matches");
+      const ended = (walked[0]?.scanned ?? candidates) < candidates;
+      return { rows: walked.map(({ id, answeredAt }) => ({ id, answeredAt })), found: walked.length, complete: walked.length >= limit || ended };
+    },
+    () => pageOf(q, workspaceId, filter, after, limit, "matches"),
+  );
 }
 
 function pageOf(
@@ -131,7 +132,7 @@ function pageOf(
   }
   if (way === "each") {
     // The candidates in order, then those the search keeps.
-    const searched = conditions({ from: null, to: null, ...(filter.query !== undefined ? { query: filter.query } : {}) }, params, "each");
+    const searched = searchOfOne(`to_tsquery('simple', $${params.push(filter.query)}::text)`);
     return q.query<ResponseCursor & { scanned: number }>(
       `WITH candidates AS MATERIALIZED (
          SELECT s.id, s.answered_at, s.search_vector, s.conversation_id FROM csat_survey s

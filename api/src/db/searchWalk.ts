@@ -48,3 +48,27 @@ export function rememberRare(key: string, now = Date.now()): void {
   rare.set(key, now);
   if (rare.size > RARE_KEPT) rare.delete(rare.keys().next().value!);
 }
+
+/** One try down the list: the page it found, how many matches it found, and whether that settles the page. */
+export interface WalkTry<R> {
+  rows: R[];
+  found: number;
+  complete: boolean;
+}
+
+/**
+ * A search's page, the shared way: walks of growing length (`walk(candidates)`) while the word was
+ * found but too seldom, then `matches()`; a search whose walks failed is remembered under `key`
+ * and goes straight to its matches next time.
+ */
+export async function walkThenMatches<R>(key: string, limit: number, walk: (candidates: number) => Promise<WalkTry<R>>, matches: () => Promise<R[]>): Promise<R[]> {
+  if (!rememberedRare(key)) {
+    for (let candidates = SEARCH_WALK_CANDIDATES; candidates > 0; ) {
+      const tried = await walk(candidates);
+      if (tried.complete) return tried.rows;
+      candidates = nextWalk(candidates, tried.found, limit);
+    }
+    rememberRare(key);
+  }
+  return matches();
+}
