@@ -3,6 +3,11 @@ import { connect, Server as NetServer, type AddressInfo, type Socket } from "nod
 
 /** How long a kept-alive socket with nothing in flight may still bring a request once draining starts. */
 const IDLE_GRACE_MS = 250;
+/**
+ * The same for a socket accepted that has brought no request yet: it was opened to bring one, and on
+ * a busy machine its first bytes may take longer than a kept-alive socket's next request.
+ */
+const FIRST_REQUEST_GRACE_MS = 2000;
 
 export interface Drain {
   /**
@@ -20,6 +25,8 @@ export function trackRequests(server: Server): Drain {
   const inFlight = new Map<Socket, number>();
   const idleSince = new Map<Socket, number>();
   const upgraded = new Set<Socket>();
+  /** Sockets that have brought at least one request. */
+  const served = new WeakSet<Socket>();
   let draining = false;
   /** The stop's own last connection, while it is on its way (see sentinel()). */
   let sentinel: { port: number | null; seen: Map<number, Socket>; done: () => void } | null = null;
@@ -46,6 +53,7 @@ export function trackRequests(server: Server): Drain {
   server.on("upgrade", (req) => upgraded.add(req.socket));
   server.prependListener("request", (req, res) => {
     const socket = req.socket;
+    served.add(socket);
     inFlight.set(socket, (inFlight.get(socket) ?? 0) + 1);
     if (draining) res.setHeader("connection", "close");
     res.once("close", () => {
@@ -113,7 +121,8 @@ export function trackRequests(server: Server): Drain {
         let busy = 0;
         for (const [socket, count] of inFlight) {
           if (upgraded.has(socket)) continue;
-          if (count > 0 || now - (idleSince.get(socket) ?? started) < IDLE_GRACE_MS) busy++;
+          const grace = served.has(socket) ? IDLE_GRACE_MS : FIRST_REQUEST_GRACE_MS;
+          if (count > 0 || now - (idleSince.get(socket) ?? started) < grace) busy++;
           else socket.destroy();
         }
         if (busy === 0 && upgraded.size === 0) break;
