@@ -41,7 +41,7 @@ describe("database functions", () => {
       const changed = (changedFunctions(root) as { name: string; migration: string | null }[]).map((c) => [c.name, c.migration]);
       expect(changed).toEqual([
         ["csat_new", null],
-        ["csat_tally_apply", expect.stringMatching(/_teammates_rules$/)],
+        ["csat_tally_apply", expect.stringMatching(/_tally_groupings$/)],
       ]);
     } finally {
       rmSync(root, { recursive: true, force: true });

@@ -23,6 +23,14 @@ import { DB_KINDS, startTestServer, type DbKind, type TestServer } from "../test
 const HOUR = 3_600_000;
 const DAY = 24 * HOUR;
 const NONE = "00000000-0000-0000-0000-000000000000";
+/** "Every bot, channel or teammate" in a tally key. */
+const EVERY = "ffffffff-ffff-ffff-ffff-ffffffffffff";
+/**
+ * The keys a survey counts under, from scratch: the tallies' two groupings, bot x channel (every
+ * teammate) and credited teammate (every bot and channel); the nil UUID for none.
+ */
+const GROUPINGS = `CROSS JOIN LATERAL (VALUES (coalesce(bot_id, '${NONE}'::uuid), coalesce(channel_id, '${NONE}'::uuid), '${EVERY}'::uuid),
+                                       ('${EVERY}'::uuid, '${EVERY}'::uuid, coalesce(teammate_id, '${NONE}'::uuid))) AS k(bot_id, channel_id, teammate_id)`;
 const SEED = Number(process.env.TALLY_SEED ?? 20261124);
 const COUNTS = ["sent", "submitted", "score_sum", "score_1", "score_2", "score_3", "score_4", "score_5"];
 /** The tallies as readers see them: each key's shards summed (the caller groups and orders). */
@@ -205,14 +213,13 @@ describe.each(DB_KINDS)("CSAT tallies on %s", (db: DbKind) => {
         (await prisma.$queryRawUnsafe<{ n: number }[]>(`SELECT count(DISTINCT shard)::int AS n FROM csat_tally WHERE shard <> 0`))[0]!.n;
       async function fromScratch() {
         return prisma.$queryRawUnsafe<unknown[]>(
-          `SELECT workspace_id, g.grain, g.bucket,
-                  coalesce(bot_id, '${NONE}') AS bot_id, coalesce(channel_id, '${NONE}') AS channel_id,
-                  coalesce(teammate_id, '${NONE}') AS teammate_id, count(*)::int AS sent, count(answered_at)::int AS submitted,
+          `SELECT workspace_id, g.grain, g.bucket, k.bot_id, k.channel_id, k.teammate_id, count(*)::int AS sent, count(answered_at)::int AS submitted,
                   coalesce(sum(score) FILTER (WHERE answered_at IS NOT NULL), 0)::int AS score_sum,
                   ${[1, 2, 3, 4, 5].map((k) => `count(*) FILTER (WHERE answered_at IS NOT NULL AND score = ${k})::int AS score_${k}`).join(", ")}
            FROM csat_survey
            CROSS JOIN LATERAL (VALUES ('HOUR', date_trunc('hour', dispatched_at, 'UTC')), ('DAY', date_trunc('day', dispatched_at, 'UTC')),
                                       ('MONTH', date_trunc('month', dispatched_at, 'UTC'))) AS g(grain, bucket)
+           ${GROUPINGS}
            WHERE dispatched_at IS NOT NULL AND state IN ('DISPATCHED', 'SUBMITTED')
            GROUP BY 1, 2, 3, 4, 5, 6 ORDER BY 1, 2, 3, 4, 5, 6`,
         );
@@ -401,24 +408,105 @@ describe("the reports_rollup migration", () => {
 
     const tallies = async () => (await db.query(`SELECT ${SUMMED} GROUP BY 1, 2, 3, 4, 5 HAVING ${NOT_ALL_ZERO} ORDER BY 1, 2, 3, 4, 5`)).rows;
     const fromScratch = async () =>
-      (await db.query(`SELECT g.grain, g.bucket, coalesce(bot_id, '${NONE}') AS bot_id, coalesce(channel_id, '${NONE}') AS channel_id,
-                              coalesce(teammate_id, '${NONE}') AS teammate_id, count(*)::int AS sent, count(answered_at)::int AS submitted, coalesce(sum(score), 0)::int AS score_sum,
+      (await db.query(`SELECT g.grain, g.bucket, k.bot_id, k.channel_id, k.teammate_id, count(*)::int AS sent, count(answered_at)::int AS submitted, coalesce(sum(score), 0)::int AS score_sum,
                               ${[1, 2, 3, 4, 5].map((k) => `count(*) FILTER (WHERE score = ${k})::int AS score_${k}`).join(", ")}
                        FROM csat_survey
                        CROSS JOIN LATERAL (VALUES ('HOUR', date_trunc('hour', dispatched_at, 'UTC')), ('DAY', date_trunc('day', dispatched_at, 'UTC')),
                                                   ('MONTH', date_trunc('month', dispatched_at, 'UTC'))) AS g(grain, bucket)
+                       ${GROUPINGS}
                        WHERE dispatched_at IS NOT NULL AND state IN ('DISPATCHED', 'SUBMITTED')
                        GROUP BY 1, 2, 3, 4, 5 ORDER BY 1, 2, 3, 4, 5`)).rows;
     const backfilled = await tallies();
     // 32 dispatched surveys (4 scheduled and 4 cancelled do not count), each in one hour, day and month bucket.
-    expect((backfilled as { grain: string; sent: number }[]).filter((t) => t.grain === "MONTH").reduce((n, t) => n + t.sent, 0)).toBe(32);
+    // (Each counts in both groupings: bot x channel, and teammate.)
+    const monthly = (rows: unknown[], every: "teammate_id" | "bot_id") =>
+      (rows as { grain: string; sent: number; bot_id: string; teammate_id: string }[])
+        .filter((t) => t.grain === "MONTH" && t[every] === EVERY)
+        .reduce((n, t) => n + t.sent, 0);
+    expect([monthly(backfilled, "teammate_id"), monthly(backfilled, "bot_id")]).toEqual([32, 32]);
     expect(backfilled).toEqual(await fromScratch());
     await db.exec(`DELETE FROM bot WHERE id = '22222222-2222-4222-8222-222222222222'`);
     expect(await tallies()).toEqual(await fromScratch());
     // The deletion's moves sit in this session's shard until they are folded into shard 0.
     expect((await db.query(`SELECT count(DISTINCT shard)::int AS n FROM csat_tally`)).rows).toEqual([{ n: 2 }]);
     await db.query(`SELECT csat_tally_compact(10000)`);
-    expect((await db.query(`SELECT count(*)::int AS n FROM csat_tally WHERE bot_id <> '${NONE}' OR shard <> 0`)).rows).toEqual([{ n: 0 }]);
+    expect((await db.query(`SELECT count(*)::int AS n FROM csat_tally WHERE bot_id NOT IN ('${NONE}', '${EVERY}') OR shard <> 0`)).rows).toEqual([{ n: 0 }]);
+    expect(await tallies()).toEqual(await fromScratch());
+    await db.close();
+  });
+});
+
+describe("the tally_groupings migration", () => {
+  it("turns bot x channel x teammate tallies into the two groupings, shard by shard, then keeps counting", async () => {
+    const db = new PGlite();
+    const session = {
+      query: async <T>(sql: string, params?: unknown[]) => (await db.query<T>(sql, params)).rows,
+      exec: async (script: string) => void (await db.exec(script)),
+      release: async () => {},
+    };
+    const migrations = readMigrations(MIGRATIONS_DIR);
+    const groupings = migrations.findIndex((m) => m.name.endsWith("_tally_groupings"));
+    expect(groupings).toBeGreaterThan(0);
+    const before = mkdtempSync(join(tmpdir(), "migrations-before-groupings-"));
+    try {
+      for (const m of migrations.slice(0, groupings)) cpSync(join(MIGRATIONS_DIR, m.name), join(before, m.name), { recursive: true });
+      await applyMigrations(session, before);
+    } finally {
+      rmSync(before, { recursive: true, force: true });
+    }
+    const W = "11111111-1111-4111-8111-111111111111";
+    await db.exec(`
+      INSERT INTO workspace (id, name) VALUES ('${W}', 'Old');
+      INSERT INTO bot (id, workspace_id, name) VALUES ('22222222-2222-4222-8222-222222222222', '${W}', 'Ava');
+      INSERT INTO channel (id, workspace_id, name, kind) VALUES ('33333333-3333-4333-8333-333333333333', '${W}', 'Web', 'WEB_WIDGET'),
+                                                                ('33333333-3333-4333-8333-333333333334', '${W}', 'Mail', 'EMAIL');
+      INSERT INTO customer (id, workspace_id, name) VALUES ('44444444-4444-4444-8444-444444444444', '${W}', 'C');
+      INSERT INTO teammate (id, workspace_id, email, name, role, password_hash)
+        SELECT md5('t' || g)::uuid, '${W}', 't' || g || '@old.test', 'T' || g, 'AGENT', 'x' FROM generate_series(1, 3) g;
+      INSERT INTO conversation (id, workspace_id, channel_id, bot_id, customer_id, status)
+        SELECT md5('c' || g)::uuid, '${W}', CASE WHEN g % 4 = 0 THEN '33333333-3333-4333-8333-333333333334' ELSE '33333333-3333-4333-8333-333333333333' END::uuid,
+               CASE WHEN g % 3 = 0 THEN NULL ELSE '22222222-2222-4222-8222-222222222222'::uuid END, '44444444-4444-4444-8444-444444444444', 'RESOLVED'
+        FROM generate_series(1, 60) g;
+      INSERT INTO csat_survey (workspace_id, conversation_id, bot_id, channel_id, teammate_id, state, resolved_via, due_at, dispatched_at, score, answered_at)
+        SELECT c.workspace_id, c.id, c.bot_id, c.channel_id, CASE WHEN g % 4 = 3 THEN NULL ELSE md5('t' || (1 + g % 3))::uuid END,
+               (CASE WHEN g % 10 = 0 THEN 'SCHEDULED' WHEN g % 10 = 1 THEN 'CANCELLED' WHEN g % 2 = 0 THEN 'SUBMITTED' ELSE 'DISPATCHED' END)::"CsatSurveyState",
+               'INBOX', timestamptz '2026-03-01T00:00:00Z' + g * interval '5 hours 13 minutes',
+               CASE WHEN g % 10 IN (0, 1) THEN NULL ELSE timestamptz '2026-03-01T00:00:00Z' + g * interval '5 hours 13 minutes' END,
+               CASE WHEN g % 2 = 0 AND g % 10 <> 0 THEN 1 + g % 5 END,
+               CASE WHEN g % 2 = 0 AND g % 10 <> 0 THEN timestamptz '2026-03-01T00:00:00Z' + g * interval '5 hours 14 minutes' END
+        FROM generate_series(1, 60) g JOIN conversation c ON c.id = md5('c' || g)::uuid;
+      -- Rows in two shards, as the worker's folding and a writer's session would leave them.
+      UPDATE csat_tally SET shard = 0;
+      UPDATE csat_tally SET shard = 7 WHERE bucket < timestamptz '2026-03-05T00:00:00Z' AND grain = 'HOUR';`);
+    const old = (await db.query<{ n: number }>(`SELECT count(*)::int AS n FROM csat_tally WHERE teammate_id NOT IN ('${NONE}') AND bot_id <> '${EVERY}'`)).rows;
+    expect(old[0]!.n).toBeGreaterThan(0);
+    expect(await applyMigrations(session, MIGRATIONS_DIR)).toEqual(migrations.slice(groupings).map((m) => m.name));
+
+    const tallies = async () => (await db.query(`SELECT ${SUMMED} GROUP BY 1, 2, 3, 4, 5 HAVING ${NOT_ALL_ZERO} ORDER BY 1, 2, 3, 4, 5`)).rows;
+    const fromScratch = async () =>
+      (await db.query(`SELECT g.grain, g.bucket, k.bot_id, k.channel_id, k.teammate_id, count(*)::int AS sent, count(answered_at)::int AS submitted,
+                              coalesce(sum(score) FILTER (WHERE answered_at IS NOT NULL), 0)::int AS score_sum,
+                              ${[1, 2, 3, 4, 5].map((k) => `count(*) FILTER (WHERE answered_at IS NOT NULL AND score = ${k})::int AS score_${k}`).join(", ")}
+                       FROM csat_survey
+                       CROSS JOIN LATERAL (VALUES ('HOUR', date_trunc('hour', dispatched_at, 'UTC')), ('DAY', date_trunc('day', dispatched_at, 'UTC')),
+                                                  ('MONTH', date_trunc('month', dispatched_at, 'UTC'))) AS g(grain, bucket)
+                       ${GROUPINGS}
+                       WHERE dispatched_at IS NOT NULL AND state IN ('DISPATCHED', 'SUBMITTED')
+                       GROUP BY 1, 2, 3, 4, 5 ORDER BY 1, 2, 3, 4, 5`)).rows;
+    const migrated = await tallies();
+    expect(migrated).toEqual(await fromScratch());
+    // Every key is in one of the two groupings; the shards were kept apart.
+    expect((await db.query(`SELECT count(*)::int AS n FROM csat_tally WHERE teammate_id <> '${EVERY}' AND (bot_id, channel_id) <> ('${EVERY}', '${EVERY}')`)).rows).toEqual([{ n: 0 }]);
+    expect((await db.query(`SELECT array_agg(DISTINCT shard ORDER BY shard) AS s FROM csat_tally`)).rows).toEqual([{ s: [0, 7] }]);
+    // The new triggers keep counting: an answer, a change of credit, a cancellation, a deleted bot.
+    await db.exec(`
+      UPDATE csat_survey SET state = 'SUBMITTED', score = 2, answered_at = dispatched_at + interval '1 hour' WHERE state = 'DISPATCHED' AND conversation_id = md5('c3')::uuid;
+      UPDATE csat_survey SET teammate_id = md5('t1')::uuid WHERE conversation_id IN (md5('c5')::uuid, md5('c7')::uuid);
+      UPDATE csat_survey SET state = 'CANCELLED', cancelled_at = dispatched_at WHERE conversation_id = md5('c9')::uuid;
+      DELETE FROM bot WHERE id = '22222222-2222-4222-8222-222222222222';`);
+    expect(await tallies()).toEqual(await fromScratch());
+    await db.query(`SELECT csat_tally_compact(10000)`);
+    expect((await db.query(`SELECT count(*)::int AS n FROM csat_tally WHERE shard <> 0`)).rows).toEqual([{ n: 0 }]);
     expect(await tallies()).toEqual(await fromScratch());
     await db.close();
   });

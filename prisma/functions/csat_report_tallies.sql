@@ -1,9 +1,11 @@
 -- What a report reads: the tallies of the buckets that cover its windows, and the partial hours at
--- their ends counted from csat_survey by the triggers rule, summed per period, bot, channel and
--- credited teammate, with the names of the bots, channels and teammates that still exist. The pieces come from coverWindow in
--- the reports service: period 0 is the report window, 1 the one before; grain is HOUR, DAY, MONTH
--- or EXACT; each covers [from, to). Each piece is one index range scan (OFFSET 0 keeps it so). A
--- function, so its plan is made once per connection rather than on every report.
+-- their ends counted from csat_survey by the triggers' rule, summed per period and key, with the
+-- names of the bots, channels and teammates that still exist. A key is one of the tallies' two
+-- groupings (see csat_tally_apply): bot x channel with teammate = the max UUID, or teammate with
+-- bot = channel = the max UUID. The pieces come from coverWindow in the reports service: period 0
+-- is the report window, 1 the one before; grain is HOUR, DAY, MONTH or EXACT; each covers
+-- [from, to). Each piece is one index range scan (OFFSET 0 keeps it so). A function, so its plan is
+-- made once per connection rather than on every report.
 CREATE OR REPLACE FUNCTION "csat_report_tallies"(p_workspace uuid, p_period int[], p_grain text[], p_from timestamptz[], p_to timestamptz[])
 RETURNS TABLE (period int, bot_id uuid, bot_name text, channel_id uuid, channel_name text, teammate_id uuid, teammate_name text, sent int, submitted int,
                score_sum int, score_1 int, score_2 int, score_3 int, score_4 int, score_5 int)
@@ -30,17 +32,23 @@ BEGIN
     SELECT p.period, s.*
     FROM piece p
     CROSS JOIN LATERAL (
-      SELECT coalesce(bot_id, '00000000-0000-0000-0000-000000000000'::uuid),
-             coalesce(channel_id, '00000000-0000-0000-0000-000000000000'::uuid),
-             coalesce(teammate_id, '00000000-0000-0000-0000-000000000000'::uuid),
-             1, (answered_at IS NOT NULL)::int, CASE WHEN answered_at IS NOT NULL THEN score ELSE 0 END::int,
-             (answered_at IS NOT NULL AND score = 1)::int, (answered_at IS NOT NULL AND score = 2)::int,
-             (answered_at IS NOT NULL AND score = 3)::int, (answered_at IS NOT NULL AND score = 4)::int,
-             (answered_at IS NOT NULL AND score = 5)::int
-      FROM "csat_survey"
-      WHERE workspace_id = p_workspace AND dispatched_at >= p.from_at AND dispatched_at < p.to_at
-        AND state IN ('DISPATCHED', 'SUBMITTED')
-      OFFSET 0
+      SELECT k.bot_id, k.channel_id, k.teammate_id,
+             1, (sv.answered_at IS NOT NULL)::int, CASE WHEN sv.answered_at IS NOT NULL THEN sv.score ELSE 0 END::int,
+             (sv.answered_at IS NOT NULL AND sv.score = 1)::int, (sv.answered_at IS NOT NULL AND sv.score = 2)::int,
+             (sv.answered_at IS NOT NULL AND sv.score = 3)::int, (sv.answered_at IS NOT NULL AND sv.score = 4)::int,
+             (sv.answered_at IS NOT NULL AND sv.score = 5)::int
+      FROM (
+        SELECT * FROM "csat_survey"
+        WHERE workspace_id = p_workspace AND dispatched_at >= p.from_at AND dispatched_at < p.to_at
+          AND state IN ('DISPATCHED', 'SUBMITTED')
+        OFFSET 0
+      ) AS sv
+      CROSS JOIN LATERAL (VALUES
+        (coalesce(sv.bot_id, '00000000-0000-0000-0000-000000000000'::uuid), coalesce(sv.channel_id, '00000000-0000-0000-0000-000000000000'::uuid),
+         'ffffffff-ffff-ffff-ffff-ffffffffffff'::uuid),
+        ('ffffffff-ffff-ffff-ffff-ffffffffffff'::uuid, 'ffffffff-ffff-ffff-ffff-ffffffffffff'::uuid,
+         coalesce(sv.teammate_id, '00000000-0000-0000-0000-000000000000'::uuid))
+      ) AS k(bot_id, channel_id, teammate_id)
     ) AS s
     WHERE p.grain = 'EXACT'
   )

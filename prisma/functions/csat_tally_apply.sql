@@ -1,11 +1,16 @@
 -- The tallies follow csat_survey through statement triggers (csat_tally_insert, _update, _delete on
 -- csat_survey): every statement that inserts, updates or deletes surveys adds its net change to the
--- tallies of all three grains (UTC hour, day, month of dispatch), under its bot, channel and credited
--- teammate (the nil UUID for none), in that same statement. A survey counts once dispatched (DISPATCHED or SUBMITTED).
+-- tallies of all three grains (UTC hour, day, month of dispatch), in that same statement, twice: once
+-- under its bot and channel (teammate = the max UUID, "every teammate"), and once under its credited
+-- teammate (bot = channel = the max UUID). Totals, byBot and byChannel read the first grouping,
+-- byTeammate the second; a key for bot x channel x teammate would multiply the rows a report reads by
+-- the number of teammates. The nil UUID stands for no bot, channel or teammate. A survey counts once
+-- dispatched (DISPATCHED or SUBMITTED).
 -- Each database session adds to its own shard, 1 + pg_backend_pid() % 15, so writers in one workspace
--- do not queue on one row; only the sum over shards is a tally. Rows are upserted in (workspace, bot,
--- channel, grain, bucket) order so concurrent statements lock in one order; a row whose counts all
--- fall to zero is deleted.
+-- do not queue on one row; only the sum over shards is a tally. Rows are upserted in the primary
+-- key's order (workspace, grain, bucket, ...) so concurrent statements lock in one order, and a
+-- statement that adds many buckets writes each bucket's rows side by side, as reports read them. A
+-- row whose counts all fall to zero is deleted.
 CREATE OR REPLACE FUNCTION "csat_tally_apply"() RETURNS trigger LANGUAGE plpgsql AS $fn$
 DECLARE
   changed text := CASE TG_OP
@@ -23,10 +28,7 @@ DECLARE
 BEGIN
   EXECUTE format($sql$
     WITH delta AS (
-      SELECT workspace_id, g.grain, g.bucket,
-             coalesce(bot_id, '00000000-0000-0000-0000-000000000000') AS bot_id,
-             coalesce(channel_id, '00000000-0000-0000-0000-000000000000') AS channel_id,
-             coalesce(teammate_id, '00000000-0000-0000-0000-000000000000') AS teammate_id,
+      SELECT workspace_id, g.grain, g.bucket, k.bot_id, k.channel_id, k.teammate_id,
              sum(sign)::int AS sent,
              coalesce(sum(sign) FILTER (WHERE answered_at IS NOT NULL), 0)::int AS submitted,
              coalesce(sum(sign * score) FILTER (WHERE answered_at IS NOT NULL), 0)::int AS score_sum,
@@ -41,6 +43,12 @@ BEGIN
         ('DAY'::"CsatTallyGrain", date_trunc('day', dispatched_at, 'UTC')),
         ('MONTH'::"CsatTallyGrain", date_trunc('month', dispatched_at, 'UTC'))
       ) AS g(grain, bucket)
+      CROSS JOIN LATERAL (VALUES
+        (coalesce(bot_id, '00000000-0000-0000-0000-000000000000'), coalesce(channel_id, '00000000-0000-0000-0000-000000000000'),
+         'ffffffff-ffff-ffff-ffff-ffffffffffff'::uuid),
+        ('ffffffff-ffff-ffff-ffff-ffffffffffff'::uuid, 'ffffffff-ffff-ffff-ffff-ffffffffffff'::uuid,
+         coalesce(teammate_id, '00000000-0000-0000-0000-000000000000'))
+      ) AS k(bot_id, channel_id, teammate_id)
       WHERE dispatched_at IS NOT NULL AND state IN ('DISPATCHED', 'SUBMITTED')
       GROUP BY 1, 2, 3, 4, 5, 6
     ), merged AS (
@@ -48,7 +56,7 @@ BEGIN
         (workspace_id, grain, bucket, bot_id, channel_id, teammate_id, sent, submitted, score_sum, score_1, score_2, score_3, score_4, score_5, shard)
       SELECT delta.*, $1 FROM delta
       WHERE (sent, submitted, score_sum, score_1, score_2, score_3, score_4, score_5) <> (0, 0, 0, 0, 0, 0, 0, 0)
-      ORDER BY workspace_id, bot_id, channel_id, teammate_id, grain, bucket
+      ORDER BY workspace_id, grain, bucket, bot_id, channel_id, teammate_id
       ON CONFLICT (workspace_id, grain, bucket, bot_id, channel_id, teammate_id, shard) DO UPDATE SET
         sent = t.sent + excluded.sent,
         submitted = t.submitted + excluded.submitted,

@@ -14,7 +14,11 @@ export interface TallyPiece {
   to: Date | null;
 }
 
-/** A workspace's surveys of one period, bot, channel and credited teammate, summed; the nil UUID stands for none. */
+/**
+ * A workspace's surveys of one period and key, summed. The tallies group each survey twice: by bot
+ * and channel (teammateId the max UUID, "every teammate"), and by credited teammate (botId and
+ * channelId the max UUID). The nil UUID stands for none.
+ */
 export interface TallyRow {
   period: number;
   botId: string;

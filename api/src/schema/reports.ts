@@ -14,6 +14,7 @@ import {
   type CsatPeriod as Period,
   type CsatRatingCount as RatingCount,
   type CsatReport as Report,
+  type CsatReportExtras,
 } from "../services/reports/report.js";
 import { Bot } from "./bots.js";
 import { Channel } from "./channels.js";
@@ -105,20 +106,23 @@ export const CsatReport = builder.objectRef<Report>("CsatReport").implement({
 });
 
 /**
- * How many recent comments the query asks of this report (the largest `first` among its
- * recentComments fields), so they can be read at the same time as the figures.
+ * What the query asks of this report besides its figures: how many recent comments (the largest
+ * `first` among its recentComments fields), and whether byReason and skipped, so they can be read
+ * at the same time as the figures.
  */
-function commentsWanted(info: GraphQLResolveInfo): number | undefined {
-  let wanted: number | undefined;
+function extrasWanted(info: GraphQLResolveInfo): CsatReportExtras {
+  const wanted: CsatReportExtras = {};
   const visit = (selections: readonly SelectionNode[]) => {
     for (const selection of selections) {
       if (selection.kind === Kind.INLINE_FRAGMENT) visit(selection.selectionSet.selections);
       else if (selection.kind === Kind.FRAGMENT_SPREAD) visit(info.fragments[selection.name.value]?.selectionSet.selections ?? []);
+      else if (selection.name.value === "byReason") wanted.reasons = true;
+      else if (selection.name.value === "skipped") wanted.skipped = true;
       else if (selection.name.value === "recentComments") {
         const arg = selection.arguments?.find((a) => a.name.value === "first");
         const first = arg ? valueFromASTUntyped(arg.value, info.variableValues) : undefined;
         const limit = first === undefined || first === null ? 20 : first;
-        if (typeof limit === "number" && Number.isInteger(limit) && limit >= 0) wanted = Math.max(wanted ?? 0, Math.min(limit, 100));
+        if (typeof limit === "number" && Number.isInteger(limit) && limit >= 0) wanted.comments = Math.max(wanted.comments ?? 0, Math.min(limit, 100));
       }
     }
   };
@@ -138,7 +142,7 @@ builder.queryField("csatReport", (t) =>
       to: t.arg({ type: "DateTime", description: "With range: CUSTOM, the instant the window ends (exclusive)." }),
     },
     resolve: (_root, args, ctx, info) =>
-      csatReport(ctx.app, ctx.actor, args.range, { from: args.from, to: args.to }, { comments: commentsWanted(info) }),
+      csatReport(ctx.app, ctx.actor, args.range, { from: args.from, to: args.to }, extrasWanted(info)),
   }),
 );
 

@@ -2,7 +2,8 @@ import { builder } from "../builder.js";
 import * as enums from "../generated/prisma/enums.js";
 import { assignConversation, setConversationLabels } from "../services/assignment.js";
 import { getConversation } from "../services/conversations.js";
-import { skippedResolves, type CsatSkipCount as SkipCount } from "../services/reports/skipped.js";
+import type { CsatSkipCount as SkipCount } from "../services/reports/skipped.js";
+import { skipsOf } from "../services/reports/report.js";
 import { createTeammate, deactivateTeammate, listTeammates } from "../services/teammates.js";
 import { Conversation } from "./conversations.js";
 import { CsatBreakdownRow, CsatReport } from "./reports.js";
@@ -47,7 +48,7 @@ builder.objectFields(CsatReport, (t) => ({
   skipped: t.field({
     type: [CsatSkipCount],
     description: "Resolves in the window (by first resolve) that made no survey, by reason.",
-    resolve: (report, _args, ctx) => skippedResolves(ctx.app, report),
+    resolve: (report, _args, ctx) => skipsOf(ctx.app, report),
   }),
 }));
 

@@ -6,9 +6,13 @@ import { requireMember } from "../actors.js";
 import type { App } from "../../deps.js";
 import { SURVEY_LIFETIME_MS } from "../csat/dispatch.js";
 import { pageSize } from "../validation.js";
+import { skippedResolves, type CsatSkipCount } from "./skipped.js";
 import { align, coverWindow, csatWindows, DAY_MS, type CsatRange, type CsatWindow } from "./windows.js";
 
 export const UNATTRIBUTED = "— Unattributed —";
+
+/** In a tally key, "every bot, channel or teammate": see TallyRow. */
+const EVERY = "ffffffff-ffff-ffff-ffff-ffffffffffff";
 
 export interface CsatRatingCount {
   score: number;
@@ -47,6 +51,17 @@ export interface CsatReport extends CsatPeriod {
   previous: CsatPeriod | null;
   /** The newest `limit` comments, when they were read beside the figures. */
   comments?: { limit: number; rows: CsatComment[] };
+  /** byReason and skipped, when they were read beside the figures. */
+  reasons?: ReasonCountRow[];
+  skipped?: CsatSkipCount[];
+}
+
+/** What a report query asks for besides the figures, read at the same time as them. */
+export interface CsatReportExtras {
+  /** How many recent comments (the largest `first` asked). */
+  comments?: number;
+  reasons?: boolean;
+  skipped?: boolean;
 }
 
 interface Tally {
@@ -101,10 +116,14 @@ function period(window: CsatWindow, groups: TallyRow[]): CsatPeriod {
       scoreSum: g.scoreSum,
       scores: [g.score1, g.score2, g.score3, g.score4, g.score5],
     };
-    addTo(total, t);
-    add(byBot, g.botId, g.botName, t);
-    add(byChannel, g.channelId, g.channelName, t);
-    add(byTeammate, g.teammateId, g.teammateName, t);
+    // Each survey is in both groupings: bot x channel (every teammate), and teammate (every bot and channel).
+    if (g.teammateId === EVERY) {
+      addTo(total, t);
+      add(byBot, g.botId, g.botName, t);
+      add(byChannel, g.channelId, g.channelName, t);
+    } else if (g.botId === EVERY && g.channelId === EVERY) {
+      add(byTeammate, g.teammateId, g.teammateName, t);
+    }
   }
   return { ...window, totals: figures(total), byBot: rows(byBot), byChannel: rows(byChannel), byTeammate: rows(byTeammate) };
 }
@@ -119,7 +138,7 @@ export async function csatReport(
   actor: Actor | null,
   range: CsatRange,
   custom: { from?: Date | null; to?: Date | null } = {},
-  options: { comments?: number } = {},
+  options: CsatReportExtras = {},
 ): Promise<CsatReport> {
   const member = requireMember(actor);
   const workspaceId = member.workspaceId;
@@ -128,11 +147,14 @@ export async function csatReport(
     ...coverWindow(current).map((p) => ({ ...p, period: 0 })),
     ...(previous ? coverWindow(previous).map((p) => ({ ...p, period: 1 })) : []),
   ];
-  // Comments asked for up front are read at the same time.
+  // Comments, reasons and skips asked for up front are read at the same time, each on a connection of its own.
   const limit = options.comments;
-  const [groups, comments] = await Promise.all([
+  const window = { ...current, workspaceId };
+  const [groups, comments, reasons, skipped] = await Promise.all([
     readTallies(app.sql, workspaceId, pieces),
     limit === undefined ? undefined : readComments(app, workspaceId, current, limit),
+    options.reasons ? reasonCounts(app.sql, workspaceId, current) : undefined,
+    options.skipped ? skippedResolves(app, window) : undefined,
   ]);
   return {
     range,
@@ -140,6 +162,8 @@ export async function csatReport(
     ...period(current, groups.filter((g) => g.period === 0)),
     previous: previous ? period(previous, groups.filter((g) => g.period === 1)) : null,
     ...(comments && limit !== undefined ? { comments: { limit, rows: comments } } : {}),
+    ...(reasons ? { reasons } : {}),
+    ...(skipped ? { skipped } : {}),
   };
 }
 
@@ -230,5 +254,10 @@ async function readComments(app: App, workspaceId: string, window: CsatWindow, l
 
 /** How many answers in the report's window gave each reason, most given first (read only when asked for). */
 export async function reasonsOf(app: App, report: CsatReport): Promise<ReasonCountRow[]> {
-  return reasonCounts(app.sql, report.workspaceId, { from: report.from, to: report.to });
+  return report.reasons ?? reasonCounts(app.sql, report.workspaceId, { from: report.from, to: report.to });
+}
+
+/** The report window's first resolves that made no survey, by why (read only when asked for). */
+export async function skipsOf(app: App, report: CsatReport): Promise<CsatSkipCount[]> {
+  return report.skipped ?? skippedResolves(app, report);
 }
