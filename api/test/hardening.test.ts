@@ -455,6 +455,7 @@ describe("bad input, fuzzed", () => {
     scores: number[];
   }
   const NIL = "00000000-0000-0000-0000-000000000000";
+  const EVERY = "ffffffff-ffff-ffff-ffff-ffffffffffff";
   /** The tallies summed over their shards (the worker folds shards at any time), by grain, bucket, bot and channel. */
   async function tallySums(): Promise<Map<string, TallySum>> {
     const rows = await server.running.app.prisma.$queryRawUnsafe<
@@ -478,8 +479,12 @@ describe("bad input, fuzzed", () => {
     day.setUTCHours(0);
     const month = new Date(day);
     month.setUTCDate(1);
-    const tail = `${botId ?? NIL}|${channelId ?? NIL}`;
-    return [`HOUR|${hour.toISOString()}|${tail}`, `DAY|${day.toISOString()}|${tail}`, `MONTH|${month.toISOString()}|${tail}`];
+    // Each survey counts in both groupings: its bot and channel, and (summed over teammates here) every bot and channel.
+    return [`${botId ?? NIL}|${channelId ?? NIL}`, `${EVERY}|${EVERY}`].flatMap((tail) => [
+      `HOUR|${hour.toISOString()}|${tail}`,
+      `DAY|${day.toISOString()}|${tail}`,
+      `MONTH|${month.toISOString()}|${tail}`,
+    ]);
   }
 
   it("10,000 inputs: no 5xx, no unmasked error, and the database changed only by valid answers", async () => {
