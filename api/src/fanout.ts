@@ -1,8 +1,8 @@
 import { createRedisEventTarget } from "@graphql-yoga/redis-event-target";
-import { createPubSub } from "graphql-yoga";
 import { Redis } from "ioredis";
 import type { PubSub, Topics } from "./pubsub.js";
 import type { Logger } from "./log.js";
+import { createTopicPubSub, type TopicTarget } from "./topicFeed.js";
 
 /**
  * Whether a conversation's widget is open: whether anyone listens on its `visitor:<id>` topic, in
@@ -11,15 +11,6 @@ import type { Logger } from "./log.js";
 export interface WidgetPresence {
   isOpen(conversationId: string): Promise<boolean>;
 }
-
-/** What the pub/sub uses of an event target: in-process, or Redis's. */
-interface TopicTarget {
-  addEventListener(topic: string, listener: unknown): void;
-  removeEventListener(topic: string, listener: unknown): void;
-  dispatchEvent(event: Event): boolean;
-}
-
-type TopicsEventTarget = NonNullable<NonNullable<Parameters<typeof createPubSub<Topics>>[0]>["eventTarget"]>;
 
 /** An event target that knows which topics have listeners in this process. */
 function countingListeners(target: TopicTarget) {
@@ -39,7 +30,7 @@ function countingListeners(target: TopicTarget) {
     },
     dispatchEvent: (event) => target.dispatchEvent(event),
   };
-  return { target: counted as TopicsEventTarget, listening: (topic: string) => listeners.has(topic) };
+  return { target: counted, listening: (topic: string) => listeners.has(topic) };
 }
 
 /** The channel a conversation's widget listens on (`visitor:<id>`, as the pub/sub names it). */
@@ -78,7 +69,7 @@ export function createFanout(redisUrl: string | undefined, log: Logger): Fanout 
   if (!redisUrl) {
     const local = countingListeners(new EventTarget());
     const presence: WidgetPresence = { isOpen: async (conversationId) => local.listening(visitorChannel(conversationId)) };
-    return { pubsub: createPubSub<Topics>({ eventTarget: local.target }), presence, redis: null, close: async () => {} };
+    return { pubsub: createTopicPubSub<Topics>(local.target), presence, redis: null, close: async () => {} };
   }
 
   const options = { lazyConnect: false, maxRetriesPerRequest: 1, retryStrategy: (n: number) => Math.min(200 * n, 2000) };
@@ -126,7 +117,7 @@ export function createFanout(redisUrl: string | undefined, log: Logger): Fanout 
   };
 
   return {
-    pubsub: createPubSub<Topics>({ eventTarget: local.target }),
+    pubsub: createTopicPubSub<Topics>(local.target),
     presence,
     redis: publisher,
     async close() {

@@ -1,6 +1,7 @@
-import { createPubSub, filter, map, pipe } from "graphql-yoga";
+import { filter, map, pipe } from "graphql-yoga";
 import type { Bot, Channel } from "./generated/prisma/client.js";
 import type { CsatAnswerVia } from "./generated/prisma/enums.js";
+import type { TopicPubSub } from "./topicFeed.js";
 
 /** What a customer's open widget receives at dispatch. */
 export interface CsatPrompt {
@@ -89,7 +90,7 @@ export type Topics = {
   "credentials:revoked": [payload: CredentialRevoked];
 };
 
-export type PubSub = ReturnType<typeof createPubSub<Topics>>;
+export type PubSub = TopicPubSub<Topics>;
 
 /** Tells the workspace's open inboxes, the teammates following the conversation and its widget, once the change is committed. */
 export function publishConversationEvent(pubsub: PubSub, workspaceId: string, event: ConversationEvent): void {

@@ -1,5 +1,5 @@
 import type { IncomingMessage } from "node:http";
-import { GraphQLError } from "graphql";
+import { GraphQLError, subscribe as graphqlSubscribe } from "graphql";
 import { createYoga, type Plugin, type YogaServerInstance } from "graphql-yoga";
 import { createContext, type Context } from "../context.js";
 import type { App } from "../deps.js";
@@ -39,7 +39,7 @@ export function createYogaServer(app: App, extraPlugins: Plugin[] = []): Yoga {
     // MAX_GRAPHQL_BODY_BYTES, and node reads no more than it declares); Yoga's own limit would pipe
     // every body through a counting TransformStream, ~6% of a mutation's server CPU (docs/benchmarks.md).
     maxRequestBodySize: false,
-    plugins: [...graphqlGuards({ production: app.config.production, limits: app.limits }), graphqlMetrics(app.metrics), ...extraPlugins],
+    plugins: [...graphqlGuards({ production: app.config.production, limits: app.limits }), graphqlMetrics(app.metrics), plainSubscriptions, ...extraPlugins],
     // Browsers may call with credentials from our own origin and ALLOWED_ORIGINS only.
     cors: (request) => {
       const origin = request.headers.get("origin");
@@ -53,6 +53,16 @@ export function createYogaServer(app: App, extraPlugins: Plugin[] = []): Yoga {
     },
   });
 }
+
+/**
+ * Subscriptions run on graphql-js's own `subscribe` rather than the executor Yoga brings (which
+ * maps each event through @defer/@stream's machinery: an iterator, an async generator and their
+ * frames per live subscription, ~1 KiB per idle widget). Our subscriptions stream plain results;
+ * the plugins' hooks (masked errors among them) wrap the stream as before.
+ */
+const plainSubscriptions: Plugin = {
+  onSubscribe: ({ setSubscribeFn }) => setSubscribeFn(graphqlSubscribe as Parameters<typeof setSubscribeFn>[0]),
+};
 
 /** Turns domain errors into coded GraphQL errors and hides everything unexpected. */
 function maskError(log: Logger) {
