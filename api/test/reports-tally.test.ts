@@ -370,23 +370,47 @@ describe.each(DB_KINDS)("CSAT tallies on %s", (db: DbKind) => {
   }, 240_000);
 });
 
+/** An in-memory PGlite with every migration before the one whose name ends with `suffix` applied. */
+async function migratedUpTo(suffix: string) {
+  const db = new PGlite();
+  const session = {
+    query: async <T>(sql: string, params?: unknown[]) => (await db.query<T>(sql, params)).rows,
+    exec: async (script: string) => void (await db.exec(script)),
+    release: async () => {},
+  };
+  const migrations = readMigrations(MIGRATIONS_DIR);
+  const at = migrations.findIndex((m) => m.name.endsWith(suffix));
+  expect(at).toBeGreaterThan(0);
+  const before = mkdtempSync(join(tmpdir(), "migrations-before-"));
+  try {
+    for (const m of migrations.slice(0, at)) cpSync(join(MIGRATIONS_DIR, m.name), join(before, m.name), { recursive: true });
+    await applyMigrations(session, before);
+  } finally {
+    rmSync(before, { recursive: true, force: true });
+  }
+  return { db, session, migrations, at };
+}
+
+/** A database's tallies summed over shards, and the same keys counted from scratch over csat_survey, in one order. */
+function tallyReaders(db: PGlite) {
+  return {
+    tallies: async () => (await db.query(`SELECT ${SUMMED} GROUP BY 1, 2, 3, 4, 5 HAVING ${NOT_ALL_ZERO} ORDER BY 1, 2, 3, 4, 5`)).rows,
+    fromScratch: async () =>
+      (await db.query(`SELECT g.grain, g.bucket, k.bot_id, k.channel_id, k.teammate_id, count(*)::int AS sent, count(answered_at)::int AS submitted,
+                              coalesce(sum(score) FILTER (WHERE answered_at IS NOT NULL), 0)::int AS score_sum,
+                              ${[1, 2, 3, 4, 5].map((k) => `count(*) FILTER (WHERE answered_at IS NOT NULL AND score = ${k})::int AS score_${k}`).join(", ")}
+                       FROM csat_survey
+                       CROSS JOIN LATERAL (VALUES ('HOUR', date_trunc('hour', dispatched_at, 'UTC')), ('DAY', date_trunc('day', dispatched_at, 'UTC')),
+                                                  ('MONTH', date_trunc('month', dispatched_at, 'UTC'))) AS g(grain, bucket)
+                       ${GROUPINGS}
+                       WHERE dispatched_at IS NOT NULL AND state IN ('DISPATCHED', 'SUBMITTED')
+                       GROUP BY 1, 2, 3, 4, 5 ORDER BY 1, 2, 3, 4, 5`)).rows,
+  };
+}
+
 describe("the reports_rollup migration", () => {
   it("counts the surveys already there, then keeps counting", async () => {
-    const db = new PGlite();
-    const session = {
-      query: async <T>(sql: string, params?: unknown[]) => (await db.query<T>(sql, params)).rows,
-      exec: async (script: string) => void (await db.exec(script)),
-      release: async () => {},
-    };
-    const migrations = readMigrations(MIGRATIONS_DIR);
-    const rollup = migrations.findIndex((m) => m.name.endsWith("_reports_rollup"));
-    const before = mkdtempSync(join(tmpdir(), "migrations-before-rollup-"));
-    try {
-      for (const m of migrations.slice(0, rollup)) cpSync(join(MIGRATIONS_DIR, m.name), join(before, m.name), { recursive: true });
-      await applyMigrations(session, before);
-    } finally {
-      rmSync(before, { recursive: true, force: true });
-    }
+    const { db, session, migrations, at: rollup } = await migratedUpTo("_reports_rollup");
     await db.exec(`
       INSERT INTO workspace (id, name) VALUES ('11111111-1111-4111-8111-111111111111', 'Old');
       INSERT INTO bot (id, workspace_id, name) VALUES ('22222222-2222-4222-8222-222222222222', '11111111-1111-4111-8111-111111111111', 'Ava');
@@ -406,16 +430,7 @@ describe("the reports_rollup migration", () => {
         FROM generate_series(1, 40) g JOIN conversation c ON c.id = md5('c' || g)::uuid;`);
     expect(await applyMigrations(session, MIGRATIONS_DIR)).toEqual(migrations.slice(rollup).map((m) => m.name));
 
-    const tallies = async () => (await db.query(`SELECT ${SUMMED} GROUP BY 1, 2, 3, 4, 5 HAVING ${NOT_ALL_ZERO} ORDER BY 1, 2, 3, 4, 5`)).rows;
-    const fromScratch = async () =>
-      (await db.query(`SELECT g.grain, g.bucket, k.bot_id, k.channel_id, k.teammate_id, count(*)::int AS sent, count(answered_at)::int AS submitted, coalesce(sum(score), 0)::int AS score_sum,
-                              ${[1, 2, 3, 4, 5].map((k) => `count(*) FILTER (WHERE score = ${k})::int AS score_${k}`).join(", ")}
-                       FROM csat_survey
-                       CROSS JOIN LATERAL (VALUES ('HOUR', date_trunc('hour', dispatched_at, 'UTC')), ('DAY', date_trunc('day', dispatched_at, 'UTC')),
-                                                  ('MONTH', date_trunc('month', dispatched_at, 'UTC'))) AS g(grain, bucket)
-                       ${GROUPINGS}
-                       WHERE dispatched_at IS NOT NULL AND state IN ('DISPATCHED', 'SUBMITTED')
-                       GROUP BY 1, 2, 3, 4, 5 ORDER BY 1, 2, 3, 4, 5`)).rows;
+    const { tallies, fromScratch } = tallyReaders(db);
     const backfilled = await tallies();
     // 32 dispatched surveys (4 scheduled and 4 cancelled do not count), each in one hour, day and month bucket.
     // (Each counts in both groupings: bot x channel, and teammate.)
@@ -438,22 +453,7 @@ describe("the reports_rollup migration", () => {
 
 describe("the tally_groupings migration", () => {
   it("turns bot x channel x teammate tallies into the two groupings, shard by shard, then keeps counting", async () => {
-    const db = new PGlite();
-    const session = {
-      query: async <T>(sql: string, params?: unknown[]) => (await db.query<T>(sql, params)).rows,
-      exec: async (script: string) => void (await db.exec(script)),
-      release: async () => {},
-    };
-    const migrations = readMigrations(MIGRATIONS_DIR);
-    const groupings = migrations.findIndex((m) => m.name.endsWith("_tally_groupings"));
-    expect(groupings).toBeGreaterThan(0);
-    const before = mkdtempSync(join(tmpdir(), "migrations-before-groupings-"));
-    try {
-      for (const m of migrations.slice(0, groupings)) cpSync(join(MIGRATIONS_DIR, m.name), join(before, m.name), { recursive: true });
-      await applyMigrations(session, before);
-    } finally {
-      rmSync(before, { recursive: true, force: true });
-    }
+    const { db, session, migrations, at: groupings } = await migratedUpTo("_tally_groupings");
     const W = "11111111-1111-4111-8111-111111111111";
     await db.exec(`
       INSERT INTO workspace (id, name) VALUES ('${W}', 'Old');
@@ -482,17 +482,7 @@ describe("the tally_groupings migration", () => {
     expect(old[0]!.n).toBeGreaterThan(0);
     expect(await applyMigrations(session, MIGRATIONS_DIR)).toEqual(migrations.slice(groupings).map((m) => m.name));
 
-    const tallies = async () => (await db.query(`SELECT ${SUMMED} GROUP BY 1, 2, 3, 4, 5 HAVING ${NOT_ALL_ZERO} ORDER BY 1, 2, 3, 4, 5`)).rows;
-    const fromScratch = async () =>
-      (await db.query(`SELECT g.grain, g.bucket, k.bot_id, k.channel_id, k.teammate_id, count(*)::int AS sent, count(answered_at)::int AS submitted,
-                              coalesce(sum(score) FILTER (WHERE answered_at IS NOT NULL), 0)::int AS score_sum,
-                              ${[1, 2, 3, 4, 5].map((k) => `count(*) FILTER (WHERE answered_at IS NOT NULL AND score = ${k})::int AS score_${k}`).join(", ")}
-                       FROM csat_survey
-                       CROSS JOIN LATERAL (VALUES ('HOUR', date_trunc('hour', dispatched_at, 'UTC')), ('DAY', date_trunc('day', dispatched_at, 'UTC')),
-                                                  ('MONTH', date_trunc('month', dispatched_at, 'UTC'))) AS g(grain, bucket)
-                       ${GROUPINGS}
-                       WHERE dispatched_at IS NOT NULL AND state IN ('DISPATCHED', 'SUBMITTED')
-                       GROUP BY 1, 2, 3, 4, 5 ORDER BY 1, 2, 3, 4, 5`)).rows;
+    const { tallies, fromScratch } = tallyReaders(db);
     const migrated = await tallies();
     expect(migrated).toEqual(await fromScratch());
     // Every key is in one of the two groupings; the shards were kept apart.
