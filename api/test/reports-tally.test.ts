@@ -39,6 +39,23 @@ const ALL_ZERO = COUNTS.map((c) => `${c} = 0`).join(" AND ");
 /** A key whose shards sum to nothing is no tally (a survey moved away, say, before the shards were folded). */
 const NOT_ALL_ZERO = COUNTS.map((c) => `sum(${c}) <> 0`).join(" OR ");
 
+/**
+ * The tally keys counted from scratch over csat_survey (both groupings, every grain), ordered as
+ * the tallies are read: with the workspace first when `perWorkspace`.
+ */
+function fromScratchSql(perWorkspace: boolean): string {
+  const keys = perWorkspace ? "1, 2, 3, 4, 5, 6" : "1, 2, 3, 4, 5";
+  return `SELECT ${perWorkspace ? "workspace_id, " : ""}g.grain, g.bucket, k.bot_id, k.channel_id, k.teammate_id, count(*)::int AS sent,
+                 count(answered_at)::int AS submitted, coalesce(sum(score) FILTER (WHERE answered_at IS NOT NULL), 0)::int AS score_sum,
+                 ${[1, 2, 3, 4, 5].map((k) => `count(*) FILTER (WHERE answered_at IS NOT NULL AND score = ${k})::int AS score_${k}`).join(", ")}
+          FROM csat_survey
+          CROSS JOIN LATERAL (VALUES ('HOUR', date_trunc('hour', dispatched_at, 'UTC')), ('DAY', date_trunc('day', dispatched_at, 'UTC')),
+                                     ('MONTH', date_trunc('month', dispatched_at, 'UTC'))) AS g(grain, bucket)
+          ${GROUPINGS}
+          WHERE dispatched_at IS NOT NULL AND state IN ('DISPATCHED', 'SUBMITTED')
+          GROUP BY ${keys} ORDER BY ${keys}`;
+}
+
 /** A small seeded generator (mulberry32), so a failure can be replayed. */
 function generator(seed: number) {
   let a = seed >>> 0;
@@ -211,19 +228,7 @@ describe.each(DB_KINDS)("CSAT tallies on %s", (db: DbKind) => {
       }
       const shards = async () =>
         (await prisma.$queryRawUnsafe<{ n: number }[]>(`SELECT count(DISTINCT shard)::int AS n FROM csat_tally WHERE shard <> 0`))[0]!.n;
-      async function fromScratch() {
-        return prisma.$queryRawUnsafe<unknown[]>(
-          `SELECT workspace_id, g.grain, g.bucket, k.bot_id, k.channel_id, k.teammate_id, count(*)::int AS sent, count(answered_at)::int AS submitted,
-                  coalesce(sum(score) FILTER (WHERE answered_at IS NOT NULL), 0)::int AS score_sum,
-                  ${[1, 2, 3, 4, 5].map((k) => `count(*) FILTER (WHERE answered_at IS NOT NULL AND score = ${k})::int AS score_${k}`).join(", ")}
-           FROM csat_survey
-           CROSS JOIN LATERAL (VALUES ('HOUR', date_trunc('hour', dispatched_at, 'UTC')), ('DAY', date_trunc('day', dispatched_at, 'UTC')),
-                                      ('MONTH', date_trunc('month', dispatched_at, 'UTC'))) AS g(grain, bucket)
-           ${GROUPINGS}
-           WHERE dispatched_at IS NOT NULL AND state IN ('DISPATCHED', 'SUBMITTED')
-           GROUP BY 1, 2, 3, 4, 5, 6 ORDER BY 1, 2, 3, 4, 5, 6`,
-        );
-      }
+      const fromScratch = () => prisma.$queryRawUnsafe<unknown[]>(fromScratchSql(true));
 
       const counts: Record<string, number> = {};
       for (let step = 0; step < 170; step++) {
@@ -395,16 +400,7 @@ async function migratedUpTo(suffix: string) {
 function tallyReaders(db: PGlite) {
   return {
     tallies: async () => (await db.query(`SELECT ${SUMMED} GROUP BY 1, 2, 3, 4, 5 HAVING ${NOT_ALL_ZERO} ORDER BY 1, 2, 3, 4, 5`)).rows,
-    fromScratch: async () =>
-      (await db.query(`SELECT g.grain, g.bucket, k.bot_id, k.channel_id, k.teammate_id, count(*)::int AS sent, count(answered_at)::int AS submitted,
-                              coalesce(sum(score) FILTER (WHERE answered_at IS NOT NULL), 0)::int AS score_sum,
-                              ${[1, 2, 3, 4, 5].map((k) => `count(*) FILTER (WHERE answered_at IS NOT NULL AND score = ${k})::int AS score_${k}`).join(", ")}
-                       FROM csat_survey
-                       CROSS JOIN LATERAL (VALUES ('HOUR', date_trunc('hour', dispatched_at, 'UTC')), ('DAY', date_trunc('day', dispatched_at, 'UTC')),
-                                                  ('MONTH', date_trunc('month', dispatched_at, 'UTC'))) AS g(grain, bucket)
-                       ${GROUPINGS}
-                       WHERE dispatched_at IS NOT NULL AND state IN ('DISPATCHED', 'SUBMITTED')
-                       GROUP BY 1, 2, 3, 4, 5 ORDER BY 1, 2, 3, 4, 5`)).rows,
+    fromScratch: async () => (await db.query(fromScratchSql(false))).rows,
   };
 }
 
