@@ -42,17 +42,15 @@ mkdirSync(DIR, { recursive: true });
 process.env.BENCH_NODE_ARGS = `${process.env.BENCH_NODE_ARGS ?? ""} --heapsnapshot-signal=SIGUSR2 --diagnostic-dir=${DIR}`;
 const db = await createBenchDatabase("heap");
 const fleet = createWidgetFleet();
-const server = await (async () => {
-  const ids = seededIds(randomBytes(8).toString("hex"));
-  const ws = await seedWorkspace(db.pool, "Bench Heap");
-  await seedConversations(db.pool, ws, ids, 1, WIDGETS, "open");
-  return { ids, hydra: await startHydra("Hydra", db.url) };
-})();
+let hydra: Awaited<ReturnType<typeof startHydra>> | undefined;
 try {
+  const ids = seededIds(randomBytes(8).toString("hex"));
+  await seedConversations(db.pool, await seedWorkspace(db.pool, "Bench Heap"), ids, 1, WIDGETS, "open");
+  const server = (hydra = await startHydra("Hydra", db.url));
   /** Signals the server to write a snapshot (V8 collects garbage first) and waits until it is written. */
   const snapshot = async (): Promise<string> => {
     const before = new Set(readdirSync(DIR));
-    server.hydra.child.kill("SIGUSR2");
+    server.child.kill("SIGUSR2");
     for (;;) {
       await settle(1000);
       const file = readdirSync(DIR).find((f) => !before.has(f) && f.endsWith(".heapsnapshot"));
@@ -62,12 +60,12 @@ try {
       if (statSync(join(DIR, file)).size === size) return join(DIR, file);
     }
   };
-  if ((await fleet.open(server.ids.seed, server.hydra.wsUrl, 1, WIDGETS)) < WIDGETS) throw new Error("widgets did not all open");
+  if ((await fleet.open(ids.seed, server.wsUrl, 1, WIDGETS)) < WIDGETS) throw new Error("widgets did not all open");
   await settle(1000);
   await fleet.closeAll();
   await settle(1000);
   const none = await snapshot();
-  await fleet.open(server.ids.seed, server.hydra.wsUrl, 1, WIDGETS);
+  await fleet.open(ids.seed, server.wsUrl, 1, WIDGETS);
   await settle(3000);
   const open = await snapshot();
   await fleet.closeAll();
@@ -81,7 +79,7 @@ try {
   for (const r of rows.slice(0, 30)) console.log(`${r.bytes.toFixed(0).padStart(12)}  ${r.count.toFixed(2).padStart(14)}  ${r.sort}`);
   console.log(`snapshots: ${none}, ${open}`);
 } finally {
-  await server.hydra.stop();
+  await hydra?.stop();
   await fleet.stop();
   await db.drop();
 }

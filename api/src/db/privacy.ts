@@ -92,7 +92,7 @@ export async function eraseCustomers(tx: Queryable, customerIds: string[], now: 
   // (the event is still sent, with the score, as an erased comment reads: null).
   await tx.query(
     `UPDATE webhook_delivery d SET payload = jsonb_set(d.payload, '{data,comment}', 'null'::jsonb)
-     WHERE jsonb_typeof(d.payload #> '{data,comment}') = 'string'
+     WHERE d.state = 'PENDING' AND jsonb_typeof(d.payload #> '{data,comment}') = 'string'
        AND d.subject_id IN (
          SELECT s.id FROM csat_survey s JOIN conversation c ON c.id = s.conversation_id WHERE c.customer_id = ANY($1::uuid[])
          UNION ALL

@@ -14,6 +14,9 @@ export interface TallyPiece {
   to: Date | null;
 }
 
+/** In a tally key, "every bot, channel or teammate" (the max UUID): see TallyRow. */
+export const TALLY_EVERY = "ffffffff-ffff-ffff-ffff-ffffffffffff";
+
 /**
  * A workspace's surveys of one period and key, summed. The tallies group each survey twice: by bot
  * and channel (teammateId the max UUID, "every teammate"), and by credited teammate (botId and

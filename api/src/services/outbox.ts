@@ -1,5 +1,5 @@
-import { deadline } from "../deadline.js";
 import { Resend } from "resend";
+import { deadline } from "../deadline.js";
 import type { Prisma } from "../generated/prisma/client.js";
 import { faultPoint } from "../faults.js";
 import type { Actor } from "./actors.js";

@@ -1,9 +1,9 @@
-import { deadline } from "../deadline.js";
 import { lookup as dnsLookup, type LookupAddress } from "node:dns";
 import { request as httpRequest, type IncomingMessage } from "node:http";
 import { request as httpsRequest } from "node:https";
 import { isIP, type LookupFunction } from "node:net";
 import ipaddr from "ipaddr.js";
+import { deadline } from "../deadline.js";
 import { badInput } from "../errors.js";
 
 /**

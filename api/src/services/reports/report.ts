@@ -1,18 +1,16 @@
 import type { Bot, Channel } from "../../generated/prisma/client.js";
-import { compactTallyShards, readComments as readCommentRows, readTallies, reasonCounts, type ReasonCountRow, type TallyRow } from "../../db/reports.js";
+import { countSkipped } from "../../db/conversations.js";
+import { compactTallyShards, readComments as readCommentRows, readTallies, reasonCounts, TALLY_EVERY, type ReasonCountRow, type TallyRow } from "../../db/reports.js";
 import { badInput } from "../../errors.js";
 import type { Actor } from "../actors.js";
 import { requireMember } from "../actors.js";
 import type { App } from "../../deps.js";
 import { SURVEY_LIFETIME_MS } from "../csat/dispatch.js";
 import { pageSize } from "../validation.js";
-import { skippedResolves, type CsatSkipCount } from "./skipped.js";
+import type { CsatSkipCount } from "./skipped.js";
 import { align, coverWindow, csatWindows, DAY_MS, type CsatRange, type CsatWindow } from "./windows.js";
 
 export const UNATTRIBUTED = "— Unattributed —";
-
-/** In a tally key, "every bot, channel or teammate": see TallyRow. */
-const EVERY = "ffffffff-ffff-ffff-ffff-ffffffffffff";
 
 export interface CsatRatingCount {
   score: number;
@@ -117,11 +115,11 @@ function period(window: CsatWindow, groups: TallyRow[]): CsatPeriod {
       scores: [g.score1, g.score2, g.score3, g.score4, g.score5],
     };
     // Each survey is in both groupings: bot x channel (every teammate), and teammate (every bot and channel).
-    if (g.teammateId === EVERY) {
+    if (g.teammateId === TALLY_EVERY) {
       addTo(total, t);
       add(byBot, g.botId, g.botName, t);
       add(byChannel, g.channelId, g.channelName, t);
-    } else if (g.botId === EVERY && g.channelId === EVERY) {
+    } else if (g.botId === TALLY_EVERY && g.channelId === TALLY_EVERY) {
       add(byTeammate, g.teammateId, g.teammateName, t);
     }
   }
@@ -149,12 +147,11 @@ export async function csatReport(
   ];
   // Comments, reasons and skips asked for up front are read at the same time, each on a connection of its own.
   const limit = options.comments;
-  const window = { ...current, workspaceId };
   const [groups, comments, reasons, skipped] = await Promise.all([
     readTallies(app.sql, workspaceId, pieces),
     limit === undefined ? undefined : readComments(app, workspaceId, current, limit),
     options.reasons ? reasonCounts(app.sql, workspaceId, current) : undefined,
-    options.skipped ? skippedResolves(app, window) : undefined,
+    options.skipped ? countSkipped(app.sql, workspaceId, current) : undefined,
   ]);
   return {
     range,
@@ -259,5 +256,5 @@ export async function reasonsOf(app: App, report: CsatReport): Promise<ReasonCou
 
 /** The report window's first resolves that made no survey, by why (read only when asked for). */
 export async function skipsOf(app: App, report: CsatReport): Promise<CsatSkipCount[]> {
-  return report.skipped ?? skippedResolves(app, report);
+  return report.skipped ?? countSkipped(app.sql, report.workspaceId, report);
 }
