@@ -416,7 +416,12 @@ function probe(url: string, path: string, agent: Agent | false, token?: string):
     });
     req.on("error", (err: NodeJS.ErrnoException) => {
       if (err.code === "ECONNREFUSED") return resolve("refused");
-      if (!agent && err.code === "ECONNRESET" && connectedAt > 0) {
+      // Reset before its handshake even completed on this side: the kernel turned it away as the
+      // listening socket closed (the server only ever drops a socket it accepted after seconds of
+      // silence), so no request of it was received: refused, not lost.
+      if (err.code === "ECONNRESET" && connectedAt === 0 && !reused) return resolve("refused");
+      // A fresh connection (or a kept-alive agent's new one) reset once connected: settle() decides.
+      if (!reused && err.code === "ECONNRESET" && connectedAt > 0) {
         resets.push({ connectedAt });
         return resolve("reset");
       }
