@@ -1,5 +1,6 @@
 import type { Actor } from "./services/actors.js";
 import type { App } from "./deps.js";
+import { requestLog } from "./log.js";
 import { authenticate, bearerSecret } from "./services/auth.js";
 import { sameSecret } from "./tokens.js";
 
@@ -20,6 +21,15 @@ export interface Credentials {
   authorization?: string | null | undefined;
   /** A widget's visitor token, as graphql-ws connectionParams carry it. */
   visitorToken?: string | null | undefined;
+}
+
+/**
+ * `app` as one request's (or socket operation's) work sees it: its log lines carry `requestId`
+ * (without AsyncLocalStorage, so also with LOG_REQUEST_IDS=edge), and what it leaves for the workers
+ * is stamped with it. A few fields copied per request; everything else is the server's own.
+ */
+export function appForRequest(app: App, requestId: string): App {
+  return { ...app, requestId, log: requestLog(app.log, requestId) };
 }
 
 export async function createContext(app: App, credentials: Credentials): Promise<Context> {

@@ -8,7 +8,7 @@ import type { WidgetPresence } from "./fanout.js";
 import type { Logger } from "./log.js";
 import type { Metrics } from "./metrics.js";
 
-/** What every domain service works with: one per server, shared by all requests. */
+/** What every domain service works with: one per server, shared by all requests (a request's own copy adds its id; see appForRequest). */
 export interface App {
   prisma: PrismaClient;
   /** The driver itself, for the hot paths (see db/client.ts). */
@@ -21,6 +21,12 @@ export interface App {
   limits: RateLimits;
   /** The series GET /metrics serves; services move its counters. */
   metrics: Metrics;
+  /**
+   * On a request's own copy (see appForRequest): the id of the request or socket operation whose
+   * work this is. Rows it leaves for the workers (a survey, an email, a webhook delivery) keep it, so
+   * the workers' lines name it as `causedBy`.
+   */
+  requestId?: string;
 }
 
 export type Tx = Parameters<Parameters<PrismaClient["$transaction"]>[0]>[0];

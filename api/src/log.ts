@@ -7,7 +7,7 @@ export const LOG_LEVELS: readonly LogLevel[] = ["debug", "info", "warn", "error"
 export type LogFormat = "json" | "pretty" | "auto";
 export const LOG_FORMATS: readonly LogFormat[] = ["json", "pretty", "auto"];
 /** Structured facts beside a line; fields named in `REDACTED_FIELDS` are never written. */
-export type LogFields = Record<string, string | number | boolean | null | undefined>;
+export type LogFields = Record<string, string | number | boolean | null | undefined | readonly string[]>;
 
 /**
  * Where the server writes what it does: one line each, carrying the id of the request (or socket
@@ -120,8 +120,26 @@ export function requestLog(log: Logger, requestId: string): Logger {
 
 function maskFields(fields: LogFields): LogFields {
   const masked: LogFields = {};
-  for (const [key, value] of Object.entries(fields)) masked[key] = typeof value === "string" ? maskSecrets(value) : value;
+  for (const [key, value] of Object.entries(fields)) {
+    masked[key] = typeof value === "string" ? maskSecrets(value) : Array.isArray(value) ? value.map(maskSecrets) : value;
+  }
   return masked;
+}
+
+/** At most this many request ids on one line (a batch of 100 emails may come from 100 requests). */
+export const CAUSES_LISTED = 20;
+
+/**
+ * `{ causedBy }` for a worker's line about rows that requests left it: the distinct ids of those
+ * requests (see App.requestId), in the order first seen, at most CAUSES_LISTED of them and
+ * `causedByMore` counting the rest; none when no row came from a request.
+ */
+export function causedBy(requestIds: Iterable<string | null | undefined>): LogFields | undefined {
+  const ids = new Set<string>();
+  for (const id of requestIds) if (id) ids.add(id);
+  if (ids.size === 0) return undefined;
+  const listed = [...ids].slice(0, CAUSES_LISTED);
+  return ids.size > CAUSES_LISTED ? { causedBy: listed, causedByMore: ids.size - CAUSES_LISTED } : { causedBy: listed };
 }
 
 function errorFields(err: unknown): { type?: string; message: string; stack?: string } {

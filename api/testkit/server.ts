@@ -60,7 +60,7 @@ export interface TestServer {
  * `config.databaseUrl` or `config.dataDir` to use a database that outlives the server (restarts).
  */
 export async function startTestServer(
-  options: { db: DbKind; clock?: Clock; config?: Partial<Config>; port?: number; spanExporter?: SpanExporter } = { db: "pglite" },
+  options: { db: DbKind; clock?: Clock; config?: Partial<Config>; port?: number; spanExporter?: SpanExporter; log?: Logger } = { db: "pglite" },
 ): Promise<TestServer> {
   const ownDatabase = options.db === "postgres" && !options.config?.databaseUrl;
   const database = ownDatabase ? await createTestDatabase() : null;
@@ -83,7 +83,8 @@ export async function startTestServer(
     ...options.config,
   };
   const log = createMemoryLogger();
-  const running = await buildApp({ config, log, ...(options.clock ? { clock: options.clock } : {}), ...(options.spanExporter ? { spanExporter: options.spanExporter } : {}) });
+  // A test that reads the lines' fields passes a logger of its own (then `log` stays empty).
+  const running = await buildApp({ config, log: options.log ?? log, ...(options.clock ? { clock: options.clock } : {}), ...(options.spanExporter ? { spanExporter: options.spanExporter } : {}) });
   const url = await running.start(options.port ?? 0);
   return {
     url,

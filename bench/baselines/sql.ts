@@ -48,7 +48,7 @@ export async function submitAnswer(
   if (!TOKEN.test(token)) return { outcome: "NOT_FOUND", survey: null };
   const hash = sha256(token);
   // Hydra's answer statement: the compare-and-set, its webhook events and its follow-up in one.
-  const row = await answerSurvey(onPool(pool), { tokenHash: hash, score, comment: (comment as string | null | undefined) || null, answeredAt: new Date(), via, reason: null });
+  const row = await answerSurvey(onPool(pool), { tokenHash: hash, score, comment: (comment as string | null | undefined) || null, answeredAt: new Date(), via, reason: null, requestId: null });
   if (row) return { outcome: "ACCEPTED", survey: { score: row.score, comment: row.comment, workspaceName: row.workspaceName } };
   const { rows: found } = await pool.query<{ answered_at: Date | null; score: number | null; comment: string | null; name: string }>(
     `SELECT s.answered_at, s.score, s.comment, w.name FROM csat_survey s JOIN workspace w ON w.id = s.workspace_id WHERE s.token_hash = $1`,
@@ -121,7 +121,7 @@ export async function resolveConversation(pool: pg.Pool, workspaceId: string, id
         : null;
       survey = ((await insertDispatchedSurvey(
         tx,
-        { workspaceId, conversationId: id, botId: row.botId, channelId: row.channelId, resolvedVia: via },
+        { workspaceId, conversationId: id, botId: row.botId, channelId: row.channelId, resolvedVia: via, requestId: null },
         { tokenHash: sha256(token), expiresAt, deliveredToWidget: false, email, emailState: "RECORDED", teammateId: row.assigneeId, locale: "en" },
         now,
       )) ?? null) as Record<string, unknown> | null;

@@ -13,6 +13,8 @@ export interface ClaimedEmail {
   attempts: number;
   /** SHA-256 of the survey token, for the unsubscribe link (null once erased). */
   tokenHash: string | null;
+  /** The id of the request that caused the email (the survey's), if one did: the outbox's lines name it as causedBy. */
+  requestId: string | null;
 }
 
 export interface ClaimedBatch {
@@ -23,7 +25,7 @@ export interface ClaimedBatch {
   retried: boolean;
 }
 
-const CLAIMED_COLUMNS = `o.id, o.survey_id AS "surveyId", o.kind, o."to", o.subject, o.html, o.text, o.attempts,
+const CLAIMED_COLUMNS = `o.id, o.survey_id AS "surveyId", o.kind, o."to", o.subject, o.html, o.text, o.attempts, o.request_id AS "requestId",
   (SELECT token_hash FROM csat_survey s WHERE s.id = o.survey_id) AS "tokenHash"`;
 
 /** The token of a rating link in a kept copy, blanked out (as services/outbox.ts's redactSurveyToken). */
@@ -115,9 +117,9 @@ export async function markSent(
   const rows = await db.query<{ id: string }>(
     `WITH accepted AS (SELECT * FROM unnest($1::uuid[], $2::text[]) AS a(id, provider_id)),
      reminders AS (
-       INSERT INTO email_outbox (workspace_id, survey_id, kind, "to", subject, html, text, state, created_at, next_attempt_at)
+       INSERT INTO email_outbox (workspace_id, survey_id, kind, "to", subject, html, text, state, created_at, next_attempt_at, request_id)
        SELECT o.workspace_id, o.survey_id, 'REMINDER', o."to", left(coalesce(r.prefix, 'Reminder: ') || o.subject || coalesce(r.suffix, ''), 200),
-              o.html, o.text, 'PENDING', $3, s.dispatched_at + make_interval(days => st.reminder_after_days)
+              o.html, o.text, 'PENDING', $3, s.dispatched_at + make_interval(days => st.reminder_after_days), o.request_id
        FROM email_outbox o
        JOIN accepted a ON a.id = o.id
        JOIN csat_survey s ON s.id = o.survey_id

@@ -8,6 +8,8 @@ export interface DueSurveyRow extends LanguageFacts {
   conversationId: string;
   workspaceName: string;
   email: string | null;
+  /** The resolve's request, if one made the survey: the scheduler's line names it as causedBy. */
+  requestId: string | null;
 }
 
 /**
@@ -19,9 +21,9 @@ export async function claimDueSurveys(tx: Queryable, now: Date, limit: number): 
   return tx.query<DueSurveyRow>(
     `
     SELECT claimed.id, claimed.workspace_id AS "workspaceId", claimed.conversation_id AS "conversationId",
-           w.name AS "workspaceName", cu.email, ${LANGUAGE_COLUMNS}
+           w.name AS "workspaceName", cu.email, claimed.request_id AS "requestId", ${LANGUAGE_COLUMNS}
     FROM (
-      SELECT id, workspace_id, conversation_id, bot_id, channel_id FROM csat_survey
+      SELECT id, workspace_id, conversation_id, bot_id, channel_id, request_id FROM csat_survey
       WHERE state = 'SCHEDULED' AND NOT on_hold AND due_at <= $1
       ORDER BY due_at LIMIT $2
       FOR UPDATE SKIP LOCKED

@@ -16,11 +16,11 @@ const SURVEY_COLUMNS = `id, workspace_id AS "workspaceId", conversation_id AS "c
   state::text AS state, resolved_via::text AS "resolvedVia", on_hold AS "onHold", due_at AS "dueAt", dispatched_at AS "dispatchedAt",
   expires_at AS "expiresAt", token_hash AS "tokenHash", delivered_to_widget AS "deliveredToWidget", emailed, score::int AS score, comment,
   answered_at AS "answeredAt", answered_via::text AS "answeredVia", cancelled_at AS "cancelledAt", created_at AS "createdAt",
-  teammate_id AS "teammateId", locale, reason`;
+  teammate_id AS "teammateId", locale, reason, request_id AS "requestId"`;
 const _surveyColumns = {
   id: 1, workspaceId: 1, conversationId: 1, botId: 1, channelId: 1, state: 1, resolvedVia: 1, onHold: 1, dueAt: 1, dispatchedAt: 1,
   expiresAt: 1, tokenHash: 1, deliveredToWidget: 1, emailed: 1, score: 1, comment: 1, answeredAt: 1, answeredVia: 1, cancelledAt: 1,
-  createdAt: 1, teammateId: 1, locale: 1, reason: 1,
+  createdAt: 1, teammateId: 1, locale: 1, reason: 1, requestId: 1,
 } satisfies Record<keyof CsatSurvey, 1>;
 
 /** The conversation a survey is made for, as its first resolve left it. */
@@ -30,6 +30,8 @@ export interface NewSurvey {
   botId: string | null;
   channelId: string | null;
   resolvedVia: ResolvedVia;
+  /** The resolve's request (App.requestId): the survey, its email and its events keep it for the workers' lines. */
+  requestId: string | null;
 }
 
 /** A survey email as the outbox stores it. */
@@ -43,11 +45,11 @@ export interface OutboxEmail {
 /** Creates the conversation's survey waiting SCHEDULED until `dueAt`; undefined when it has one already (the unique key decides). */
 export async function insertScheduledSurvey(tx: Queryable, survey: NewSurvey, dueAt: Date, now: Date): Promise<CsatSurvey | undefined> {
   const [row] = await tx.query<CsatSurvey>(
-    `INSERT INTO csat_survey (workspace_id, conversation_id, bot_id, channel_id, state, resolved_via, due_at, created_at)
-     VALUES ($1::uuid, $2::uuid, $3::uuid, $4::uuid, 'SCHEDULED', $5::"ResolvedVia", $6, $7)
+    `INSERT INTO csat_survey (workspace_id, conversation_id, bot_id, channel_id, state, resolved_via, due_at, created_at, request_id)
+     VALUES ($1::uuid, $2::uuid, $3::uuid, $4::uuid, 'SCHEDULED', $5::"ResolvedVia", $6, $7, $8)
      ON CONFLICT (conversation_id) DO NOTHING
      RETURNING ${SURVEY_COLUMNS}`,
-    [survey.workspaceId, survey.conversationId, survey.botId, survey.channelId, survey.resolvedVia, dueAt, now],
+    [survey.workspaceId, survey.conversationId, survey.botId, survey.channelId, survey.resolvedVia, dueAt, now, survey.requestId],
   );
   return row;
 }
@@ -75,13 +77,13 @@ export async function insertDispatchedSurvey(
   const [row] = await tx.query<CsatSurvey>(
     `WITH survey AS (
       INSERT INTO csat_survey (workspace_id, conversation_id, bot_id, channel_id, state, resolved_via, due_at, created_at,
-                               dispatched_at, expires_at, token_hash, delivered_to_widget, emailed, teammate_id, locale)
-      VALUES ($1::uuid, $2::uuid, $3::uuid, $4::uuid, 'DISPATCHED', $5::"ResolvedVia", $6, $6, $6, $7, $8, $9, $10, $16::uuid, $17)
+                               dispatched_at, expires_at, token_hash, delivered_to_widget, emailed, teammate_id, locale, request_id)
+      VALUES ($1::uuid, $2::uuid, $3::uuid, $4::uuid, 'DISPATCHED', $5::"ResolvedVia", $6, $6, $6, $7, $8, $9, $10, $16::uuid, $17, $18)
       ON CONFLICT (conversation_id) DO NOTHING
       RETURNING *
     ), outbox AS (
-      INSERT INTO email_outbox (workspace_id, survey_id, "to", subject, html, text, state, created_at, next_attempt_at)
-      SELECT workspace_id, id, $11, $12, $13, $14, $15::"EmailState", $6, $6
+      INSERT INTO email_outbox (workspace_id, survey_id, "to", subject, html, text, state, created_at, next_attempt_at, request_id)
+      SELECT workspace_id, id, $11, $12, $13, $14, $15::"EmailState", $6, $6, request_id
       FROM survey WHERE $10
     ), webhooks AS (${surveyEventsInsert("survey", "csat.survey.dispatched", "$6")})
     SELECT ${SURVEY_COLUMNS} FROM survey`,
@@ -91,6 +93,7 @@ export async function insertDispatchedSurvey(
       email?.to ?? null, email?.subject ?? null, email?.html ?? null, email?.text ?? null, dispatch.emailState,
       dispatch.teammateId,
       dispatch.locale,
+      survey.requestId,
     ],
   );
   return row;
@@ -188,8 +191,8 @@ export async function dispatchScheduledSurveys(
       RETURNING s.*
     ), webhooks AS (${surveyEventsInsert("dispatched", "csat.survey.dispatched", "$5")}
     ), outbox AS (
-      INSERT INTO email_outbox (workspace_id, survey_id, "to", subject, html, text, state, created_at, next_attempt_at)
-      SELECT d.workspace_id, d.id, e."to", e.subject, e.html, e.text, $7::"EmailState", $5, $5
+      INSERT INTO email_outbox (workspace_id, survey_id, "to", subject, html, text, state, created_at, next_attempt_at, request_id)
+      SELECT d.workspace_id, d.id, e."to", e.subject, e.html, e.text, $7::"EmailState", $5, $5, d.request_id
       FROM dispatched d
       JOIN unnest($8::uuid[], $9::text[], $10::text[], $11::text[], $12::text[]) AS e(id, "to", subject, html, text) ON e.id = d.id
     )
@@ -256,7 +259,7 @@ export interface AnsweredSurvey {
  */
 export async function answerSurvey(
   db: Queryable,
-  answer: { tokenHash: string; score: number; comment: string | null; answeredAt: Date; via: CsatAnswerVia; reason: string | null },
+  answer: { tokenHash: string; score: number; comment: string | null; answeredAt: Date; via: CsatAnswerVia; reason: string | null; requestId: string | null },
 ): Promise<AnsweredSurvey | undefined> {
   const [answered] = await db.query<AnsweredSurvey>(
     `WITH answered AS (
@@ -264,7 +267,7 @@ export async function answerSurvey(
       SET state = 'SUBMITTED', score = $2, comment = $3, answered_at = $4, answered_via = $5::"CsatAnswerVia", reason = $6
       WHERE token_hash = $1 AND state = 'DISPATCHED' AND answered_at IS NULL AND expires_at > $4
       RETURNING *
-    ), webhooks AS (${surveyEventsInsert("answered", "csat.response.created", "$4")}
+    ), webhooks AS (${surveyEventsInsert("answered", "csat.response.created", "$4", "$7")}
     ), follow_up AS (
       INSERT INTO csat_follow_up (workspace_id, survey_id, status, owner_id, created_at, updated_at)
       SELECT a.workspace_id, a.id, 'OPEN', a.teammate_id, a.answered_at, a.answered_at
@@ -272,7 +275,7 @@ export async function answerSurvey(
       WHERE a.score <= coalesce(st.follow_up_at_or_below, 2)
       ON CONFLICT (survey_id) DO NOTHING
       RETURNING id, survey_id, owner_id
-    ), follow_up_webhooks AS (${followUpEventsInsert("follow_up", "answered", "$4")})
+    ), follow_up_webhooks AS (${followUpEventsInsert("follow_up", "answered", "$4", "$7")})
     SELECT a.id, a.workspace_id AS "workspaceId", a.conversation_id AS "conversationId", a.bot_id AS "botId", a.channel_id AS "channelId",
            a.score::int AS score, a.comment, a.answered_at AS "answeredAt", a.answered_via::text AS "answeredVia",
            a.dispatched_at AS "dispatchedAt", w.name AS "workspaceName", b.name AS "botName", b.created_at AS "botCreatedAt",
@@ -283,7 +286,7 @@ export async function answerSurvey(
     LEFT JOIN follow_up f ON f.survey_id = a.id
     LEFT JOIN bot b ON b.id = a.bot_id
     LEFT JOIN channel c ON c.id = a.channel_id`,
-    [answer.tokenHash, answer.score, answer.comment, answer.answeredAt, answer.via, answer.reason],
+    [answer.tokenHash, answer.score, answer.comment, answer.answeredAt, answer.via, answer.reason, answer.requestId],
   );
   return answered;
 }

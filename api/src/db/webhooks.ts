@@ -33,11 +33,12 @@ const body = (event: string, at: string, data: string) =>
 /**
  * An INSERT (to sit in a WITH of the caller's statement) writing `event` for each survey row of
  * `source` (a CTE with csat_survey's columns) to every enabled endpoint of its workspace that asked
- * for it; `at` is the SQL of the event's time (a parameter). No endpoint, no row.
+ * for it; `at` is the SQL of the event's time (a parameter), `requestId` the SQL of the id of the
+ * request that caused it (by default the survey's own: the resolve that made it). No endpoint, no row.
  */
-export function surveyEventsInsert(source: string, event: WebhookEvent, at: string): string {
-  return `INSERT INTO webhook_delivery (endpoint_id, workspace_id, event, subject_id, payload, created_at, next_attempt_at)
-      SELECT e.id, e.workspace_id, '${event}', s.id, ${body(`'${event}'`, at, SURVEY_EVENT_DATA)}, ${at}, ${at}
+export function surveyEventsInsert(source: string, event: WebhookEvent, at: string, requestId = "s.request_id"): string {
+  return `INSERT INTO webhook_delivery (endpoint_id, workspace_id, event, subject_id, payload, created_at, next_attempt_at, request_id)
+      SELECT e.id, e.workspace_id, '${event}', s.id, ${body(`'${event}'`, at, SURVEY_EVENT_DATA)}, ${at}, ${at}, ${requestId}
       FROM ${source} s JOIN webhook_endpoint e ON e.workspace_id = s.workspace_id AND e.enabled AND '${event}' = ANY(e.events)
       ON CONFLICT (endpoint_id, event, subject_id) DO NOTHING`;
 }
@@ -46,56 +47,17 @@ export function surveyEventsInsert(source: string, event: WebhookEvent, at: stri
  * An INSERT (to sit in a WITH of the caller's statement) writing `csat.followup.opened` for each
  * follow-up row of `followUps` (a CTE with id, survey_id, owner_id) whose survey is in `surveys` (a
  * CTE with csat_survey's columns), keyed by the follow-up; its data is the survey's plus the
- * follow-up's id and owner. No endpoint, no row.
+ * follow-up's id and owner; `requestId` is the SQL of the id of the request that opened it. No
+ * endpoint, no row.
  */
-export function followUpEventsInsert(followUps: string, surveys: string, at: string): string {
+export function followUpEventsInsert(followUps: string, surveys: string, at: string, requestId: string): string {
   const event: WebhookEvent = "csat.followup.opened";
   const data = `${SURVEY_EVENT_DATA} || jsonb_build_object('followUpId', f.id, 'ownerId', f.owner_id)`;
-  return `INSERT INTO webhook_delivery (endpoint_id, workspace_id, event, subject_id, payload, created_at, next_attempt_at)
-      SELECT e.id, e.workspace_id, '${event}', f.id, ${body(`'${event}'`, at, data)}, ${at}, ${at}
+  return `INSERT INTO webhook_delivery (endpoint_id, workspace_id, event, subject_id, payload, created_at, next_attempt_at, request_id)
+      SELECT e.id, e.workspace_id, '${event}', f.id, ${body(`'${event}'`, at, data)}, ${at}, ${at}, ${requestId}
       FROM ${followUps} f JOIN ${surveys} s ON s.id = f.survey_id
       JOIN webhook_endpoint e ON e.workspace_id = s.workspace_id AND e.enabled AND '${event}' = ANY(e.events)
       ON CONFLICT (endpoint_id, event, subject_id) DO NOTHING`;
-}
-
-/**
- * Writes `event` about `subjectId` with `data` to every enabled endpoint of the workspace that asked
- * for it, in the caller's transaction (one statement; no endpoint, no row). Returns how many.
- */
-export async function insertWebhookEvent(
-  tx: Queryable,
-  event: { workspaceId: string; type: WebhookEvent; subjectId: string; data: Record<string, unknown>; at: Date },
-): Promise<number> {
-  const rows = await tx.query(
-    `INSERT INTO webhook_delivery (endpoint_id, workspace_id, event, subject_id, payload, created_at, next_attempt_at)
-     SELECT e.id, e.workspace_id, $2, $3::uuid, ${body("$2::text", "$5", "$4::jsonb")}, $5, $5
-     FROM webhook_endpoint e WHERE e.workspace_id = $1::uuid AND e.enabled AND $2 = ANY(e.events)
-     ON CONFLICT (endpoint_id, event, subject_id) DO NOTHING
-     RETURNING id`,
-    [event.workspaceId, event.type, event.subjectId, JSON.stringify(event.data), event.at],
-  );
-  return rows.length;
-}
-
-/**
- * Writes `type` about survey `surveyId` (its data as every survey event's, merged with `extra`, e.g.
- * a follow-up's id) to every enabled endpoint of its workspace that asked for it; `subjectId` keys
- * it (one delivery per endpoint, event and subject). One statement; no endpoint, no row.
- */
-export async function insertSurveyWebhookEvent(
-  tx: Queryable,
-  event: { type: WebhookEvent; surveyId: string; subjectId: string; extra: Record<string, unknown>; at: Date },
-): Promise<number> {
-  const rows = await tx.query(
-    `INSERT INTO webhook_delivery (endpoint_id, workspace_id, event, subject_id, payload, created_at, next_attempt_at)
-     SELECT e.id, e.workspace_id, $2, $3::uuid, ${body("$2::text", "$5", `${SURVEY_EVENT_DATA} || $4::jsonb`)}, $5, $5
-     FROM csat_survey s JOIN webhook_endpoint e ON e.workspace_id = s.workspace_id AND e.enabled AND $2 = ANY(e.events)
-     WHERE s.id = $1::uuid
-     ON CONFLICT (endpoint_id, event, subject_id) DO NOTHING
-     RETURNING id`,
-    [event.surveyId, event.type, event.subjectId, JSON.stringify(event.extra), event.at],
-  );
-  return rows.length;
 }
 
 /** A delivery claimed for sending, with its endpoint's address and sealed secret. */
@@ -109,6 +71,8 @@ export interface ClaimedDelivery {
   body: string;
   attempts: number;
   createdAt: Date;
+  /** The id of the request that caused the event, if it came from one (its log lines name it as causedBy). */
+  requestId: string | null;
 }
 
 /**
@@ -125,9 +89,9 @@ export async function claimDeliveries(db: Queryable, now: Date, leaseUntil: Date
          WHERE state = 'PENDING' AND next_attempt_at <= $1 AND (locked_until IS NULL OR locked_until <= $1)
          ORDER BY next_attempt_at LIMIT $3
          FOR UPDATE SKIP LOCKED)
-       RETURNING d.id, d.endpoint_id, d.event, d.payload, d.attempts, d.created_at)
+       RETURNING d.id, d.endpoint_id, d.event, d.payload, d.attempts, d.created_at, d.request_id)
      SELECT c.id, c.endpoint_id AS "endpointId", c.event, e.url, e.secret_sealed AS "secretSealed", c.payload::text AS body,
-            c.attempts, c.created_at AS "createdAt"
+            c.attempts, c.created_at AS "createdAt", c.request_id AS "requestId"
      FROM claimed c JOIN webhook_endpoint e ON e.id = c.endpoint_id
      ORDER BY c.created_at, c.id`,
     [now, leaseUntil, max],

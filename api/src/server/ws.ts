@@ -16,7 +16,7 @@ import { RequestCache } from "@pothos/plugin-scope-auth";
 import { CloseCode } from "graphql-ws";
 import { useServer } from "graphql-ws/use/ws";
 import { WebSocketServer } from "ws";
-import { createContext, type Context, type Credentials } from "../context.js";
+import { appForRequest, createContext, type Context, type Credentials } from "../context.js";
 import type { CredentialRevoked } from "../pubsub.js";
 import { promptWatchRefusal, watchRefusal, type Actor } from "../services/actors.js";
 import type { App } from "../deps.js";
@@ -31,7 +31,9 @@ const KEEP_ALIVE_MS = 12_000;
 /** How long a revocation is remembered for sockets still connecting (authenticated just before it). */
 const RECENT_REVOCATION_MS = 60_000;
 
-type Yoga = YogaServerInstance<{ actor?: Actor | null; ip?: string }, Context>;
+/** What an operation hands to Yoga: the socket's actor and address, and a query's or mutation's own app. */
+type OperationServerContext = { actor?: Actor | null; ip?: string; app?: App };
+type Yoga = YogaServerInstance<OperationServerContext, Context>;
 
 /**
  * graphql-ws on `server`'s `/graphql`, running operations through Yoga's own pipeline. Each socket
@@ -97,42 +99,44 @@ export function serveGraphqlWs(app: App, yoga: Yoga, server: Server, options: { 
         app.log.debug?.(`[ws] connected (${context.actor?.kind ?? "no credential"})`, { requestId: ctx.extra.requestId });
         return true;
       }),
-      onSubscribe: (ctx, id, payload) => withRequestId(`${ctx.extra.requestId ?? "ws"}/${id}`, async () => {
-        const tooMany = limits.admitOperation(ctx.subscriptions);
-        if (tooMany) return tooMany;
-        // Checked again for every operation, as well as closed on revocation.
-        const context = await createContext(app, ctx.extra.credentials ?? {});
-        if (context.badCredentials) {
-          ctx.extra.socket.close(CloseCode.Forbidden, "Forbidden");
-          return [new GraphQLError("Your credentials are no longer valid", { extensions: { code: "UNAUTHENTICATED" } })];
-        }
-        const actor = context.actor;
-        const { schema, execute, subscribe, contextFactory, parse, validate } = yoga.getEnveloped({
-          ...ctx,
-          ip: ctx.extra.ip,
-          socket: ctx.extra.socket,
-          params: payload,
-          actor,
+      onSubscribe: (ctx, id, payload) => {
+        const operationId = `${ctx.extra.requestId ?? "ws"}/${id}`;
+        return withRequestId(operationId, async () => {
+          const tooMany = limits.admitOperation(ctx.subscriptions);
+          if (tooMany) return tooMany;
+          // Checked again for every operation, as well as closed on revocation.
+          const context = await createContext(app, ctx.extra.credentials ?? {});
+          if (context.badCredentials) {
+            ctx.extra.socket.close(CloseCode.Forbidden, "Forbidden");
+            return [new GraphQLError("Your credentials are no longer valid", { extensions: { code: "UNAUTHENTICATED" } })];
+          }
+          const actor = context.actor;
+          const initial: OperationServerContext & Record<string, unknown> = { ...ctx, ip: ctx.extra.ip, socket: ctx.extra.socket, params: payload, actor };
+          const { schema, execute, subscribe, contextFactory, parse, validate } = yoga.getEnveloped(initial);
+          const document = parse(payload.query);
+          const operation = getOperationAST(document, payload.operationName);
+          // A query or mutation gets the operation's own app (its id on the work it causes); a live
+          // subscription keeps the server's, as an idle widget holds its context for hours.
+          if (operation?.operation !== "subscription") initial.app = appForRequest(app, operationId);
+          if (logOperations) {
+            app.log.debug?.(`[ws] operation ${operation?.name?.value ?? "(anonymous)"} started`, { requestId: operationId });
+          }
+          const errors = validate(schema, document);
+          if (errors.length > 0) return errors;
+          if (!(await widgetMayRun(app, schema, actor, document, payload.operationName, payload.variables))) {
+            ctx.extra.socket.close(CloseCode.Forbidden, "Forbidden");
+            return [new GraphQLError("Forbidden", { extensions: { code: "FORBIDDEN" } })];
+          }
+          return {
+            schema,
+            operationName: payload.operationName,
+            document,
+            variableValues: payload.variables,
+            contextValue: await contextFactory(),
+            rootValue: { execute, subscribe, requestId: operationId },
+          };
         });
-        const document = parse(payload.query);
-        if (logOperations) {
-          app.log.debug?.(`[ws] operation ${getOperationAST(document, payload.operationName)?.name?.value ?? "(anonymous)"} started`, { requestId: `${ctx.extra.requestId}/${id}` });
-        }
-        const errors = validate(schema, document);
-        if (errors.length > 0) return errors;
-        if (!(await widgetMayRun(app, schema, actor, document, payload.operationName, payload.variables))) {
-          ctx.extra.socket.close(CloseCode.Forbidden, "Forbidden");
-          return [new GraphQLError("Forbidden", { extensions: { code: "FORBIDDEN" } })];
-        }
-        return {
-          schema,
-          operationName: payload.operationName,
-          document,
-          variableValues: payload.variables,
-          contextValue: await contextFactory(),
-          rootValue: { execute, subscribe, requestId: `${ctx.extra.requestId ?? "ws"}/${id}` },
-        };
-      }),
+      },
       // scope-auth's per-operation cache (its scopes and five Maps) has done its work once a
       // subscription is authorized and listening; an idle widget need not keep it for hours. An
       // event that resolves fields later builds it afresh.

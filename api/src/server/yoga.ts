@@ -17,6 +17,8 @@ export interface YogaServerContext {
   actor?: Actor | null;
   /** A WebSocket's caller address, found when it connected (its upgrade request is not kept). */
   ip?: string;
+  /** The request's own app (see appForRequest); a live subscription keeps the server's. */
+  app?: App;
 }
 
 export type Yoga = YogaServerInstance<YogaServerContext, Context>;
@@ -47,9 +49,10 @@ export function createYogaServer(app: App, extraPlugins: Plugin[] = []): Yoga {
     },
     context: async (initial) => {
       const ip = initial.ip ?? app.limits.clientIp(initial.req);
+      const requestApp = initial.app ?? app;
       // WebSocket operations arrive with the actor found when the socket connected.
-      if (initial.actor !== undefined) return { app, actor: initial.actor, badCredentials: false, operator: false, ip };
-      return { ...(await createContext(app, { authorization: initial.request.headers.get("authorization") })), ip };
+      if (initial.actor !== undefined) return { app: requestApp, actor: initial.actor, badCredentials: false, operator: false, ip };
+      return { ...(await createContext(requestApp, { authorization: initial.request.headers.get("authorization") })), ip };
     },
   });
 }

@@ -2,6 +2,7 @@ import { Resend } from "resend";
 import { deadline } from "../deadline.js";
 import type { Prisma } from "../generated/prisma/client.js";
 import { faultPoint } from "../faults.js";
+import { causedBy } from "../log.js";
 import type { Actor } from "./actors.js";
 import { isAdminTeammate, requireAdmin, requireMember } from "./actors.js";
 import type { App } from "../deps.js";
@@ -160,6 +161,8 @@ type Result = { sent: number; failed: number; retried: number; rateLimited: numb
 async function sendBatch(app: App, sender: EmailSender, batchId: string, emails: ClaimedEmail[], options: DeliveryOptions, result: Result): Promise<void> {
   const { stop, timeoutMs = 15_000, pacer } = options;
   const ids = emails.map((e) => e.id);
+  // Every line about the batch names the requests that caused its emails.
+  const cause = causedBy(emails.map((e) => e.requestId));
   const outgoing: OutgoingEmail[] = emails.map((e) => ({
     to: e.to,
     subject: e.subject,
@@ -184,14 +187,14 @@ async function sendBatch(app: App, sender: EmailSender, batchId: string, emails:
       const marked = await app.sql.transaction((tx) => markSent(tx, emails.map((e, i) => ({ id: e.id, providerId: outcome.ids[i] ?? "" })), at, REMINDER_SUBJECTS));
       app.metrics.emailsSent(marked);
       result.sent += emails.length;
-      app.log.info(`[outbox] sent ${emails.length} survey email(s) in batch ${batchId}`);
+      app.log.info(`[outbox] sent ${emails.length} survey email(s) in batch ${batchId}`, cause);
       return;
     }
     if (outcome.rateLimitedMs !== undefined) {
       // Not a failed attempt: every sender waits what the provider asked, then this batch goes again.
       result.rateLimited++;
       app.metrics.providerRateLimited();
-      app.log.warn(`[outbox] the provider asks to wait ${outcome.rateLimitedMs} ms (429); batch ${batchId} waits`);
+      app.log.warn(`[outbox] the provider asks to wait ${outcome.rateLimitedMs} ms (429); batch ${batchId} waits`, cause);
       await pacer?.pause(outcome.rateLimitedMs);
       if (!pacer) await sleep(outcome.rateLimitedMs, stop);
       await renewLease(app.sql, batchId, new Date(app.clock.now().getTime() + app.config.outboxLeaseMs));
@@ -200,7 +203,7 @@ async function sendBatch(app: App, sender: EmailSender, batchId: string, emails:
     if (outcome.permanent && emails.length > 1) {
       // The provider refused the whole batch for one item: split it, each half a batch of its own.
       const half = Math.ceil(emails.length / 2);
-      app.log.warn(`[outbox] batch ${batchId} of ${emails.length} refused (${outcome.message}); split in two`);
+      app.log.warn(`[outbox] batch ${batchId} of ${emails.length} refused (${outcome.message}); split in two`, cause);
       for (const part of [emails.slice(0, half), emails.slice(half)]) {
         const partId = randomUUID();
         await rebatch(app.sql, part.map((e) => e.id), partId, new Date(app.clock.now().getTime() + app.config.outboxLeaseMs));
@@ -213,7 +216,7 @@ async function sendBatch(app: App, sender: EmailSender, batchId: string, emails:
     if (outcome.permanent || attempts >= MAX_ATTEMPTS) {
       await markFailed(app.sql, ids, outcome.message);
       result.failed += emails.length;
-      app.log.error(`[outbox] ${emails.length} survey email(s) failed for good after ${attempts} attempt(s): ${outcome.message}`);
+      app.log.error(`[outbox] ${emails.length} survey email(s) in batch ${batchId} failed for good after ${attempts} attempt(s): ${outcome.message}`, undefined, cause);
       return;
     }
     const wait = backoffMs(attempts);
@@ -221,7 +224,7 @@ async function sendBatch(app: App, sender: EmailSender, batchId: string, emails:
     // provider may have taken it, and a new key could send its emails twice. Never twice comes first.
     await markRetry(app.sql, ids, outcome.message, new Date(at.getTime() + wait));
     result.retried += emails.length;
-    app.log.warn(`[outbox] batch ${batchId} (${emails.length} email(s)) attempt ${attempts} failed (${outcome.message}); next try in ${Math.round(wait / 1000)} s`);
+    app.log.warn(`[outbox] batch ${batchId} (${emails.length} email(s)) attempt ${attempts} failed (${outcome.message}); next try in ${Math.round(wait / 1000)} s`, cause);
     return;
   }
 }

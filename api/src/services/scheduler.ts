@@ -1,5 +1,6 @@
 import type { App } from "../deps.js";
 import { claimDueSurveys } from "../db/scheduler.js";
+import { causedBy } from "../log.js";
 import { dispatchSurveys } from "./csat/dispatch.js";
 import { publishPrompt } from "./csat/prompts.js";
 
@@ -12,12 +13,15 @@ const BATCH = 200;
  */
 export async function dispatchDueSurveys(app: App): Promise<number> {
   let total = 0;
+  const requests: (string | null)[] = [];
   for (;;) {
     const now = app.clock.now();
     const { claimed, prompts, dispatched } = await app.sql.transaction(async (tx) => {
       const due = await claimDueSurveys(tx, now, BATCH);
       // The whole batch in one statement: its workspace names and emails came with the claim.
       const outcome = await dispatchSurveys(tx, app, due, now);
+      // Enough to name them on the pass's line, however long the backlog.
+      for (const survey of due) if (requests.length < BATCH) requests.push(survey.requestId);
       return { claimed: due.length, ...outcome };
     });
     app.metrics.surveyDispatched(dispatched);
@@ -25,6 +29,7 @@ export async function dispatchDueSurveys(app: App): Promise<number> {
     total += claimed;
     if (claimed < BATCH) break;
   }
-  if (total > 0) app.log.info(`[scheduler] dispatched ${total} survey(s)`);
+  // The line names the resolves whose surveys these were.
+  if (total > 0) app.log.info(`[scheduler] dispatched ${total} survey(s)`, causedBy(requests));
   return total;
 }

@@ -1,22 +1,11 @@
 import { Webhook } from "standardwebhooks";
-import type { Queryable } from "../db/client.js";
-import {
-  claimDeliveries,
-  insertSurveyWebhookEvent,
-  insertWebhookEvent,
-  markAttemptFailed,
-  markDelivered,
-  markGivenUp,
-  releaseDelivery,
-  type ClaimedDelivery,
-  type WebhookEvent,
-} from "../db/webhooks.js";
+import { claimDeliveries, markAttemptFailed, markDelivered, markGivenUp, releaseDelivery, type ClaimedDelivery } from "../db/webhooks.js";
 import type { App } from "../deps.js";
 import { faultPoint } from "../faults.js";
+import { causedBy } from "../log.js";
 import { openSecret } from "./webhookSecrets.js";
 import { postWebhook, type PostOutcome } from "./webhookTargets.js";
 
-export type { WebhookEvent } from "../db/webhooks.js";
 
 /** How long a receiver has to answer, at most (less when the lease is shorter: it must outlast the POST). */
 export const WEBHOOK_TIMEOUT_MS = 10_000;
@@ -28,21 +17,6 @@ const BATCH = 20;
 /** The wait before attempt n+1: 5 s, ×4 each time, at most 2 hours (about 20 attempts in the day). */
 export function webhookBackoffMs(attempts: number): number {
   return Math.min(5_000 * 4 ** Math.max(0, attempts - 1), 7_200_000);
-}
-
-/**
- * Writes an event to the webhook outbox in the caller's transaction `tx` (so it is sent if and only
- * if that transaction commits), one delivery per enabled endpoint of the workspace that asked for
- * `type`; a workspace with none gets no row. `subjectId` (what the event is about) keys it: the same
- * event about the same subject is written once per endpoint. With `surveyId`, the data is the
- * survey's (as every survey event's) merged with `data`. Returns the deliveries written.
- */
-export function enqueueWebhookEvent(
-  tx: Queryable,
-  event: { workspaceId: string; type: WebhookEvent; subjectId: string; data: Record<string, unknown>; at: Date; surveyId?: string },
-): Promise<number> {
-  if (event.surveyId) return insertSurveyWebhookEvent(tx, { type: event.type, surveyId: event.surveyId, subjectId: event.subjectId, extra: event.data, at: event.at });
-  return insertWebhookEvent(tx, event);
 }
 
 export interface WebhookPassResult {
@@ -80,6 +54,8 @@ function where(delivery: ClaimedDelivery): string {
 }
 
 async function deliverOne(app: App, delivery: ClaimedDelivery, timeoutMs: number, result: WebhookPassResult, stop?: AbortSignal): Promise<void> {
+  // Every line about the delivery names the request that caused its event.
+  const cause = causedBy([delivery.requestId]);
   let outcome: PostOutcome;
   try {
     const secret = openSecret(app, delivery.endpointId, delivery.secretSealed);
@@ -96,7 +72,7 @@ async function deliverOne(app: App, delivery: ClaimedDelivery, timeoutMs: number
     );
   } catch (err) {
     outcome = { status: null, error: `the endpoint's signing secret does not open (was WEBHOOK_ENCRYPTION_KEY or DATA_DIR's key changed?): ${(err as Error).message}` };
-    app.log.error(`[webhooks] delivery ${delivery.id}: ${outcome.error}`);
+    app.log.error(`[webhooks] delivery ${delivery.id}: ${outcome.error}`, undefined, cause);
   }
   const at = app.clock.now();
   if (outcome.status === null && stop?.aborted) {
@@ -106,7 +82,7 @@ async function deliverOne(app: App, delivery: ClaimedDelivery, timeoutMs: number
   if (outcome.status !== null && outcome.status >= 200 && outcome.status < 300) {
     faultPoint("webhooks:after-post");
     if (await markDelivered(app.sql, delivery.id, outcome.status, at)) result.delivered++;
-    app.log.info(`[webhooks] ${delivery.event} delivered to ${where(delivery)} (${outcome.status}, attempt ${delivery.attempts})`);
+    app.log.info(`[webhooks] ${delivery.event} delivered to ${where(delivery)} (${outcome.status}, attempt ${delivery.attempts})`, cause);
     return;
   }
   const failure = outcome.status === null ? { status: null, error: outcome.error } : { status: outcome.status, error: `answered ${outcome.status}` };
@@ -114,12 +90,13 @@ async function deliverOne(app: App, delivery: ClaimedDelivery, timeoutMs: number
   if (next.getTime() - delivery.createdAt.getTime() > WEBHOOK_RETRY_FOR_MS) {
     await markGivenUp(app.sql, delivery.id, failure);
     result.failed++;
-    app.log.error(`[webhooks] ${delivery.event} to ${where(delivery)} given up after ${delivery.attempts} attempt(s) in a day: ${failure.error}`);
+    app.log.error(`[webhooks] ${delivery.event} to ${where(delivery)} given up after ${delivery.attempts} attempt(s) in a day: ${failure.error}`, undefined, cause);
     return;
   }
   await markAttemptFailed(app.sql, delivery.id, failure, next);
   result.retried++;
   app.log.warn(
     `[webhooks] ${delivery.event} to ${where(delivery)} attempt ${delivery.attempts} failed (${failure.error}); next try in ${Math.round((next.getTime() - at.getTime()) / 1000)} s`,
+    cause,
   );
 }

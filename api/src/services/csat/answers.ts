@@ -99,7 +99,7 @@ export async function submitCsatAnswer(
     if (score > known.reasonsAtOrBelow) throw badInput(`reason: only offered with a score of ${known.reasonsAtOrBelow} or less`);
   }
   // The compare-and-set returns what the answer's readers need, so an accepted answer is one statement.
-  const answered = await answerSurvey(app.sql, { tokenHash, score, comment: comment || null, answeredAt: now, via: input.via, reason });
+  const answered = await answerSurvey(app.sql, { tokenHash, score, comment: comment || null, answeredAt: now, via: input.via, reason, requestId: app.requestId ?? null });
   if (answered) {
     app.metrics.surveyAnswered(input.via);
     app.log.debug?.(`[csat] survey ${answered.id} answered (${input.via}, score ${answered.score})`);

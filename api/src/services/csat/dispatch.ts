@@ -77,6 +77,7 @@ export async function createSurveyOnFirstResolve(
     botId: conversation.botId,
     channelId: conversation.channelId,
     resolvedVia: via,
+    requestId: app.requestId ?? null,
   };
   if (settings.delayMinutes > 0) {
     const dueAt = new Date(now.getTime() + settings.delayMinutes * 60_000);
