@@ -52,7 +52,7 @@ export async function buildApp(options: AppOptions): Promise<RunningApp> {
   const { config } = options;
   const log = options.log ?? createLogger();
   setRequestIdReach(config.logRequestIds);
-  const db = await openDatabase({ url: config.databaseUrl, dataDir: config.dataDir, poolSize: config.databasePoolSize });
+  const db = await openDatabase({ url: config.databaseUrl, dataDir: config.dataDir, poolSize: config.databasePoolSize, onConnectionLost: (line) => log.warn(line) });
   const fanout = createFanout(config.redisUrl, log);
   const app: App = {
     prisma: db.prisma,

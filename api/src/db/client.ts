@@ -50,25 +50,28 @@ export interface DatabaseOptions {
   dataDir: string;
   /** Connections in the PostgreSQL pool (config's DATABASE_POOL_SIZE). */
   poolSize: number;
+  /** Told of a PostgreSQL connection lost (the pool replaces it): the server's log; standard error by default. */
+  onConnectionLost?: (line: string) => void;
 }
 
 export async function openDatabase(options: DatabaseOptions): Promise<Database> {
-  return options.url ? openPostgres(options.url, options.poolSize) : openPglite(options.dataDir);
+  const lost = options.onConnectionLost ?? ((line: string) => console.error(line));
+  return options.url ? openPostgres(options.url, options.poolSize, lost) : openPglite(options.dataDir);
 }
 
 /** How long a request waits for a free connection, in the pool and for a transaction alike. */
 const ACQUIRE_TIMEOUT_MS = 5000;
 
-async function openPostgres(url: string, poolSize: number): Promise<Database> {
+async function openPostgres(url: string, poolSize: number, lost: (line: string) => void): Promise<Database> {
   // JIT off for this server's sessions: its statements are short, and a planner's high guess (a
   // prefix search is guessed at thousands of rows) makes PostgreSQL compile one for ~0.3 s before
   // running it in milliseconds. A DATABASE_URL with an options= parameter of its own replaces this.
   const pool = new pg.Pool({ connectionString: url, max: poolSize, connectionTimeoutMillis: ACQUIRE_TIMEOUT_MS, options: "-c jit=off" });
   // An idle client that loses its server must not crash the process: the pool replaces it.
-  pool.on("error", (err) => console.error(`[db] idle connection lost: ${err.message}`));
+  pool.on("error", (err) => lost(`[db] idle connection lost: ${err.message}`));
   // So must a client that loses it while checked out (the server terminated its backend): its query
   // fails as usual, and without a listener of its own the error event would end the process.
-  pool.on("connect", (client) => client.on("error", (err) => console.error(`[db] connection lost: ${err.message}`)));
+  pool.on("connect", (client) => client.on("error", (err) => lost(`[db] connection lost: ${err.message}`)));
   // Every checkout (Prisma's, the driver's, pool.query's) passes through connect: count those that
   // find every connection busy, for /metrics.
   let waits = 0;
@@ -114,7 +117,7 @@ async function openPostgres(url: string, poolSize: number): Promise<Database> {
     poolStats: () => ({ total: pool.totalCount, idle: pool.idleCount, waiting: pool.waitingCount, waits }),
     async openSession() {
       const client = new pg.Client({ connectionString: url });
-      client.on("error", (err) => console.error(`[db] session connection lost: ${err.message}`));
+      client.on("error", (err) => lost(`[db] session connection lost: ${err.message}`));
       await client.connect();
       return {
         async query<T>(sql: string, params?: unknown[]) {

@@ -563,7 +563,8 @@ describe("11.10 no tokens in logs; HTML errors on HTML routes", () => {
         const thrown = await fetch(`${server.url}/csat/${token}?score=4`);
         delete process.env.HYDRA_FAULT;
         const thrownBody = await thrown.text();
-        // Then the database goes away under the running server.
+        // Then the database goes away under the running server (with a connection of its pool open: /healthz asks the database).
+        expect((await fetch(`${server.url}/healthz`)).status).toBe(200);
         if (database) {
           await admin.query(`ALTER DATABASE ${database.name} WITH ALLOW_CONNECTIONS false`);
           await admin.query(`SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1`, [database.name]);
@@ -583,6 +584,8 @@ describe("11.10 no tokens in logs; HTML errors on HTML routes", () => {
         expect(check("11.10", masked), log).toBe(true);
         expect(check("11.10", html(thrown, thrownBody)), thrownBody).toBe(true);
         expect(check("11.10", html(gone, goneBody)), goneBody).toBe(true);
+        // The connections the database dropped are told in the server's own log, not on bare standard error.
+        if (database) await until(() => server.log.lines.some((l) => /^WARN \[db\] (idle |session )?connection lost/.test(l)), 5000, "the lost connections logged");
         // JSON routes still answer JSON.
         const api = await fetch(`${server.url}/api/csat/submit`, {
           method: "POST",
