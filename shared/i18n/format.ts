@@ -1,7 +1,7 @@
 /**
  * Formats catalog messages (ICU MessageFormat) for one locale with FormatJS `intl-messageformat`:
  * plurals, selects, numbers and dates in that locale. Shared by the server (rating page, email)
- * and the chat widget. Each message is parsed once per translator.
+ * and the chat widget. Each message is parsed once per translator, and one without values formatted once.
  */
 import { IntlMessageFormat, type PrimitiveType } from "intl-messageformat";
 
@@ -26,6 +26,8 @@ export interface Translator<K extends string> {
 
 export function createTranslator<K extends string>(locale: string, messages: Record<K, string>): Translator<K> {
   const parsed = new Map<K, IntlMessageFormat>();
+  // A message without values reads the same every time: formatted once.
+  const fixed = new Map<K, string>();
   const format = (key: K) => {
     let message = parsed.get(key);
     if (!message) {
@@ -37,7 +39,12 @@ export function createTranslator<K extends string>(locale: string, messages: Rec
   return {
     locale,
     dir: textDirection(locale),
-    t: (key, values) => String(format(key).format(values)),
+    t: (key, values) => {
+      if (values) return String(format(key).format(values));
+      let text = fixed.get(key);
+      if (text === undefined) fixed.set(key, (text = String(format(key).format())));
+      return text;
+    },
     rich: (key, values, tags) => {
       const wrapped = Object.fromEntries(Object.entries(tags).map(([tag, render]) => [tag, (chunks: unknown[]) => render(chunks.join(""))]));
       const out = format(key).format<string>({ ...values, ...wrapped });

@@ -1,4 +1,5 @@
 import { sha256 } from "../tokens.js";
+import type { SupportedLocale } from "./i18n/locales.js";
 import { translator, type MessageKey, type SurveyWording } from "./i18n/messages.js";
 
 /** The survey email: HTML with five one-click star links and a plain link, and a plain-text part. */
@@ -35,6 +36,20 @@ export function unsubscribeUrl(publicUrl: string, surveyTokenHash: string): stri
   return `${publicUrl}/api/csat/unsubscribe/${surveyTokenHash}`;
 }
 
+const starLabelsByLocale = new Map<SupportedLocale, { text: string[]; html: string[]; titles: string[] }>();
+
+/** "1 star" … "5 stars" (plain and escaped) and "Very poor" … "Excellent" (escaped) in `locale`: the same in every email, made once. */
+function starLabels(locale: SupportedLocale) {
+  let labels = starLabelsByLocale.get(locale);
+  if (!labels) {
+    const { t } = translator(locale);
+    const text = [1, 2, 3, 4, 5].map((n) => t("stars", { count: n }));
+    labels = { text, html: text.map(escapeHtml), titles: [1, 2, 3, 4, 5].map((n) => escapeHtml(t(`scale.${n}` as MessageKey))) };
+    starLabelsByLocale.set(locale, labels);
+  }
+  return labels;
+}
+
 /**
  * The survey email in the survey's language (`wording.locale`; `dir="rtl"` for Arabic): the team's
  * question or the built-in one, five one-click star links, the rating page's link, until when it
@@ -56,13 +71,14 @@ export function renderSurveyEmail(opts: {
   const over = [...fullSubject].length - MAX_SUBJECT_LENGTH;
   const subject = over > 0 ? t("email.subject", { workspace: truncate(name, Math.max(1, [...name].length - over)) }) : fullSubject;
   const ws = escapeHtml(name);
+  const labels = starLabels(opts.wording.locale);
   const stars = [1, 2, 3, 4, 5]
     .map(
       (n) =>
-        `<a href="${escapeHtml(`${link}?score=${n}`)}" style="display:inline-block;margin:0 4px;padding:10px 12px;border:1px solid #c7cbd1;border-radius:8px;color:#1f2933;text-decoration:none;font-size:18px" aria-label="${escapeHtml(t("stars", { count: n }))}" title="${escapeHtml(t(`scale.${n}` as MessageKey))}">${"★".repeat(n)}</a>`,
+        `<a href="${escapeHtml(`${link}?score=${n}`)}" style="display:inline-block;margin:0 4px;padding:10px 12px;border:1px solid #c7cbd1;border-radius:8px;color:#1f2933;text-decoration:none;font-size:18px" aria-label="${labels.html[n - 1]}" title="${labels.titles[n - 1]}">${"★".repeat(n)}</a>`,
     )
     .join("");
-  const until = { expiresAt: opts.expiresAt };
+  const validUntil = t("email.validUntil", { expiresAt: opts.expiresAt });
   const html = `<!doctype html>
 <html lang="${locale}" dir="${dir}"><body dir="${dir}" style="margin:0;padding:24px;background:#f5f7fa;font-family:system-ui,-apple-system,Segoe UI,Roboto,sans-serif;color:#1f2933">
 <div style="max-width:520px;margin:0 auto;background:#fff;border-radius:12px;padding:24px">
@@ -71,17 +87,17 @@ export function renderSurveyEmail(opts: {
 <p style="margin:0 0 16px">${escapeHtml(t("email.intro", { workspace: name }))}</p>
 <p style="margin:0 0 20px" dir="ltr">${stars}</p>
 <p style="margin:0;font-size:14px">${escapeHtml(t("email.openPage"))} <a href="${escapeHtml(link)}">${escapeHtml(link)}</a></p>
-<p style="margin:16px 0 0;font-size:12px;color:#7b8794">${escapeHtml(t("email.validUntil", until))}</p>
+<p style="margin:16px 0 0;font-size:12px;color:#7b8794">${escapeHtml(validUntil)}</p>
 <p style="margin:8px 0 0;font-size:12px;color:#7b8794">${rich("email.unsubscribe", { workspace: ws }, { a: (chunks) => `<a href="${escapeHtml(unsubscribe)}" style="color:#7b8794">${escapeHtml(chunks)}</a>` })}</p>
 </div></body></html>`;
   const text = [
     opts.wording.question,
     "",
     t("email.textIntro", { workspace: name }),
-    ...[1, 2, 3, 4, 5].map((n) => `${t("stars", { count: n })}: ${link}?score=${n}`),
+    ...[1, 2, 3, 4, 5].map((n) => `${labels.text[n - 1]}: ${link}?score=${n}`),
     "",
     t("email.textPage", { link }),
-    t("email.validUntil", until),
+    validUntil,
     "",
     t("email.textUnsubscribe", { workspace: name, link: unsubscribe }),
   ].join("\n");
