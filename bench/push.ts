@@ -172,7 +172,8 @@ async function pushRun(label: string, fleet: WidgetFleet, servers: NodeServer[],
   });
   const capacityRuns = await Promise.all(servers.map((s) => runLoad(capacityTarget(s), { warmupSec: 1, seconds: CAPACITY_SECONDS })));
   const capacity = capacityRuns.reduce((a, r) => a + r.okPerSec, 0);
-  const rate = Math.max(5, Math.floor(capacity * LOAD_SHARE));
+  // BENCH_PUSH_RATE fixes the paced rate instead, to compare runs (node flags, say) at one load; never for the goal.
+  const rate = Number(process.env.BENCH_PUSH_RATE) || Math.max(5, Math.floor(capacity * LOAD_SHARE));
   const seconds = Math.max(1, Math.min(PACED_SECONDS, Math.floor((opened - WARM - BURST) / rate)));
   const wrong = capacityRuns.find((r) => r.sample)?.sample;
   console.log(
@@ -298,6 +299,8 @@ export async function benchPush(): Promise<PartResult> {
     raw.single = strip(s1);
     rows.push(...runRows("push, 1 process", s1, ONE_PROCESS, limitNote));
 
+    // BENCH_FLEET_WIDGETS=0: the one-process setting only.
+    if (FLEET === 0) return { rows, raw };
     const redis = await startRedis();
     stops.push(() => redis.kill());
     const servers: NodeServer[] = [];

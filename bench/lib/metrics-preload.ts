@@ -39,9 +39,45 @@ function createProfiler(dir: string, tag: string) {
   };
 }
 
+/**
+ * With BENCH_ALLOC_PROFILE_DIR: V8's sampling heap profiler between two SIGUSR2s, counting every
+ * allocation (also what young and old collections freed since), written as a .heapprofile whose
+ * path ends the `gc` line as `allocations=…` (bench/allocations.ts reads it).
+ */
+function createAllocationSampler(dir: string, tag: string) {
+  const session = new Session();
+  session.connect();
+  let seq = 0;
+  let running = false;
+  const post = <T>(method: string, params?: object): T => {
+    let result: T | undefined;
+    let error: Error | null = null;
+    session.post(method, params, (err, r) => {
+      error = err;
+      result = r as T;
+    });
+    if (error) throw error;
+    return result as T;
+  };
+  post("HeapProfiler.enable");
+  return () => {
+    let written = "";
+    if (running) {
+      const { profile } = post<{ profile: unknown }>("HeapProfiler.stopSampling");
+      written = join(dir, `${tag}-${process.pid}-${String(++seq).padStart(3, "0")}.heapprofile`);
+      writeFileSync(written, JSON.stringify(profile));
+    }
+    post("HeapProfiler.startSampling", { samplingInterval: 4096, includeObjectsCollectedByMajorGC: true, includeObjectsCollectedByMinorGC: true });
+    running = true;
+    return written ? `allocations=${written}` : "";
+  };
+}
+
 if (process.env.HYDRA_METRICS === "1") {
   const dir = process.env.BENCH_CPU_PROFILE_DIR;
-  startMetrics(dir ? { onGc: createProfiler(dir, process.env.BENCH_SERVER_NAME ?? "server") } : {});
+  const allocDir = process.env.BENCH_ALLOC_PROFILE_DIR;
+  const tag = process.env.BENCH_SERVER_NAME ?? "server";
+  startMetrics(dir ? { onGc: createProfiler(dir, tag) } : allocDir ? { onGc: createAllocationSampler(allocDir, tag) } : {});
 }
 
 // A baseline has no SIGTERM handler of its own; exiting normally lets --cpu-prof write its profile.

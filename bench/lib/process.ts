@@ -30,6 +30,8 @@ export interface Metrics {
   cpuBeforeGcMs: number;
   /** With BENCH_CPU_PROFILE_DIR: the profile of the window this `gc` line ended. */
   profile?: string;
+  /** With BENCH_ALLOC_PROFILE_DIR: the allocation profile of the window this `gc` line ended. */
+  allocations?: string;
 }
 
 export interface NodeServer {
@@ -66,6 +68,7 @@ function parseMetrics(line: string): Metrics | null {
     cpuMs: Number(fields.cpu_ms),
     cpuBeforeGcMs: Number(fields.cpu_before_gc_ms ?? fields.cpu_ms),
     ...(fields.profile ? { profile: fields.profile } : {}),
+    ...(fields.allocations ? { allocations: fields.allocations } : {}),
   };
 }
 
