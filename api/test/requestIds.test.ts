@@ -71,6 +71,17 @@ describe.each(DB_KINDS)("request ids into the workers on %s (LOG_REQUEST_IDS=edg
     expect(res.headers.get("x-request-id")).toBe(requestId);
     return ((await res.json()) as { data: { resolveConversation: { csatSurvey: { state: string } } } }).data.resolveConversation.csatSurvey.state;
   }
+  /** The request ids the conversation's survey, its email and its dispatched event's delivery keep. */
+  async function stampedIds(conversationId: string) {
+    const [row] = await server.running.app.sql.query<{ survey: string; email: string; delivery: string }>(
+      `SELECT s.request_id AS survey, o.request_id AS email, d.request_id AS delivery
+       FROM csat_survey s JOIN email_outbox o ON o.survey_id = s.id
+       JOIN webhook_delivery d ON d.subject_id = s.id AND d.event = 'csat.survey.dispatched'
+       WHERE s.conversation_id = $1::uuid`,
+      [conversationId],
+    );
+    return row;
+  }
   const line = (start: string, cause?: string) => lines.find((l) => l.msg.startsWith(start) && (cause === undefined || l.causedBy?.includes(cause)));
 
   it("a survey dispatched at the resolve: its email and its event name the resolve's request; the answer's events name the answer's socket operation", async () => {
@@ -80,12 +91,7 @@ describe.each(DB_KINDS)("request ids into the workers on %s (LOG_REQUEST_IDS=edg
     expect(await resolveAs("req-resolve-now", conversationId)).toBe("DISPATCHED");
     // The service's own line carries the request's id without AsyncLocalStorage.
     expect(line("[csat] survey dispatched at the resolve of conversation")?.requestId).toBe("req-resolve-now");
-    const [stamped] = await server.running.app.sql.query<{ survey: string; email: string; delivery: string }>(
-      `SELECT s.request_id AS survey, o.request_id AS email, d.request_id AS delivery
-       FROM csat_survey s JOIN email_outbox o ON o.survey_id = s.id JOIN webhook_delivery d ON d.subject_id = s.id
-       WHERE s.conversation_id = $1::uuid`,
-      [conversationId],
-    );
+    const stamped = await stampedIds(conversationId);
     expect(stamped).toEqual({ survey: "req-resolve-now", email: "req-resolve-now", delivery: "req-resolve-now" });
 
     await server.running.workers.runOnce();
@@ -137,12 +143,7 @@ describe.each(DB_KINDS)("request ids into the workers on %s (LOG_REQUEST_IDS=edg
     await until(() => line("[outbox] sent 1 survey email", "req-resolve-later") !== undefined, 10_000, "the outbox's line");
     await until(() => line("[webhooks] csat.survey.dispatched delivered", "req-resolve-later") !== undefined, 10_000, "the sender's line");
     // The survey, its email and its event row all keep the resolve's id, not the scheduler pass's.
-    const [stamped] = await server.running.app.sql.query<{ survey: string; email: string; delivery: string }>(
-      `SELECT s.request_id AS survey, o.request_id AS email, d.request_id AS delivery
-       FROM csat_survey s JOIN email_outbox o ON o.survey_id = s.id JOIN webhook_delivery d ON d.subject_id = s.id
-       WHERE s.conversation_id = $1::uuid`,
-      [conversationId],
-    );
+    const stamped = await stampedIds(conversationId);
     expect(stamped).toEqual({ survey: "req-resolve-later", email: "req-resolve-later", delivery: "req-resolve-later" });
   });
 });
