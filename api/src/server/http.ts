@@ -67,8 +67,9 @@ export function createHttpServer(app: App, yoga: Yoga, options: HttpServerOption
       res.end(JSON.stringify(ok ? { ok } : { ok, error: ready ? DATABASE_UNAVAILABLE_MESSAGE : "starting" }));
       return;
     }
-    // The request's own app: its id on every line the services write and on the work it leaves the workers.
-    const requestApp = appForRequest(app, res.getHeader("x-request-id") as string);
+    // The request's own app, for the routes that run services (not /metrics, not the web app's
+    // files): its id on every line the services write and on the work it leaves the workers.
+    const own = () => appForRequest(app, res.getHeader("x-request-id") as string);
     if (url.pathname === "/graphql") {
       if (req.method === "POST") {
         const length = Number(req.headers["content-length"]);
@@ -80,16 +81,16 @@ export function createHttpServer(app: App, yoga: Yoga, options: HttpServerOption
           return sendJson(res, 413, { errors: [{ message: `Request body is larger than ${MAX_GRAPHQL_BODY_BYTES} bytes` }] });
         }
       }
-      await yoga(req, res, { req, app: requestApp });
+      await yoga(req, res, { req, app: own() });
       return;
     }
     if (url.pathname === METRICS_PATH) return handleMetrics(app, options.metricsToken, req, res);
-    if (url.pathname === CSAT_EXPORT_PATH) return handleCsatExport(requestApp, req, res, url);
-    if (url.pathname === RESEND_WEBHOOK_PATH) return handleResendWebhook(requestApp, options.resendWebhookSecret, req, res);
-    if (url.pathname.startsWith("/api/") && (await handleRest(requestApp, req, res, url.pathname))) return;
-    if (url.pathname === "/mcp") return handleMcp(requestApp, req, res);
+    if (url.pathname === CSAT_EXPORT_PATH) return handleCsatExport(own(), req, res, url);
+    if (url.pathname === RESEND_WEBHOOK_PATH) return handleResendWebhook(own(), options.resendWebhookSecret, req, res);
+    if (url.pathname.startsWith("/api/") && (await handleRest(own(), req, res, url.pathname))) return;
+    if (url.pathname === "/mcp") return handleMcp(own(), req, res);
     const rating = /^\/csat\/(.+)$/.exec(url.pathname);
-    if (rating) return handleRatingPage(requestApp, req, res, rating[1]!, url);
+    if (rating) return handleRatingPage(own(), req, res, rating[1]!, url);
     if (await serveWeb(req, res)) return;
     res.writeHead(404, { "content-type": "application/json" });
     res.end(JSON.stringify({ error: "Not found" }));
