@@ -1,4 +1,5 @@
 import type { IncomingMessage } from "node:http";
+import { RequestCache } from "@pothos/plugin-scope-auth";
 import { GraphQLError, subscribe as graphqlSubscribe } from "graphql";
 import { createYoga, type Plugin, type YogaServerInstance } from "graphql-yoga";
 import { createContext, type Context } from "../context.js";
@@ -41,7 +42,7 @@ export function createYogaServer(app: App, extraPlugins: Plugin[] = []): Yoga {
     // MAX_GRAPHQL_BODY_BYTES, and node reads no more than it declares); Yoga's own limit would pipe
     // every body through a counting TransformStream, ~6% of a mutation's server CPU (docs/benchmarks.md).
     maxRequestBodySize: false,
-    plugins: [...graphqlGuards({ production: app.config.production, limits: app.limits }), graphqlMetrics(app.metrics), plainSubscriptions, ...extraPlugins],
+    plugins: [...graphqlGuards({ production: app.config.production, limits: app.limits }), graphqlMetrics(app.metrics), plainSubscriptions, releaseScopeCache, ...extraPlugins],
     // Browsers may call with credentials from our own origin and ALLOWED_ORIGINS only.
     cors: (request) => {
       const origin = request.headers.get("origin");
@@ -65,6 +66,21 @@ export function createYogaServer(app: App, extraPlugins: Plugin[] = []): Yoga {
  */
 const plainSubscriptions: Plugin = {
   onSubscribe: ({ setSubscribeFn }) => setSubscribeFn(graphqlSubscribe as Parameters<typeof setSubscribeFn>[0]),
+};
+
+/**
+ * Drops scope-auth's cache of an operation's scopes once the operation has been executed. It lives
+ * in a WeakMap keyed by the context and refers back to the context; V8's young-generation collector
+ * treats such an entry's value as reachable, so the context and all it holds (the request, the
+ * response, the services' objects and rows) outlived every young collection, was promoted, and
+ * waited in the old space for the next full mark-compact, which with 20,000 widgets open has
+ * ~350 MiB to mark. docs/benchmarks.md has the figures; api/test/gc/promotion.test.ts keeps them.
+ * (A subscription clears its cache once it listens, in server/ws.ts.)
+ */
+const releaseScopeCache: Plugin = {
+  onExecute: () => ({
+    onExecuteDone: ({ args }) => RequestCache.clearForContext(args.contextValue as object),
+  }),
 };
 
 /** Turns domain errors into coded GraphQL errors and hides everything unexpected. */
