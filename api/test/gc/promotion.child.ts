@@ -1,11 +1,12 @@
 // Run by promotion.test.ts as `node --expose-gc --initial-old-space-size=512 --import tsx
-// promotion.child.ts <db>` (production mode, as a deployed server runs): how many
-// bytes of answered GraphQL requests survive two young-generation collections (and so would be
-// promoted to the old space, to wait there for a full mark-compact). Prints one JSON line.
+// promotion.child.ts <db>` (production mode, as a deployed server runs): how many bytes of
+// answered GraphQL requests survive two young-generation collections (and so are promoted to the
+// old space, to wait there for a full mark-compact), per request of three operations: `{ __typename }`,
+// `{ me { id name } }` and a first resolve. Prints one JSON line.
 import { PerformanceObserver, constants } from "node:perf_hooks";
 import { getHeapSpaceStatistics } from "node:v8";
 import { Agent, request } from "node:http";
-import { createWorkspaceFixture } from "../../testkit/fixtures.js";
+import { createConversation, createWorkspaceFixture, enableCsat } from "../../testkit/fixtures.js";
 import { startTestServer, type DbKind } from "../../testkit/server.js";
 
 const gc = (globalThis as { gc?: (options?: { type: "major" | "minor" }) => void }).gc;
@@ -17,7 +18,9 @@ const oldSpace = () => getHeapSpaceStatistics().find((s) => s.space_name === "ol
 // test runs this with a large initial old space, so there should be none but the forced ones).
 let fullCollections = 0;
 new PerformanceObserver((list) => {
-  for (const entry of list.getEntries()) if ((entry.detail as { kind?: number } | undefined)?.kind === constants.NODE_PERFORMANCE_GC_MAJOR) fullCollections++;
+  for (const entry of list.getEntries()) {
+    if ((entry as { detail?: { kind?: number } }).detail?.kind === constants.NODE_PERFORMANCE_GC_MAJOR) fullCollections++;
+  }
 }).observe({ entryTypes: ["gc"] });
 
 /** Long enough for the performance observer's entries to have been delivered. */
@@ -28,12 +31,13 @@ try {
   const { token } = await createWorkspaceFixture(server.url);
   // node:http rather than fetch, whose responses undici holds in a FinalizationRegistry of its own.
   const agent = new Agent({ keepAlive: true, maxSockets: 1 });
+  let bearer = token;
   const ask = (body: string) =>
     new Promise<void>((resolve, reject) => {
       const req = request(`${server.url}/graphql`, {
         method: "POST",
         agent,
-        headers: { "content-type": "application/json", "content-length": Buffer.byteLength(body), authorization: `Bearer ${token}` },
+        headers: { "content-type": "application/json", "content-length": Buffer.byteLength(body), authorization: `Bearer ${bearer}` },
       });
       req.on("error", reject);
       req.on("response", (res) => {
@@ -64,8 +68,14 @@ try {
   };
   const typename = await promotedBy("{ __typename }");
   const me = await promotedBy("{ me { id name } }");
-  const figures: Record<string, number> = { requests: REQUESTS, typename, me };
-  console.log(JSON.stringify(figures));
+  // A first resolve with CSAT on and the customer's address known: a transaction, a survey, an email.
+  const fixture = await createWorkspaceFixture(server.url, "Resolves");
+  await enableCsat(server.url, fixture.token);
+  const ids: string[] = [];
+  for (let i = 0; i < 100 + REQUESTS; i++) ids.push(await createConversation(server.url, fixture, { name: "Casey", email: `casey${i}@example.com` }));
+  bearer = fixture.token;
+  const resolve = await promotedBy("mutation($id: ID!) { resolveConversation(id: $id) { id status csatSurvey { id state } } }", (i) => ({ id: ids[i] }));
+  console.log(JSON.stringify({ typename, me, resolve }));
 } finally {
   await server.stop();
 }
