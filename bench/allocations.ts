@@ -6,7 +6,8 @@
 // warms it, then samples every allocation (V8's sampling heap profiler, objects the collectors
 // freed included) over `resolves` (default 2,000) resolves sent 8 at a time, and prints the bytes
 // per resolve by package or source folder and by function, largest first. The profile is left in
-// bench-results/alloc/ for Chrome DevTools (Memory → Load).
+// bench-results/alloc/ for Chrome DevTools (Memory → Load). BENCH_ALLOC_SURVIVORS=1 leaves out what
+// young collections freed: the allocations that outlived one (the promotion candidates).
 import { randomBytes } from "node:crypto";
 import { mkdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";

@@ -61,13 +61,14 @@ const cpuProfiler = (dir: string, tag: string) =>
 /**
  * With BENCH_ALLOC_PROFILE_DIR: V8's sampling heap profiler, counting every allocation (also what
  * young and old collections freed since), `allocations=…` on the line (bench/allocations.ts reads it).
+ * BENCH_ALLOC_SURVIVORS=1 leaves out what young collections freed: what outlived one of them.
  */
 const allocationSampler = (dir: string, tag: string) =>
   createWindowProfiler(dir, tag, {
     extension: "heapprofile",
     field: "allocations",
     setup: [["HeapProfiler.enable"]],
-    begin: ["HeapProfiler.startSampling", { samplingInterval: 4096, includeObjectsCollectedByMajorGC: true, includeObjectsCollectedByMinorGC: true }],
+    begin: ["HeapProfiler.startSampling", { samplingInterval: 4096, includeObjectsCollectedByMajorGC: true, includeObjectsCollectedByMinorGC: process.env.BENCH_ALLOC_SURVIVORS !== "1" }],
     end: "HeapProfiler.stopSampling",
   });
 
