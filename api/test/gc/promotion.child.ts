@@ -5,7 +5,7 @@
 // `{ me { id name } }` and a first resolve. Prints one JSON line.
 import { PerformanceObserver, constants } from "node:perf_hooks";
 import { getHeapSpaceStatistics } from "node:v8";
-import { Agent, request } from "node:http";
+import { keepAliveAgent, send } from "../../../bench/lib/http.js";
 import { createConversation, createWorkspaceFixture, enableCsat } from "../../testkit/fixtures.js";
 import { startTestServer, type DbKind } from "../../testkit/server.js";
 
@@ -29,25 +29,14 @@ const settle = () => new Promise((resolve) => setTimeout(resolve, 100));
 const server = await startTestServer({ db: process.argv[2] as DbKind });
 try {
   const { token } = await createWorkspaceFixture(server.url);
-  // node:http rather than fetch, whose responses undici holds in a FinalizationRegistry of its own.
-  const agent = new Agent({ keepAlive: true, maxSockets: 1 });
+  // node:http (the bench's client) rather than fetch, whose responses undici holds in a
+  // FinalizationRegistry of its own.
+  const agent = keepAliveAgent(1);
   let bearer = token;
-  const ask = (body: string) =>
-    new Promise<void>((resolve, reject) => {
-      const req = request(`${server.url}/graphql`, {
-        method: "POST",
-        agent,
-        headers: { "content-type": "application/json", "content-length": Buffer.byteLength(body), authorization: `Bearer ${bearer}` },
-      });
-      req.on("error", reject);
-      req.on("response", (res) => {
-        let text = "";
-        res.setEncoding("utf8");
-        res.on("data", (chunk: string) => (text += chunk));
-        res.on("end", () => (res.statusCode === 200 && text.includes('"data":{') ? resolve() : reject(new Error(`${res.statusCode} ${text}`))));
-      });
-      req.end(body);
-    });
+  const ask = async (body: string) => {
+    const res = await send(agent, `${server.url}/graphql`, "POST", body, { authorization: `Bearer ${bearer}` });
+    if (res.status !== 200 || !res.body.includes('"data":{')) throw new Error(`${res.status} ${res.body}`);
+  };
   /** Old-space bytes per request after `REQUESTS` of `query` and two young collections. */
   const promotedBy = async (query: string, variables: (i: number) => object = () => ({})) => {
     const body = (i: number) => JSON.stringify({ query, variables: variables(i) });
