@@ -138,7 +138,9 @@ describe("the inbox at volume (1,000 conversations)", () => {
     await list.getByRole("listitem").first().waitFor();
     for (let i = 0; i < 40; i++) {
       if (await page.getByText("That is every conversation.").isVisible()) break;
-      await page.locator(".inbox__more, .inbox__end").last().scrollIntoViewIfNeeded();
+      // In the page, in one step: the sentinel is replaced when the last page arrives, so a
+      // locator found first and scrolled after can meet a detached element.
+      await page.evaluate(() => [...document.querySelectorAll(".inbox__more, .inbox__end")].at(-1)?.scrollIntoView({ block: "end" }));
       await page.waitForTimeout(150);
     }
     await page.getByText("That is every conversation.").waitFor();
