@@ -1,3 +1,5 @@
+// First: V8 flags that must be set before the app allocates (see gcTuning.ts).
+import "./gcTuning.js";
 import { fileURLToPath } from "node:url";
 import { systemClock, type Clock } from "./clock.js";
 import type { Config } from "./config.js";
