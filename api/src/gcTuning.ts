@@ -13,6 +13,8 @@ import { setFlagsFromString } from "node:v8";
  * collector, which promoted those as well. Every such byte waits in the old space for a full
  * mark-compact, which with 20,000 widgets open walks ~350 MiB. With pretenuring off, a resolve at 70
  * per second with 19,700 widgets open promoted 4.8 KiB instead of 17.5 (docs/benchmarks.md,
- * "Session 9"); api/test/gc/promotion.test.ts keeps the figure.
+ * "Session 9"); api/test/gc/promotion.test.ts keeps the figure. Started with
+ * `--allocation-site-pretenuring`, the process keeps V8's default.
  */
-setFlagsFromString("--no-allocation-site-pretenuring");
+// `node --allocation-site-pretenuring …` keeps V8's default (to compare, or for a load that gains by it).
+if (!process.execArgv.includes("--allocation-site-pretenuring")) setFlagsFromString("--no-allocation-site-pretenuring");
