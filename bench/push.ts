@@ -20,7 +20,7 @@ import { startRedis } from "../api/testkit/processes.js";
 import { monotonicMs } from "./lib/clock.js";
 import { createBenchDatabase, seedConversations, seededIds, seedWorkspace, type BenchWorkspace, type Seeded } from "./lib/db.js";
 import { graphql, keepAliveAgent } from "./lib/http.js";
-import { runLoad, type LoadTarget } from "./lib/load.js";
+import { CONNECTIONS, runLoad, type LoadTarget } from "./lib/load.js";
 import { during, startHydra, type Metrics, type NodeServer } from "./lib/process.js";
 import { percentile, row, runAsScript, type PartResult, type Row } from "./lib/report.js";
 import { createWidgetFleet, type WidgetFleet } from "./lib/widgetFleet.js";
@@ -170,7 +170,10 @@ async function pushRun(label: string, fleet: WidgetFleet, servers: NodeServer[],
     request: () => ({ body: JSON.stringify({ query: RESOLVE, variables: { id: ids.conversationId(nextCapacity++) } }) }),
     ok: (status, body) => status === 200 && body.includes('"DISPATCHED"'),
   });
-  const capacityRuns = await Promise.all(servers.map((s) => runLoad(capacityTarget(s), { warmupSec: 1, seconds: CAPACITY_SECONDS })));
+  // The bench's connections shared between the processes: 100 each would queue 400 resolves on four
+  // processes sharing 2 cores, a wait longer than the window, and the window would count almost none.
+  const connections = Math.max(1, Math.ceil(CONNECTIONS / servers.length));
+  const capacityRuns = await Promise.all(servers.map((s) => runLoad(capacityTarget(s), { warmupSec: 1, seconds: CAPACITY_SECONDS, connections })));
   const capacity = capacityRuns.reduce((a, r) => a + r.okPerSec, 0);
   // BENCH_PUSH_RATE fixes the paced rate instead, to compare runs (node flags, say) at one load; never for the goal.
   const rate = Number(process.env.BENCH_PUSH_RATE) || Math.max(5, Math.floor(capacity * LOAD_SHARE));

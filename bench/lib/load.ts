@@ -33,10 +33,18 @@ export interface LoadResult {
 /** Keep-alive connections of a load run (BENCH_CONNECTIONS; 100 unless given). */
 export const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 100);
 
-/** A load run: `warmupSec` discarded, then `seconds` measured, 100 keep-alive connections. */
+/** A load run: `warmupSec` discarded, then `seconds` measured, over CONNECTIONS keep-alive connections (or `connections`). */
 export async function runLoad(
   target: LoadTarget,
-  opts: { warmupSec: number; seconds: number; beforeMeasure?: () => Promise<void>; /** requests/s offered; unset: as fast as it goes */ rate?: number },
+  opts: {
+    warmupSec: number;
+    seconds: number;
+    beforeMeasure?: () => Promise<void>;
+    /** requests/s offered; unset: as fast as it goes */
+    rate?: number;
+    /** keep-alive connections; CONNECTIONS unless given */
+    connections?: number;
+  },
 ): Promise<LoadResult> {
   let n = 0;
   const once = async (seconds: number) => {
@@ -45,7 +53,7 @@ export async function runLoad(
     let sample: string | null = null;
     const result = await autocannon({
       url: target.url,
-      connections: CONNECTIONS,
+      connections: opts.connections ?? CONNECTIONS,
       duration: seconds,
       timeout: 10,
       ...(opts.rate ? { overallRate: opts.rate } : {}),
