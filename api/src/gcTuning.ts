@@ -1,8 +1,8 @@
 import { setFlagsFromString } from "node:v8";
 
 /**
- * V8's allocation-site pretenuring off, for this process, before the app's code runs (main.ts and
- * app.ts import this module first).
+ * V8's allocation-site pretenuring off, for this process, before the app's code runs (app.ts
+ * imports this module first, and main.ts imports app.ts first).
  *
  * V8 watches where objects are allocated, and once most objects from one place in the code have
  * survived young collections it allocates that place's objects straight in the old space. A server
@@ -14,7 +14,7 @@ import { setFlagsFromString } from "node:v8";
  * mark-compact, which with 20,000 widgets open walks ~350 MiB. With pretenuring off, a resolve at 70
  * per second with 19,700 widgets open promoted 4.8 KiB instead of 17.5 (docs/benchmarks.md,
  * "Session 9"); api/test/gc/promotion.test.ts keeps the figure. Started with
- * `--allocation-site-pretenuring`, the process keeps V8's default.
+ * `--allocation-site-pretenuring`, the process keeps V8's default (to compare, or for a load that
+ * gains by it).
  */
-// `node --allocation-site-pretenuring …` keeps V8's default (to compare, or for a load that gains by it).
 if (!process.execArgv.includes("--allocation-site-pretenuring")) setFlagsFromString("--no-allocation-site-pretenuring");

@@ -1,5 +1,3 @@
-// First: V8 flags that must be set before the app allocates (see gcTuning.ts).
-import "./gcTuning.js";
 import { buildApp, type RunningApp } from "./app.js";
 import { readConfig, type Config } from "./config.js";
 import { StartupError } from "./db/dataLock.js";
